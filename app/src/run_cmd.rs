@@ -1,0 +1,98 @@
+//! `allverse run`: start a session on the chosen backend.
+
+use crate::profile_cmd::load_reporting;
+use allverse_core::profile::{Profile, ProfileStore};
+use allverse_core::scenario::Scenario;
+use allverse_runtime::backend::display_available;
+use allverse_runtime::session::SessionConfig;
+use allverse_runtime::{Backend, Simulator, choose_backend, desktop, xr};
+use anyhow::Result;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Where the session runs: an OpenXR headset (falling back to a desktop
+    /// window, or to the headless simulator when there is no display), a
+    /// desktop window, or the headless simulator.
+    #[arg(long, value_enum, default_value = "openxr")]
+    backend: Backend,
+
+    /// Scenario file (TOML) describing the room, people and, for the
+    /// simulator, the scripted head motion, inputs and captures.
+    /// Defaults to the bundled scenario.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+
+    /// Folder for the simulator's session report (report.json) and PNG captures.
+    #[arg(long, value_name = "DIR", default_value = "allverse-session")]
+    out: PathBuf,
+}
+
+/// The bundled assets: `$ALLVERSE_ASSETS`, `./assets`, or the source tree's.
+fn assets_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ALLVERSE_ASSETS") {
+        return PathBuf::from(dir);
+    }
+    let local = Path::new("assets");
+    if local.join("scenarios").is_dir() {
+        return local.to_path_buf();
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")
+}
+
+pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
+    let mut notices = Vec::new();
+    // A profile that cannot be read must not stop a session: defaults apply and the user is told.
+    let profile = match load_reporting(store) {
+        Ok((profile, notice)) => {
+            notices.extend(notice);
+            profile
+        }
+        Err(e) => {
+            let notice = format!("{e}; using the default settings for this session");
+            eprintln!("allverse: {notice}");
+            notices.push(notice);
+            Profile::default()
+        }
+    };
+    let scenario_path = args
+        .scenario
+        .unwrap_or_else(|| assets_dir().join("scenarios/default.toml"));
+    let scenario = Scenario::load(&scenario_path)?;
+
+    let choice = choose_backend(args.backend, xr::probe_openxr, display_available());
+    if let Some(reason) = &choice.fallback_reason {
+        eprintln!("allverse: {reason}");
+        notices.push(reason.clone());
+    }
+    let backend_name = format!("{:?}", choice.backend).to_lowercase();
+    let mut config = SessionConfig::new(scenario, profile, &backend_name)?;
+    config.notices = notices;
+
+    match choice.backend {
+        Backend::Headless => {
+            let report = Simulator::new(config, &args.out)?.run()?;
+            println!(
+                "session report: {} ({} timeline events, {} captures)",
+                args.out.join("report.json").display(),
+                report.timeline.len(),
+                report.captures.len()
+            );
+            for capture in &report.captures {
+                println!(
+                    "capture at {:.2} s: {}",
+                    capture.t_s,
+                    capture.path.display()
+                );
+            }
+        }
+        Backend::Desktop => {
+            desktop::run(config);
+        }
+        Backend::Openxr => {
+            xr::run(config);
+        }
+    }
+    Ok(())
+}

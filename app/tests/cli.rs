@@ -1,0 +1,181 @@
+//! The `allverse` command line, run as a user would run it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `allverse ARGS` with its profile in `profile` and no display or headset runtime in reach.
+fn allverse(profile: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_allverse"))
+        .args(args)
+        .env("ALLVERSE_PROFILE", profile)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XR_RUNTIME_JSON")
+        .current_dir(repo_root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_documents_backends_scenario_and_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = text(&allverse(&dir.path().join("p.toml"), &["--help"]).stdout);
+    assert!(
+        top.contains("run") && top.contains("profile") && top.contains("--profile"),
+        "{top}"
+    );
+    let run = text(&allverse(&dir.path().join("p.toml"), &["run", "--help"]).stdout);
+    for needle in [
+        "--backend",
+        "openxr",
+        "desktop",
+        "headless",
+        "--scenario",
+        "--out",
+    ] {
+        assert!(
+            run.contains(needle),
+            "`run --help` mentions {needle}:\n{run}"
+        );
+    }
+    let profile = text(&allverse(&dir.path().join("p.toml"), &["profile", "--help"]).stdout);
+    for needle in ["show", "path", "set", "validate", "reset"] {
+        assert!(profile.contains(needle), "{profile}");
+    }
+}
+
+#[test]
+fn profile_set_show_validate_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("config/profile.toml");
+
+    let path = allverse(&profile, &["profile", "path"]);
+    assert_eq!(text(&path.stdout).trim(), profile.display().to_string());
+
+    let set = allverse(
+        &profile,
+        &["profile", "set", "display.caption_cap_height_deg", "1.2"],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let show = text(&allverse(&profile, &["profile", "show"]).stdout);
+    assert!(show.contains("caption_cap_height_deg = 1.2"), "{show}");
+
+    // A bad value is refused with the allowed range, and the file is unchanged.
+    let before = std::fs::read_to_string(&profile).unwrap();
+    let bad = allverse(&profile, &["profile", "set", "audio.balance", "5"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("audio.balance = 5 is not allowed: must be between -1 and 1"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&profile).unwrap(), before);
+
+    let valid = allverse(
+        &profile,
+        &["profile", "validate", profile.to_str().unwrap()],
+    );
+    assert!(valid.status.success() && text(&valid.stdout).contains("is a valid profile"));
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[comfort]\nseated = 3\n").unwrap();
+    let invalid = allverse(&profile, &["profile", "validate", broken.to_str().unwrap()]);
+    assert!(!invalid.status.success());
+    assert!(
+        text(&invalid.stderr).contains("line 2"),
+        "{}",
+        text(&invalid.stderr)
+    );
+
+    let reset = allverse(&profile, &["profile", "reset"]);
+    assert!(
+        text(&reset.stdout).contains(".bak"),
+        "{}",
+        text(&reset.stdout)
+    );
+    assert!(
+        text(&allverse(&profile, &["profile", "show"]).stdout)
+            .contains("caption_cap_height_deg = 0.7")
+    );
+}
+
+#[test]
+fn a_corrupt_profile_is_kept_aside_and_the_user_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, "this is = = not toml").unwrap();
+    let show = allverse(&profile, &["profile", "show"]);
+    assert!(show.status.success());
+    let message = text(&show.stderr);
+    assert!(
+        message.contains("could not be used") && message.contains("profile.toml.bak"),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("profile.toml.bak")).unwrap(),
+        "this is = = not toml"
+    );
+}
+
+#[test]
+fn openxr_without_a_runtime_falls_back_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("session");
+    let run = allverse(
+        &dir.path().join("profile.toml"),
+        &[
+            "run",
+            "--backend",
+            "openxr",
+            "--scenario",
+            "tests/scenarios/short.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let stderr = text(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let fallback: Vec<&str> = stderr.lines().filter(|l| l.contains("OpenXR")).collect();
+    assert_eq!(fallback.len(), 1, "one clear line:\n{stderr}");
+    assert!(
+        fallback[0].contains("headless simulator"),
+        "{}",
+        fallback[0]
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["backend"], "headless");
+    assert!(report["notices"][0].as_str().unwrap().contains("OpenXR"));
+}
+
+#[test]
+fn a_malformed_scenario_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = allverse(
+        &dir.path().join("profile.toml"),
+        &[
+            "run",
+            "--backend",
+            "headless",
+            "--scenario",
+            "tests/scenarios/malformed.toml",
+        ],
+    );
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("malformed.toml:7:1") && stderr.contains("outside the room"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,62 @@
+//! `allverse-bench NAME [--json FILE]`, usually run as `cargo xtask bench NAME`.
+//!
+//! Each benchmark measures on the machine it runs on and prints every figure
+//! beside its target. Timings are never asserted in tests, only reported.
+
+mod measurement;
+mod panel;
+mod simulator;
+
+use anyhow::{Result, bail};
+use measurement::Measurement;
+
+struct Benchmark {
+    name: &'static str,
+    about: &'static str,
+    run: fn() -> Result<Vec<Measurement>>,
+}
+
+const BENCHMARKS: &[Benchmark] = &[
+    Benchmark {
+        name: "panel",
+        about: "caption text to panel image (pipeline)",
+        run: panel::run,
+    },
+    Benchmark {
+        name: "simulator",
+        about: "headless simulator speed on the bundled scenario",
+        run: simulator::run,
+    },
+];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args
+        .iter()
+        .position(|a| a == "--json")
+        .map(|i| args.get(i + 1).cloned());
+    let name = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--json"))
+        .map(|(_, a)| a.clone());
+    let Some(name) = name else {
+        println!("benchmarks:");
+        for b in BENCHMARKS {
+            println!("  {:<12} {}", b.name, b.about);
+        }
+        return Ok(());
+    };
+    let Some(bench) = BENCHMARKS.iter().find(|b| b.name == name) else {
+        bail!("no benchmark named `{name}`; run without a name to list them");
+    };
+    println!("[bench] {name}: {}", bench.about);
+    let measurements = (bench.run)()?;
+    measurement::print(&measurements);
+    match json {
+        Some(Some(path)) => std::fs::write(&path, serde_json::to_string_pretty(&measurements)?)?,
+        Some(None) => bail!("--json needs a file path"),
+        None => {}
+    }
+    Ok(())
+}

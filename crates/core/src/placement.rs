@@ -1,0 +1,203 @@
+//! Geometry for comfortable placement: angular size, comfort zones, field of view.
+//!
+//! Text and panels in XR are sized by the angle they subtend at the eye, not
+//! by metres, because that is what decides legibility: a 0.7° cap height is
+//! as readable at 1 m as at 5 m. These functions convert between the two and
+//! answer the questions placement code keeps asking ("can the user see this
+//! point?", "which way must they turn?").
+
+use glam::{Affine3A, Vec3};
+
+/// World size (metres) of something that subtends `angle_deg` at `distance_m`.
+pub fn world_size_for_angle_m(angle_deg: f32, distance_m: f32) -> f32 {
+    2.0 * distance_m * (angle_deg.to_radians() / 2.0).tan()
+}
+
+/// Angle (degrees) subtended by `size_m` seen face-on from `distance_m`.
+pub fn angle_for_world_size_deg(size_m: f32, distance_m: f32) -> f32 {
+    (2.0 * (size_m / (2.0 * distance_m)).atan()).to_degrees()
+}
+
+/// Where a point lies relative to the head: its direction and distance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeadRelative {
+    /// Rotation about the head's up axis; positive is to the user's left.
+    pub yaw_deg: f32,
+    /// Rotation above (positive) or below the head's horizon.
+    pub pitch_deg: f32,
+    pub distance_m: f32,
+}
+
+/// Direction and distance from the head to `point_world`.
+///
+/// `world_from_head` is the head pose; the head looks down its local −Z.
+pub fn head_relative(world_from_head: &Affine3A, point_world: Vec3) -> HeadRelative {
+    let p = world_from_head.inverse().transform_point3(point_world);
+    let distance_m = p.length();
+    let horizontal = (p.x * p.x + p.z * p.z).sqrt();
+    HeadRelative {
+        // atan2(-x, -z): straight ahead (−Z) is 0°, the left (−X) is +90°.
+        yaw_deg: (-p.x).atan2(-p.z).to_degrees(),
+        pitch_deg: p.y.atan2(horizontal).to_degrees(),
+        distance_m,
+    }
+}
+
+/// A field of view as half-angles from the view centre.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FieldOfView {
+    pub half_horizontal_deg: f32,
+    pub half_vertical_deg: f32,
+}
+
+impl FieldOfView {
+    /// A conservative headset field of view (about 90° × 80° of clear vision
+    /// on current headsets, so content inside it is seen without searching).
+    pub const HEADSET: Self = Self {
+        half_horizontal_deg: 45.0,
+        half_vertical_deg: 40.0,
+    };
+
+    /// Whether `point_world` is in front of the head and inside this view.
+    pub fn contains(&self, world_from_head: &Affine3A, point_world: Vec3) -> bool {
+        let p = world_from_head.inverse().transform_point3(point_world);
+        if p.z >= 0.0 {
+            return false;
+        }
+        let depth = -p.z;
+        let yaw_deg = p.x.atan2(depth).to_degrees().abs();
+        let pitch_deg = p.y.atan2(depth).to_degrees().abs();
+        yaw_deg <= self.half_horizontal_deg && pitch_deg <= self.half_vertical_deg
+    }
+}
+
+/// The region where content can be read without neck strain or focus trouble.
+///
+/// Defaults follow the common XR design guidance (Alger's comfort zones,
+/// vendor guidelines): closer than half a metre strains vergence, beyond
+/// about ten metres text needs to be huge, and looking more than ~30° to the
+/// side, 20° up or 40° down for long is tiring.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ComfortZone {
+    pub min_distance_m: f32,
+    pub max_distance_m: f32,
+    pub max_yaw_deg: f32,
+    pub max_pitch_up_deg: f32,
+    pub max_pitch_down_deg: f32,
+}
+
+impl Default for ComfortZone {
+    fn default() -> Self {
+        Self {
+            min_distance_m: 0.5,
+            max_distance_m: 10.0,
+            max_yaw_deg: 30.0,
+            max_pitch_up_deg: 20.0,
+            max_pitch_down_deg: 40.0,
+        }
+    }
+}
+
+impl ComfortZone {
+    pub fn contains(&self, relative: HeadRelative) -> bool {
+        // Round-trips through trigonometry land a hair outside exact limits.
+        const SLACK: f32 = 1e-3;
+        (self.min_distance_m - SLACK..=self.max_distance_m + SLACK).contains(&relative.distance_m)
+            && relative.yaw_deg.abs() <= self.max_yaw_deg + SLACK
+            && (-self.max_pitch_down_deg - SLACK..=self.max_pitch_up_deg + SLACK)
+                .contains(&relative.pitch_deg)
+    }
+
+    /// The nearest comfortable spot on the way from the head to `point_world`:
+    /// same direction where that is comfortable, clamped into the zone where not.
+    pub fn clamp(&self, world_from_head: &Affine3A, point_world: Vec3) -> Vec3 {
+        let r = head_relative(world_from_head, point_world);
+        let yaw = r
+            .yaw_deg
+            .clamp(-self.max_yaw_deg, self.max_yaw_deg)
+            .to_radians();
+        let pitch = r
+            .pitch_deg
+            .clamp(-self.max_pitch_down_deg, self.max_pitch_up_deg)
+            .to_radians();
+        let distance = r.distance_m.clamp(self.min_distance_m, self.max_distance_m);
+        let head_dir = Vec3::new(
+            -yaw.sin() * pitch.cos(),
+            pitch.sin(),
+            -yaw.cos() * pitch.cos(),
+        );
+        world_from_head.transform_point3(head_dir * distance)
+    }
+}
+
+/// A head pose from position and yaw/pitch (degrees), the way scenarios and
+/// simulated rigs describe it. Yaw turns left for positive values.
+pub fn world_from_head(position: Vec3, yaw_deg: f32, pitch_deg: f32) -> Affine3A {
+    let rotation = glam::Quat::from_rotation_y(yaw_deg.to_radians())
+        * glam::Quat::from_rotation_x(pitch_deg.to_radians());
+    Affine3A::from_rotation_translation(rotation, position)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f32, b: f32, tolerance: f32) -> bool {
+        (a - b).abs() <= tolerance
+    }
+
+    #[test]
+    fn angular_size_round_trips() {
+        let size_m = world_size_for_angle_m(0.7, 2.0);
+        // 2·2·tan(0.35°) ≈ 0.02443 m
+        assert!(close(size_m, 0.024_43, 1e-4), "{size_m}");
+        assert!(close(angle_for_world_size_deg(size_m, 2.0), 0.7, 1e-4));
+        // One degree at 57.3 m is about one metre (the classic rule of thumb).
+        assert!(close(world_size_for_angle_m(1.0, 57.2958), 1.0, 1e-3));
+    }
+
+    #[test]
+    fn head_relative_directions() {
+        let head = world_from_head(Vec3::new(0.0, 1.6, 0.0), 0.0, 0.0);
+        let ahead = head_relative(&head, Vec3::new(0.0, 1.6, -2.0));
+        assert!(close(ahead.yaw_deg, 0.0, 1e-4) && close(ahead.distance_m, 2.0, 1e-5));
+        let left = head_relative(&head, Vec3::new(-3.0, 1.6, 0.0));
+        assert!(close(left.yaw_deg, 90.0, 1e-3), "{left:?}");
+        let above = head_relative(&head, Vec3::new(0.0, 2.6, -1.0));
+        assert!(close(above.pitch_deg, 45.0, 1e-3), "{above:?}");
+
+        // Turning the head 90° left puts the left point straight ahead.
+        let turned = world_from_head(Vec3::new(0.0, 1.6, 0.0), 90.0, 0.0);
+        assert!(close(
+            head_relative(&turned, Vec3::new(-3.0, 1.6, 0.0)).yaw_deg,
+            0.0,
+            1e-3
+        ));
+    }
+
+    #[test]
+    fn field_of_view_excludes_behind_and_far_sides() {
+        let head = world_from_head(Vec3::ZERO, 0.0, 0.0);
+        let fov = FieldOfView::HEADSET;
+        assert!(fov.contains(&head, Vec3::new(0.0, 0.0, -1.0)));
+        assert!(fov.contains(&head, Vec3::new(0.9, 0.0, -1.0)));
+        assert!(!fov.contains(&head, Vec3::new(1.2, 0.0, -1.0)));
+        assert!(!fov.contains(&head, Vec3::new(0.0, 0.0, 1.0)));
+        assert!(!fov.contains(&head, Vec3::new(0.0, -1.0, -1.0)));
+    }
+
+    #[test]
+    fn comfort_zone_clamps_into_itself() {
+        let head = world_from_head(Vec3::new(0.0, 1.6, 0.0), 0.0, 0.0);
+        let zone = ComfortZone::default();
+        let far_side = Vec3::new(-20.0, 1.6, -1.0);
+        assert!(!zone.contains(head_relative(&head, far_side)));
+        let clamped = zone.clamp(&head, far_side);
+        let r = head_relative(&head, clamped);
+        assert!(zone.contains(r), "{r:?}");
+        assert!(close(r.yaw_deg, 30.0, 1e-3) && close(r.distance_m, 10.0, 1e-3));
+        // Already comfortable points stay put.
+        let fine = Vec3::new(0.3, 1.5, -2.0);
+        assert!(zone.clamp(&head, fine).distance(fine) < 1e-4);
+    }
+}

@@ -1,0 +1,143 @@
+//! Changing one profile setting by its dotted key, as `allverse profile set` does.
+//!
+//! The edit goes through the TOML form of the profile, so every key the
+//! schema knows is settable without a hand-written list, and the result is
+//! validated exactly like a profile read from disk.
+
+use super::{InvalidValue, Profile, ProfileError};
+
+/// Returns a copy of `profile` with `key` (e.g. `display.caption_cap_height_deg`)
+/// set to `value`, written as in TOML (`1.2`, `true`, `dark`; quotes optional
+/// for words). The input profile is never modified.
+pub fn set_key(profile: &Profile, key: &str, value: &str) -> Result<Profile, ProfileError> {
+    let mut document = toml::Table::try_from(profile).expect("a profile always serializes");
+    let invalid = |reason: String| InvalidValue {
+        key: key.into(),
+        value: value.into(),
+        reason,
+    };
+
+    let (section_path, leaf) = match key.rsplit_once('.') {
+        Some((section, leaf)) => (Some(section), leaf),
+        None => (None, key),
+    };
+    let mut table = &mut document;
+    for section in section_path.into_iter().flat_map(|s| s.split('.')) {
+        table = match table.get_mut(section) {
+            Some(toml::Value::Table(inner)) => inner,
+            _ => {
+                return Err(invalid(format!(
+                    "there is no section `{section}`; {}",
+                    known_keys(profile)
+                ))
+                .into());
+            }
+        };
+    }
+    let Some(current) = table.get(leaf) else {
+        return Err(invalid(format!("there is no such setting; {}", known_keys(profile))).into());
+    };
+    let new_value = parse_like(current, value)
+        .ok_or_else(|| invalid(format!("expected {}", type_name(current))))?;
+    table.insert(leaf.to_string(), new_value);
+
+    let updated: Profile = document
+        .try_into()
+        .map_err(|e: toml::de::Error| invalid(e.message().to_string()))?;
+    updated.validate()?;
+    Ok(updated)
+}
+
+/// Parses `text` as a TOML value of the same type as `current`.
+fn parse_like(current: &toml::Value, text: &str) -> Option<toml::Value> {
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        // Bare words are strings (enum names such as `high_contrast_dark`).
+        .unwrap_or_else(|| toml::Value::String(text.to_string()));
+    match (current, parsed) {
+        (toml::Value::Float(_), toml::Value::Integer(i)) => Some(toml::Value::Float(i as f64)),
+        (current, parsed) if current.same_type(&parsed) => Some(parsed),
+        _ => None,
+    }
+}
+
+fn type_name(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::Float(_) => "a number",
+        toml::Value::Integer(_) => "a whole number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::String(_) => "a word",
+        _ => "a value of another type",
+    }
+}
+
+/// "settings are: display.caption_cap_height_deg, …" for error messages.
+fn known_keys(profile: &Profile) -> String {
+    fn walk(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
+        for (name, value) in table {
+            let key = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            match value {
+                toml::Value::Table(inner) => walk(&key, inner, out),
+                _ if key != "schema_version" => out.push(key),
+                _ => {}
+            }
+        }
+    }
+    let mut keys = Vec::new();
+    walk(
+        "",
+        &toml::Table::try_from(profile).expect("a profile always serializes"),
+        &mut keys,
+    );
+    format!("settings are: {}", keys.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::color::ContrastTheme;
+
+    #[test]
+    fn sets_numbers_booleans_and_enums() {
+        let p = Profile::default();
+        let p = set_key(&p, "display.caption_cap_height_deg", "1").unwrap();
+        assert_eq!(p.display.caption_cap_height_deg, 1.0);
+        let p = set_key(&p, "comfort.seated", "true").unwrap();
+        assert!(p.comfort.seated);
+        let p = set_key(&p, "display.contrast_theme", "yellow_on_black").unwrap();
+        assert_eq!(p.display.contrast_theme, ContrastTheme::YellowOnBlack);
+        let p = set_key(&p, "display.contrast_theme", "\"light\"").unwrap();
+        assert_eq!(p.display.contrast_theme, ContrastTheme::Light);
+    }
+
+    #[test]
+    fn rejects_with_clear_messages() {
+        let p = Profile::default();
+        let err = set_key(&p, "display.caption_size", "2")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no such setting") && err.contains("display.caption_cap_height_deg"),
+            "{err}"
+        );
+        let err = set_key(&p, "comfort.seated", "maybe")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("true or false"), "{err}");
+        let err = set_key(&p, "audio.balance", "-4").unwrap_err().to_string();
+        assert!(err.contains("between -1 and 1"), "{err}");
+        let err = set_key(&p, "display.contrast_theme", "neon")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("neon") && err.contains("dark"), "{err}");
+        let err = set_key(&p, "video.brightness", "1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no section `video`"), "{err}");
+    }
+}

@@ -1,0 +1,730 @@
+//! Scenario files: a scripted session for the headless simulator, in TOML.
+//!
+//! A scenario describes the room, the people in it (where they stand, what
+//! recordings they speak and their caption tracks), signs on the walls, how
+//! the user's head, hands and eyes move over time, the inputs they make, and
+//! checkpoints at which the simulator captures the user's view. See
+//! `assets/scenarios/README.md` for the full reference and an example.
+//!
+//! Every error names the line and column it concerns: a scenario is written
+//! by hand, and "invalid scenario" alone sends its author hunting.
+
+use glam::Vec3;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A validated scenario with every file path resolved against its directory.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub duration_s: f32,
+    pub frame_rate_hz: f32,
+    pub view: ViewSettings,
+    pub room: Room,
+    pub people: Vec<Person>,
+    pub panels: Vec<SignPanel>,
+    pub head: Vec<HeadKey>,
+    pub controllers: Vec<ControllerKey>,
+    pub gaze: Vec<GazeKey>,
+    pub inputs: Vec<InputEvent>,
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// The simulated eye's image: what captures are made of.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ViewSettings {
+    pub width_px: u32,
+    pub height_px: u32,
+    pub vertical_fov_deg: f32,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        Self {
+            width_px: 960,
+            height_px: 540,
+            vertical_fov_deg: 70.0,
+        }
+    }
+}
+
+/// A box-shaped room centred on the origin in x and z, floor at y = 0.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Room {
+    /// Width (x), height (y) and depth (z).
+    pub size_m: Vec3,
+}
+
+impl Room {
+    pub fn contains(&self, point: Vec3) -> bool {
+        let half = self.size_m / 2.0;
+        point.x.abs() <= half.x
+            && point.z.abs() <= half.z
+            && (0.0..=self.size_m.y).contains(&point.y)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    /// Where their head is.
+    pub position_m: Vec3,
+    #[serde(default)]
+    pub speech: Vec<Utterance>,
+}
+
+/// A recording a person plays into the session, optionally with its caption track.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Utterance {
+    /// WAV file, relative to the scenario file.
+    pub audio: PathBuf,
+    pub at_s: f32,
+    /// Word timings (CMU Sphinx alignment JSON), relative to the scenario file.
+    #[serde(default)]
+    pub words: Option<PathBuf>,
+}
+
+/// Fixed text in the room, such as a welcome sign.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignPanel {
+    pub id: String,
+    pub text: String,
+    pub position_m: Vec3,
+    #[serde(default)]
+    pub at_s: f32,
+}
+
+/// The head pose at a time; the simulator interpolates linearly between keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadKey {
+    pub at_s: f32,
+    pub position_m: Vec3,
+    /// Turn to the left (positive) or right, degrees.
+    #[serde(default)]
+    pub yaw_deg: f32,
+    /// Look up (positive) or down, degrees.
+    #[serde(default)]
+    pub pitch_deg: f32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hand {
+    Left,
+    Right,
+}
+
+/// A controller pose in head space at a time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerKey {
+    pub at_s: f32,
+    pub hand: Hand,
+    /// Offset from the head, in the head's frame.
+    pub head_offset_m: Vec3,
+    #[serde(default)]
+    pub yaw_deg: f32,
+    #[serde(default)]
+    pub pitch_deg: f32,
+}
+
+/// Eye-gaze direction relative to the head at a time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GazeKey {
+    pub at_s: f32,
+    #[serde(default)]
+    pub yaw_deg: f32,
+    #[serde(default)]
+    pub pitch_deg: f32,
+}
+
+/// A physical input the user makes, e.g. a key press or a switch press.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputEvent {
+    pub at_s: f32,
+    /// `keyboard`, `gamepad`, `switch`, `controller_left`, `controller_right`, `voice`.
+    pub device: String,
+    /// The button, key or phrase, e.g. `Space`, `South`, `select`.
+    pub input: String,
+}
+
+/// A moment at which the simulator captures the user's view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    pub at_s: f32,
+    /// Capture file stem, e.g. `speaker-in-view` → `speaker-in-view.png`.
+    pub capture: String,
+}
+
+/// The document as written, with source spans for error messages.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    duration_s: Spanned<f32>,
+    #[serde(default = "default_frame_rate_hz")]
+    frame_rate_hz: Spanned<f32>,
+    #[serde(default)]
+    view: ViewSettings,
+    room: Spanned<Room>,
+    #[serde(default)]
+    people: Vec<Spanned<Person>>,
+    #[serde(default)]
+    panels: Vec<Spanned<SignPanel>>,
+    #[serde(default)]
+    head: Vec<Spanned<HeadKey>>,
+    #[serde(default)]
+    controllers: Vec<Spanned<ControllerKey>>,
+    #[serde(default)]
+    gaze: Vec<Spanned<GazeKey>>,
+    #[serde(default)]
+    inputs: Vec<Spanned<InputEvent>>,
+    #[serde(default)]
+    checkpoints: Vec<Spanned<Checkpoint>>,
+}
+
+fn default_frame_rate_hz() -> Spanned<f32> {
+    Spanned::new(0..0, 30.0)
+}
+
+/// A problem in a scenario file, located by line and column (1-based).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Scenario {
+    /// Reads, parses and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the scenario: {e}"),
+        })?;
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, &path.display().to_string(), base_dir)
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors and
+    /// relative paths inside it are resolved against `base_dir`.
+    pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Self, ScenarioError> {
+        let at = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = line_column(text, span.start);
+            ScenarioError {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: ScenarioFile = toml::from_str(text)
+            .map_err(|e| at(e.span().unwrap_or(0..0), e.message().trim_end().to_string()))?;
+        Validator {
+            at: &at,
+            raw: &raw,
+            base_dir,
+        }
+        .check()?;
+
+        // Validation has checked these files exist, so they canonicalize;
+        // reports then show clean absolute paths rather than `a/../b`.
+        let resolve = |p: &Path| {
+            let joined = base_dir.join(p);
+            std::fs::canonicalize(&joined).unwrap_or(joined)
+        };
+        let people = raw
+            .people
+            .into_iter()
+            .map(|p| {
+                let mut p = p.into_inner();
+                for u in &mut p.speech {
+                    u.audio = resolve(&u.audio);
+                    u.words = u.words.as_deref().map(resolve);
+                }
+                p
+            })
+            .collect();
+        Ok(Scenario {
+            name: raw.name,
+            duration_s: raw.duration_s.into_inner(),
+            frame_rate_hz: raw.frame_rate_hz.into_inner(),
+            view: raw.view,
+            room: raw.room.into_inner(),
+            people,
+            panels: raw.panels.into_iter().map(Spanned::into_inner).collect(),
+            head: raw.head.into_iter().map(Spanned::into_inner).collect(),
+            controllers: raw
+                .controllers
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            gaze: raw.gaze.into_iter().map(Spanned::into_inner).collect(),
+            inputs: raw.inputs.into_iter().map(Spanned::into_inner).collect(),
+            checkpoints: raw
+                .checkpoints
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        })
+    }
+
+    /// Number of frames the simulator steps for the whole scenario.
+    pub fn frame_count(&self) -> u64 {
+        (self.duration_s * self.frame_rate_hz).ceil() as u64
+    }
+}
+
+/// A pose sampled from keyframes: position plus yaw and pitch in degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampledPose {
+    pub position_m: Vec3,
+    pub yaw_deg: f32,
+    pub pitch_deg: f32,
+}
+
+impl Scenario {
+    /// The head pose at `t_s`: linear between keys, held before the first and
+    /// after the last; standing at the room centre when there are no keys.
+    pub fn head_at(&self, t_s: f32) -> SampledPose {
+        sample(
+            &self.head,
+            t_s,
+            |k| k.at_s,
+            |k| SampledPose {
+                position_m: k.position_m,
+                yaw_deg: k.yaw_deg,
+                pitch_deg: k.pitch_deg,
+            },
+        )
+        .unwrap_or(SampledPose {
+            position_m: Vec3::new(0.0, 1.6, 0.0),
+            yaw_deg: 0.0,
+            pitch_deg: 0.0,
+        })
+    }
+
+    /// The controller pose for `hand` at `t_s`, as an offset in head space;
+    /// resting at waist height in front of the user when there are no keys.
+    pub fn controller_at(&self, hand: Hand, t_s: f32) -> SampledPose {
+        let keys: Vec<&ControllerKey> =
+            self.controllers.iter().filter(|k| k.hand == hand).collect();
+        let side = if hand == Hand::Left { -0.2 } else { 0.2 };
+        sample(
+            &keys,
+            t_s,
+            |k| k.at_s,
+            |k| SampledPose {
+                position_m: k.head_offset_m,
+                yaw_deg: k.yaw_deg,
+                pitch_deg: k.pitch_deg,
+            },
+        )
+        .unwrap_or(SampledPose {
+            position_m: Vec3::new(side, -0.45, -0.35),
+            yaw_deg: 0.0,
+            pitch_deg: 0.0,
+        })
+    }
+
+    /// Eye-gaze direction relative to the head at `t_s` (straight ahead by default).
+    pub fn gaze_at(&self, t_s: f32) -> SampledPose {
+        sample(
+            &self.gaze,
+            t_s,
+            |k| k.at_s,
+            |k| SampledPose {
+                position_m: Vec3::ZERO,
+                yaw_deg: k.yaw_deg,
+                pitch_deg: k.pitch_deg,
+            },
+        )
+        .unwrap_or(SampledPose {
+            position_m: Vec3::ZERO,
+            yaw_deg: 0.0,
+            pitch_deg: 0.0,
+        })
+    }
+}
+
+/// Linear interpolation between time-ordered keys.
+fn sample<K>(
+    keys: &[K],
+    t_s: f32,
+    at_s: impl Fn(&K) -> f32,
+    pose: impl Fn(&K) -> SampledPose,
+) -> Option<SampledPose> {
+    let after = keys.iter().position(|k| at_s(k) > t_s);
+    let (a, b) = match after {
+        None => return keys.last().map(&pose),
+        Some(0) => return keys.first().map(&pose),
+        Some(i) => (&keys[i - 1], &keys[i]),
+    };
+    let t = (t_s - at_s(a)) / (at_s(b) - at_s(a));
+    let (pa, pb) = (pose(a), pose(b));
+    Some(SampledPose {
+        position_m: pa.position_m.lerp(pb.position_m, t),
+        yaw_deg: pa.yaw_deg + (pb.yaw_deg - pa.yaw_deg) * t,
+        pitch_deg: pa.pitch_deg + (pb.pitch_deg - pa.pitch_deg) * t,
+    })
+}
+
+/// The semantic checks, each reporting where the offending entry starts.
+struct Validator<'a, F> {
+    at: &'a F,
+    raw: &'a ScenarioFile,
+    base_dir: &'a Path,
+}
+
+impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
+    fn check(&self) -> Result<(), ScenarioError> {
+        let raw = self.raw;
+        let at = self.at;
+        let duration_s = *raw.duration_s.get_ref();
+        if !(duration_s > 0.0 && duration_s <= 3600.0) {
+            return Err(at(
+                raw.duration_s.span(),
+                format!("duration_s must be above 0 and at most 3600, not {duration_s}"),
+            ));
+        }
+        let rate = *raw.frame_rate_hz.get_ref();
+        if !(1.0..=240.0).contains(&rate) {
+            return Err(at(
+                raw.frame_rate_hz.span(),
+                format!("frame_rate_hz must be between 1 and 240, not {rate}"),
+            ));
+        }
+        let room = raw.room.get_ref();
+        if room.size_m.min_element() <= 0.0 {
+            return Err(at(
+                raw.room.span(),
+                "room.size_m must be positive in every axis".into(),
+            ));
+        }
+        let view = raw.view;
+        if !(16..=4096).contains(&view.width_px) || !(16..=4096).contains(&view.height_px) {
+            return Err(at(
+                0..0,
+                "view.width_px and view.height_px must be between 16 and 4096".into(),
+            ));
+        }
+
+        let mut ids = std::collections::HashSet::new();
+        for person in &raw.people {
+            let p = person.get_ref();
+            if !ids.insert(p.id.as_str()) {
+                return Err(at(
+                    person.span(),
+                    format!("the id `{}` is used twice", p.id),
+                ));
+            }
+            self.inside_room(person.span(), "person", &p.id, p.position_m)?;
+            for u in &p.speech {
+                self.in_time(person.span(), u.at_s)?;
+                self.file_exists(person.span(), &u.audio)?;
+                if let Some(words) = &u.words {
+                    self.file_exists(person.span(), words)?;
+                }
+            }
+        }
+        for panel in &raw.panels {
+            let p = panel.get_ref();
+            if !ids.insert(p.id.as_str()) {
+                return Err(at(panel.span(), format!("the id `{}` is used twice", p.id)));
+            }
+            if p.text.trim().is_empty() {
+                return Err(at(panel.span(), format!("panel `{}` has no text", p.id)));
+            }
+            self.inside_room(panel.span(), "panel", &p.id, p.position_m)?;
+            self.in_time(panel.span(), p.at_s)?;
+        }
+        self.keys_in_order(&raw.head, |k| k.at_s, "head")?;
+        self.keys_in_order(&raw.gaze, |k| k.at_s, "gaze")?;
+        for hand in [Hand::Left, Hand::Right] {
+            let keys: Vec<_> = raw
+                .controllers
+                .iter()
+                .filter(|k| k.get_ref().hand == hand)
+                .cloned()
+                .collect();
+            self.keys_in_order(&keys, |k| k.at_s, "controllers")?;
+        }
+        for key in &raw.head {
+            self.inside_room(key.span(), "head key", "", key.get_ref().position_m)?;
+        }
+        for input in &raw.inputs {
+            self.in_time(input.span(), input.get_ref().at_s)?;
+        }
+        let mut captures = std::collections::HashSet::new();
+        for checkpoint in &raw.checkpoints {
+            let c = checkpoint.get_ref();
+            self.in_time(checkpoint.span(), c.at_s)?;
+            let safe = !c.capture.is_empty()
+                && c.capture
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch));
+            if !safe {
+                return Err(at(
+                    checkpoint.span(),
+                    format!(
+                        "capture name `{}` must be letters, digits, - and _",
+                        c.capture
+                    ),
+                ));
+            }
+            if !captures.insert(c.capture.as_str()) {
+                return Err(at(
+                    checkpoint.span(),
+                    format!("capture name `{}` is used twice", c.capture),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn in_time(&self, span: std::ops::Range<usize>, at_s: f32) -> Result<(), ScenarioError> {
+        let duration_s = *self.raw.duration_s.get_ref();
+        if (0.0..=duration_s).contains(&at_s) {
+            Ok(())
+        } else {
+            Err((self.at)(
+                span,
+                format!("at_s = {at_s} is outside the scenario (0 to {duration_s} s)"),
+            ))
+        }
+    }
+
+    fn inside_room(
+        &self,
+        span: std::ops::Range<usize>,
+        what: &str,
+        id: &str,
+        point: Vec3,
+    ) -> Result<(), ScenarioError> {
+        if self.raw.room.get_ref().contains(point) {
+            Ok(())
+        } else {
+            let name = if id.is_empty() {
+                String::new()
+            } else {
+                format!(" `{id}`")
+            };
+            Err((self.at)(
+                span,
+                format!("{what}{name} at {point} is outside the room"),
+            ))
+        }
+    }
+
+    fn file_exists(
+        &self,
+        span: std::ops::Range<usize>,
+        relative: &Path,
+    ) -> Result<(), ScenarioError> {
+        let path = self.base_dir.join(relative);
+        if path.is_file() {
+            Ok(())
+        } else {
+            Err((self.at)(
+                span,
+                format!(
+                    "file {} does not exist (paths are relative to the scenario file)",
+                    path.display()
+                ),
+            ))
+        }
+    }
+
+    fn keys_in_order<T>(
+        &self,
+        keys: &[Spanned<T>],
+        at_s: impl Fn(&T) -> f32,
+        what: &str,
+    ) -> Result<(), ScenarioError> {
+        for pair in keys.windows(2) {
+            if at_s(pair[1].get_ref()) < at_s(pair[0].get_ref()) {
+                return Err((self.at)(
+                    pair[1].span(),
+                    format!("{what} keys must be in time order"),
+                ));
+            }
+        }
+        for key in keys {
+            self.in_time(key.span(), at_s(key.get_ref()))?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "Test"
+duration_s = 5.0
+
+[room]
+size_m = [10.0, 3.0, 10.0]
+
+[[people]]
+id = "ana"
+name = "Ana"
+position_m = [0.0, 1.6, -2.0]
+
+[[panels]]
+id = "welcome"
+text = "Welcome"
+position_m = [1.0, 2.0, -4.0]
+
+[[head]]
+at_s = 0.0
+position_m = [0.0, 1.6, 0.0]
+
+[[head]]
+at_s = 4.0
+position_m = [0.0, 1.6, 0.0]
+yaw_deg = 45.0
+
+[[checkpoints]]
+at_s = 2.0
+capture = "start"
+"#;
+
+    fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse(text, "test.toml", Path::new("."))
+    }
+
+    #[test]
+    fn parses_a_minimal_scenario() {
+        let s = parse(MINIMAL).unwrap();
+        assert_eq!(s.people[0].name, "Ana");
+        assert_eq!(s.head[1].yaw_deg, 45.0);
+        assert_eq!(s.frame_rate_hz, 30.0);
+        assert_eq!(s.frame_count(), 150);
+        assert_eq!(s.view, ViewSettings::default());
+    }
+
+    #[test]
+    fn poses_interpolate_between_keys_and_hold_at_the_ends() {
+        let s = parse(MINIMAL).unwrap();
+        assert_eq!(s.head_at(-1.0).yaw_deg, 0.0);
+        assert!((s.head_at(2.0).yaw_deg - 22.5).abs() < 1e-4);
+        assert_eq!(s.head_at(4.5).yaw_deg, 45.0);
+        assert_eq!(s.gaze_at(1.0).yaw_deg, 0.0);
+        assert!(s.controller_at(Hand::Left, 1.0).position_m.x < 0.0);
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let broken = MINIMAL.replace("duration_s = 5.0", "duration_s = 5.0.0");
+        let err = parse(&broken).unwrap_err();
+        assert_eq!((err.line, err.column), (3, 17), "{err}");
+        assert!(
+            err.to_string().starts_with("test.toml:3:17: invalid float"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_located() {
+        let broken = MINIMAL.replace("name = \"Ana\"", "name = \"Ana\"\nheight = 3");
+        let err = parse(&broken).unwrap_err();
+        assert_eq!(err.line, 11, "{err}");
+        assert!(err.message.contains("height"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_point_at_their_entry() {
+        let cases = [
+            (
+                MINIMAL.replace("at_s = 2.0", "at_s = 9.0"),
+                27,
+                "outside the scenario",
+            ),
+            (
+                MINIMAL.replace("[1.0, 2.0, -4.0]", "[1.0, 2.0, -40.0]"),
+                13,
+                "outside the room",
+            ),
+            (
+                MINIMAL.replace("id = \"welcome\"", "id = \"ana\""),
+                13,
+                "used twice",
+            ),
+            (
+                MINIMAL.replace("at_s = 4.0", "at_s = -1.0"),
+                22,
+                "time order",
+            ),
+            (
+                MINIMAL.replace("capture = \"start\"", "capture = \"../etc\""),
+                27,
+                "letters, digits",
+            ),
+            (
+                MINIMAL.replace("duration_s = 5.0", "duration_s = 0.0"),
+                3,
+                "duration_s",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.line, line, "{err}");
+            assert!(err.message.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn missing_audio_is_reported() {
+        let with_audio = MINIMAL.replace(
+            "position_m = [0.0, 1.6, -2.0]",
+            "position_m = [0.0, 1.6, -2.0]\nspeech = [{ audio = \"nope.wav\", at_s = 0.0 }]",
+        );
+        let err = parse(&with_audio).unwrap_err();
+        assert!(
+            err.message.contains("nope.wav") && err.message.contains("does not exist"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn paths_resolve_against_the_scenario_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.wav"), b"").unwrap();
+        let text = MINIMAL.replace(
+            "position_m = [0.0, 1.6, -2.0]",
+            "position_m = [0.0, 1.6, -2.0]\nspeech = [{ audio = \"a.wav\", at_s = 1.0 }]",
+        );
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, text).unwrap();
+        let s = Scenario::load(&file).unwrap();
+        assert_eq!(
+            s.people[0].speech[0].audio,
+            dir.path().join("a.wav").canonicalize().unwrap()
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The desktop window backend: the scene in a window, the head moved by keyboard and mouse.
+//!
+//! Keys: W/A/S/D or the arrow keys walk; Q/E turn; R/F look up and down;
+//! holding the right mouse button and moving the mouse looks around.
+//! Every movement has a key so the window is usable without a mouse.
+
+use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
+use crate::session::{SessionConfig, SessionPlugin};
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::input::mouse::AccumulatedMouseMotion;
+use bevy::prelude::*;
+
+const WALK_SPEED_M_PER_S: f32 = 1.5;
+const TURN_SPEED_DEG_PER_S: f32 = 60.0;
+const MOUSE_DEG_PER_PIXEL: f32 = 0.15;
+/// Bevy's default window (720 px tall) over its default 45° vertical field of view.
+const WINDOW_PIXELS_PER_DEGREE: f32 = 720.0 / 45.0;
+
+/// Head position and angles as the desktop controls hold them.
+#[derive(Resource)]
+struct DesktopHead {
+    position_m: Vec3,
+    yaw_deg: f32,
+    pitch_deg: f32,
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(config: SessionConfig) -> AppExit {
+    let start = config.scenario.head_at(0.0);
+    let height_offset_m = config.profile.comfort.height_offset_m;
+    App::new()
+        .add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title: format!("Allverse: {}", config.scenario.name),
+                ..default()
+            }),
+            ..default()
+        }))
+        .add_plugins(SessionPlugin::realtime(config, WINDOW_PIXELS_PER_DEGREE))
+        .insert_resource(DesktopHead {
+            position_m: start.position_m + Vec3::Y * height_offset_m,
+            yaw_deg: start.yaw_deg,
+            pitch_deg: start.pitch_deg,
+        })
+        .add_systems(Startup, spawn_window_camera)
+        .add_systems(Update, move_head_from_keys_and_mouse)
+        .run()
+}
+
+fn spawn_window_camera(mut commands: Commands) {
+    commands.spawn((
+        HeadCamera,
+        Camera3d::default(),
+        Tonemapping::None,
+        Transform::default(),
+    ));
+}
+
+fn move_head_from_keys_and_mouse(
+    time: Res<Time>,
+    keys: Res<ButtonInput<KeyCode>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    mouse: Res<AccumulatedMouseMotion>,
+    mut head: ResMut<DesktopHead>,
+    mut rig: ResMut<Rig>,
+) {
+    let dt = time.delta_secs();
+    let pressed = |a: KeyCode, b: KeyCode| keys.pressed(a) || keys.pressed(b);
+    let axis = |plus: bool, minus: bool| plus as i8 as f32 - minus as i8 as f32;
+    head.yaw_deg +=
+        axis(keys.pressed(KeyCode::KeyQ), keys.pressed(KeyCode::KeyE)) * TURN_SPEED_DEG_PER_S * dt;
+    head.pitch_deg +=
+        axis(keys.pressed(KeyCode::KeyR), keys.pressed(KeyCode::KeyF)) * TURN_SPEED_DEG_PER_S * dt;
+    if buttons.pressed(MouseButton::Right) {
+        head.yaw_deg -= mouse.delta.x * MOUSE_DEG_PER_PIXEL;
+        head.pitch_deg -= mouse.delta.y * MOUSE_DEG_PER_PIXEL;
+    }
+    head.pitch_deg = head.pitch_deg.clamp(-85.0, 85.0);
+
+    let forward = axis(
+        pressed(KeyCode::KeyW, KeyCode::ArrowUp),
+        pressed(KeyCode::KeyS, KeyCode::ArrowDown),
+    );
+    let right = axis(
+        pressed(KeyCode::KeyD, KeyCode::ArrowRight),
+        pressed(KeyCode::KeyA, KeyCode::ArrowLeft),
+    );
+    let yaw = Quat::from_rotation_y(head.yaw_deg.to_radians());
+    let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
+    head.position_m += step;
+    rig.head = transform_from_yaw_pitch(head.position_m, head.yaw_deg, head.pitch_deg);
+}

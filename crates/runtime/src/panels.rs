@@ -1,0 +1,233 @@
+//! Text panels in the scene: rasterized by the pipeline, shown as unlit quads facing the user.
+//!
+//! A panel's texture is rebuilt only when its text changes, at the size the
+//! profile asks for as seen from where the user's head is at that moment.
+
+use crate::report::{PanelKind, PresentedEvent, SessionReport};
+use crate::rig::Rig;
+use crate::session::SessionClock;
+use allverse_core::profile::Profile;
+use allverse_pipeline::panel::{
+    PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer,
+};
+use bevy::asset::RenderAssetUsages;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+
+/// Text shown on a panel in the world. Changing `lines` re-renders it.
+#[derive(Component, Clone, Debug, PartialEq)]
+#[require(Transform, Visibility)]
+pub struct TextPanel {
+    /// Stable name used in the session report.
+    pub id: String,
+    pub kind: PanelKind,
+    pub lines: Vec<PanelLine>,
+}
+
+impl TextPanel {
+    pub fn single(
+        id: impl Into<String>,
+        kind: PanelKind,
+        text: impl Into<String>,
+        bold: bool,
+    ) -> Self {
+        let line = if bold {
+            PanelLine::bold(text)
+        } else {
+            PanelLine::regular(text)
+        };
+        Self {
+            id: id.into(),
+            kind,
+            lines: vec![line],
+        }
+    }
+
+    /// The panel's text as one string, lines separated by newlines.
+    pub fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// How panels look, from the user's profile.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct PanelAppearance {
+    pub cap_height_deg: f32,
+    pub style: PanelTextStyle,
+    /// Texture density, pixels per degree of the user's view.
+    pub pixels_per_degree: f32,
+}
+
+impl PanelAppearance {
+    /// `display_pixels_per_degree` is the density of the display the panels
+    /// are seen on; textures get twice that, so text stays crisp when a panel
+    /// is seen from up to half its sizing distance without needing mipmaps.
+    pub fn from_profile(profile: &Profile, display_pixels_per_degree: f32) -> Self {
+        let (text, background) = profile.display.contrast_theme.colors();
+        let alpha = (profile.display.panel_background_opacity * 255.0).round() as u8;
+        Self {
+            cap_height_deg: profile.display.caption_cap_height_deg,
+            style: PanelTextStyle {
+                text,
+                background: background.with_alpha(alpha),
+            },
+            pixels_per_degree: 2.0 * display_pixels_per_degree,
+        }
+    }
+}
+
+/// The shared rasterizer; its glyph cache makes repeated text cheap.
+#[derive(Resource, Default)]
+pub struct PanelRasterizer(pub TextRasterizer);
+
+/// Set once a panel has been rendered, so the report can tell shown from changed.
+#[derive(Component)]
+struct Rendered {
+    material: Handle<StandardMaterial>,
+}
+
+/// Closest distance used to size text, so a panel at the user's face does not shrink to nothing.
+const MIN_SIZING_DISTANCE_M: f32 = 0.5;
+
+pub struct PanelPlugin;
+
+impl Plugin for PanelPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<PanelRasterizer>()
+            .add_systems(
+                PostUpdate,
+                (render_changed_panels, face_the_user)
+                    .chain()
+                    .before(TransformSystems::Propagate),
+            )
+            .add_observer(report_removed_panel);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_changed_panels(
+    mut commands: Commands,
+    panels: Query<(Entity, &TextPanel, &Transform, Option<&Rendered>), Changed<TextPanel>>,
+    rig: Res<Rig>,
+    appearance: Res<PanelAppearance>,
+    clock: Res<SessionClock>,
+    mut rasterizer: ResMut<PanelRasterizer>,
+    mut report: ResMut<SessionReport>,
+    mut images: ResMut<Assets<Image>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    for (entity, panel, transform, rendered) in &panels {
+        let distance_m = rig
+            .head
+            .translation
+            .distance(transform.translation)
+            .max(MIN_SIZING_DISTANCE_M);
+        let spec = TextPanelSpec {
+            lines: &panel.lines,
+            cap_height_deg: appearance.cap_height_deg,
+            viewing_distance_m: distance_m,
+            pixels_per_degree: appearance.pixels_per_degree,
+            style: appearance.style,
+        };
+        let image = match rasterizer.0.render(&spec) {
+            Ok(image) => image,
+            Err(e) => {
+                // Keep the previous texture: a stale caption beats a missing one.
+                error!("panel `{}` could not be drawn: {e}", panel.id);
+                continue;
+            }
+        };
+        let size_m = [image.world_width_m, image.world_height_m];
+        let mesh = meshes.add(Rectangle::new(image.world_width_m, image.world_height_m));
+        let texture = images.add(to_bevy_image(image));
+        let t_s = clock.elapsed_s();
+        match rendered {
+            Some(rendered) => {
+                if let Some(mut material) = materials.get_mut(&rendered.material) {
+                    material.base_color_texture = Some(texture);
+                }
+                commands.entity(entity).insert(Mesh3d(mesh));
+                report.record(
+                    t_s,
+                    PresentedEvent::PanelText {
+                        panel: panel.id.clone(),
+                        kind: panel.kind,
+                        text: panel.text(),
+                        size_m,
+                    },
+                );
+            }
+            None => {
+                let material = materials.add(StandardMaterial {
+                    base_color_texture: Some(texture),
+                    unlit: true,
+                    alpha_mode: AlphaMode::Blend,
+                    cull_mode: None,
+                    ..default()
+                });
+                commands.entity(entity).insert((
+                    Mesh3d(mesh),
+                    MeshMaterial3d(material.clone()),
+                    Rendered { material },
+                ));
+                report.record(
+                    t_s,
+                    PresentedEvent::PanelShown {
+                        panel: panel.id.clone(),
+                        kind: panel.kind,
+                        text: panel.text(),
+                        position_m: transform.translation.to_array(),
+                        size_m,
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn report_removed_panel(
+    removed: On<Remove, TextPanel>,
+    panels: Query<&TextPanel>,
+    clock: Res<SessionClock>,
+    mut report: ResMut<SessionReport>,
+) {
+    if let Ok(panel) = panels.get(removed.entity) {
+        report.record(
+            clock.elapsed_s(),
+            PresentedEvent::PanelHidden {
+                panel: panel.id.clone(),
+            },
+        );
+    }
+}
+
+/// Turns every panel about the vertical axis to face the user's head.
+fn face_the_user(rig: Res<Rig>, mut panels: Query<&mut Transform, With<TextPanel>>) {
+    for mut transform in &mut panels {
+        let mut away = transform.translation - rig.head.translation;
+        away.y = 0.0;
+        if away.length_squared() > 1e-6 {
+            // The quad's front is +Z, so point −Z (Bevy's "forward") away from the user.
+            transform.look_to(away, Vec3::Y);
+        }
+    }
+}
+
+fn to_bevy_image(image: PanelImage) -> Image {
+    Image::new(
+        Extent3d {
+            width: image.width_px,
+            height: image.height_px,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        image.rgba,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+}

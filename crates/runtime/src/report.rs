@@ -1,0 +1,106 @@
+//! The session report: a timeline of everything the runtime presented.
+//!
+//! Tests read it instead of pixels wherever they can: "was the caption shown,
+//! attributed to whom, where, and when" is a question about the timeline.
+
+use bevy::prelude::*;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Resource, Clone, Debug, Default, Serialize)]
+pub struct SessionReport {
+    pub scenario: String,
+    pub backend: String,
+    pub duration_s: f32,
+    pub frame_rate_hz: f32,
+    pub frames: u64,
+    pub people: Vec<PersonEntry>,
+    pub timeline: Vec<TimelineEntry>,
+    pub captures: Vec<CaptureEntry>,
+    /// Things the user was told about (fallbacks, profile problems).
+    pub notices: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonEntry {
+    pub id: String,
+    pub name: String,
+    pub position_m: [f32; 3],
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEntry {
+    pub t_s: f32,
+    #[serde(flatten)]
+    pub event: PresentedEvent,
+}
+
+/// What kind of panel something is, so a reader of the report can tell a
+/// caption from a sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Component)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelKind {
+    Sign,
+    NameTag,
+    Caption,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PresentedEvent {
+    PanelShown {
+        panel: String,
+        kind: PanelKind,
+        text: String,
+        position_m: [f32; 3],
+        size_m: [f32; 2],
+    },
+    PanelText {
+        panel: String,
+        kind: PanelKind,
+        text: String,
+        size_m: [f32; 2],
+    },
+    PanelHidden {
+        panel: String,
+    },
+    SpeechStarted {
+        person: String,
+        audio: PathBuf,
+        duration_s: f32,
+        position_m: [f32; 3],
+    },
+    SpeechEnded {
+        person: String,
+        audio: PathBuf,
+    },
+    Input {
+        device: String,
+        input: String,
+    },
+    Capture {
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaptureEntry {
+    pub t_s: f32,
+    pub name: String,
+    pub path: PathBuf,
+    pub width_px: u32,
+    pub height_px: u32,
+    pub head_position_m: [f32; 3],
+    pub head_forward: [f32; 3],
+}
+
+impl SessionReport {
+    pub fn record(&mut self, t_s: f32, event: PresentedEvent) {
+        self.timeline.push(TimelineEntry { t_s, event });
+    }
+
+    pub fn write_json(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(self).expect("a report always serializes");
+        std::fs::write(path, json)
+    }
+}

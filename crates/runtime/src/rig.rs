@@ -1,0 +1,136 @@
+//! The user's tracked body: head, two controllers and an eye-gaze ray.
+//!
+//! Every backend writes the [`Rig`] from its own source (scenario keys,
+//! keyboard and mouse, or the headset's tracking) and every feature reads
+//! it, so placement code never knows which backend is running.
+
+use allverse_core::placement;
+use bevy::prelude::*;
+
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub struct Rig {
+    /// `world_from_head`: the head looks down its local −Z.
+    pub head: Transform,
+    /// Controller poses in head space.
+    pub left_hand_from_head: Transform,
+    pub right_hand_from_head: Transform,
+    /// Eye-gaze direction relative to the head, degrees.
+    pub gaze_yaw_deg: f32,
+    pub gaze_pitch_deg: f32,
+}
+
+impl Default for Rig {
+    fn default() -> Self {
+        Self {
+            head: Transform::from_xyz(0.0, 1.6, 0.0),
+            left_hand_from_head: Transform::from_xyz(-0.2, -0.45, -0.35),
+            right_hand_from_head: Transform::from_xyz(0.2, -0.45, -0.35),
+            gaze_yaw_deg: 0.0,
+            gaze_pitch_deg: 0.0,
+        }
+    }
+}
+
+/// A pose given as position and yaw/pitch, the way scenarios describe it.
+pub fn transform_from_yaw_pitch(position_m: Vec3, yaw_deg: f32, pitch_deg: f32) -> Transform {
+    let world_from_head = placement::world_from_head(position_m, yaw_deg, pitch_deg);
+    Transform::from_matrix(Mat4::from(world_from_head))
+}
+
+impl Rig {
+    pub fn world_from_head(&self) -> bevy::math::Affine3A {
+        self.head.compute_affine()
+    }
+
+    /// World-space direction the eyes look along.
+    pub fn gaze_direction(&self) -> Vec3 {
+        let in_head =
+            transform_from_yaw_pitch(Vec3::ZERO, self.gaze_yaw_deg, self.gaze_pitch_deg).forward();
+        self.head.rotation * *in_head
+    }
+}
+
+/// Marks the entity that shows the user's view (the simulator's eye or the desktop camera).
+#[derive(Component)]
+pub struct HeadCamera;
+
+#[derive(Component, Clone, Copy, PartialEq, Eq)]
+pub enum RigPart {
+    LeftController,
+    RightController,
+    GazeReticle,
+}
+
+/// Distance at which the gaze reticle is drawn.
+const GAZE_RETICLE_DISTANCE_M: f32 = 2.5;
+
+/// Spawns visible stand-ins for the controllers and the gaze point.
+pub fn spawn_rig_parts(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let controller = meshes.add(Cuboid::new(0.05, 0.04, 0.14));
+    let controller_material = materials.add(Color::srgb(0.2, 0.2, 0.25));
+    for part in [RigPart::LeftController, RigPart::RightController] {
+        commands.spawn((
+            part,
+            Mesh3d(controller.clone()),
+            MeshMaterial3d(controller_material.clone()),
+            Transform::default(),
+        ));
+    }
+    commands.spawn((
+        RigPart::GazeReticle,
+        Mesh3d(meshes.add(Torus::new(0.012, 0.02))),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: Color::srgb(1.0, 0.8, 0.0),
+            unlit: true,
+            ..default()
+        })),
+        Transform::default(),
+    ));
+}
+
+/// Moves the head camera and the rig parts to where the rig says.
+pub fn follow_rig(
+    rig: Res<Rig>,
+    mut cameras: Query<&mut Transform, (With<HeadCamera>, Without<RigPart>)>,
+    mut parts: Query<(&RigPart, &mut Transform), Without<HeadCamera>>,
+) {
+    for mut camera in &mut cameras {
+        *camera = rig.head;
+    }
+    for (part, mut transform) in &mut parts {
+        *transform = match part {
+            RigPart::LeftController => rig.head * rig.left_hand_from_head,
+            RigPart::RightController => rig.head * rig.right_hand_from_head,
+            RigPart::GazeReticle => {
+                let direction = rig.gaze_direction();
+                Transform::from_translation(rig.head.translation + direction * GAZE_RETICLE_DISTANCE_M)
+                    .looking_to(direction, Vec3::Y)
+                    // The torus lies in XZ; stand it up to face the eye.
+                    * Transform::from_rotation(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2))
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaze_follows_head_and_eye_angles() {
+        let mut rig = Rig::default();
+        assert!(rig.gaze_direction().abs_diff_eq(Vec3::NEG_Z, 1e-5));
+        rig.head = transform_from_yaw_pitch(Vec3::ZERO, 90.0, 0.0);
+        assert!(
+            rig.gaze_direction().abs_diff_eq(Vec3::NEG_X, 1e-5),
+            "{}",
+            rig.gaze_direction()
+        );
+        rig.gaze_pitch_deg = 90.0;
+        assert!(rig.gaze_direction().abs_diff_eq(Vec3::Y, 1e-5));
+    }
+}

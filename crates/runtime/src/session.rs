@@ -1,0 +1,415 @@
+//! A session: the scenario's people, signs and speech played out on a clock.
+//!
+//! [`SessionPlugin`] is the same for every backend. It builds the room,
+//! fires the scenario's timed events (signs appear, people speak, inputs
+//! arrive, checkpoints ask for captures), shows speaker-attributed captions
+//! from each recording's caption track, and records all of it in the
+//! [`SessionReport`].
+
+use crate::panels::{PanelAppearance, PanelPlugin, TextPanel};
+use crate::report::{PanelKind, PersonEntry, PresentedEvent, SessionReport};
+use crate::rig::{Rig, follow_rig, spawn_rig_parts, transform_from_yaw_pitch};
+use crate::scene;
+
+use allverse_core::caption::{CaptionLayout, WordTrack};
+use allverse_core::profile::Profile;
+use allverse_core::scenario::{Hand, Scenario};
+use allverse_pipeline::panel::PanelLine;
+use anyhow::{Context, Result};
+use bevy::prelude::*;
+use std::path::PathBuf;
+
+/// How long a caption stays up after its speaker stops, so a slow reader can finish it.
+const CAPTION_LINGER_S: f32 = 3.0;
+/// Captions sit this far in front of the speaker (toward the user) and below their eyes,
+/// so neither the speaker's face nor their body hides the text.
+const CAPTION_TOWARD_USER_M: f32 = 0.35;
+const CAPTION_BELOW_EYES_M: f32 = 0.4;
+
+/// Everything a session needs, checked before any window or device opens.
+#[derive(Resource, Clone, Debug)]
+pub struct SessionConfig {
+    pub scenario: Scenario,
+    pub profile: Profile,
+    /// One entry per person, one per utterance, in scenario order.
+    pub speech: Vec<Vec<LoadedUtterance>>,
+    /// Messages the user must see (fallbacks, profile problems); copied into the report.
+    pub notices: Vec<String>,
+    pub backend_name: String,
+}
+
+/// An utterance with its recording's length and caption track read in.
+#[derive(Clone, Debug)]
+pub struct LoadedUtterance {
+    pub audio: PathBuf,
+    pub at_s: f32,
+    pub duration_s: f32,
+    pub words: Option<WordTrack>,
+}
+
+impl SessionConfig {
+    /// Reads every recording's header and caption track; a malformed file is
+    /// an error that names it, before anything starts.
+    pub fn new(scenario: Scenario, profile: Profile, backend_name: &str) -> Result<Self> {
+        let speech = scenario
+            .people
+            .iter()
+            .map(|person| {
+                person
+                    .speech
+                    .iter()
+                    .map(load_utterance)
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            scenario,
+            profile,
+            speech,
+            notices: Vec::new(),
+            backend_name: backend_name.into(),
+        })
+    }
+}
+
+fn load_utterance(u: &allverse_core::scenario::Utterance) -> Result<LoadedUtterance> {
+    let reader = hound::WavReader::open(&u.audio)
+        .with_context(|| format!("{} is not a readable WAV file", u.audio.display()))?;
+    let spec = reader.spec();
+    let duration_s = reader.duration() as f32 / spec.sample_rate as f32;
+    let words = match &u.words {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Some(
+                WordTrack::from_alignment_json(&text)
+                    .with_context(|| format!("{} is not a word-timing file", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    Ok(LoadedUtterance {
+        audio: u.audio.clone(),
+        at_s: u.at_s,
+        duration_s,
+        words,
+    })
+}
+
+/// Session time. The simulator steps it one frame at a time; interactive
+/// backends advance it by wall-clock time.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct SessionClock {
+    elapsed_s: f64,
+    /// Where the last step started; −∞ until the first step, so that
+    /// events at exactly 0 fire on it.
+    previous_s: f64,
+    started: bool,
+    stepped: bool,
+}
+
+impl SessionClock {
+    fn new(stepped: bool) -> Self {
+        Self {
+            elapsed_s: 0.0,
+            previous_s: f64::NEG_INFINITY,
+            started: false,
+            stepped,
+        }
+    }
+}
+
+impl SessionClock {
+    pub fn elapsed_s(&self) -> f32 {
+        self.elapsed_s as f32
+    }
+
+    /// Moves the clock to `t_s`; events in (previous, t_s] fire on the next update.
+    pub fn step_to(&mut self, t_s: f64) {
+        if self.started {
+            self.previous_s = self.elapsed_s;
+        }
+        self.started = true;
+        self.elapsed_s = t_s;
+    }
+
+    /// True for an event at `at_s` that became due in the last step.
+    fn is_due(&self, at_s: f32) -> bool {
+        let at_s = at_s as f64;
+        at_s > self.previous_s && at_s <= self.elapsed_s
+    }
+}
+
+/// Whether the rig follows the scenario's head, hand and gaze keys (the
+/// simulator) or a live source (desktop controls, headset tracking).
+#[derive(Resource, Clone, Copy, PartialEq, Eq)]
+pub struct ScenarioDrivesRig(pub bool);
+
+/// Asks the backend to capture the user's view now.
+#[derive(Message, Clone, Debug)]
+pub struct CaptureRequested {
+    pub name: String,
+}
+
+/// An utterance that is playing, or whose caption is still lingering.
+#[derive(Component)]
+struct PlayingUtterance {
+    person: usize,
+    utterance: usize,
+    shown_text: String,
+    ended: bool,
+}
+
+pub struct SessionPlugin {
+    config: SessionConfig,
+    stepped: bool,
+    display_pixels_per_degree: f32,
+}
+
+impl SessionPlugin {
+    /// For the simulator: the caller steps [`SessionClock`] and the scenario drives the rig.
+    pub fn stepped(config: SessionConfig, display_pixels_per_degree: f32) -> Self {
+        Self {
+            config,
+            stepped: true,
+            display_pixels_per_degree,
+        }
+    }
+
+    /// For interactive backends: wall-clock time, live rig.
+    pub fn realtime(config: SessionConfig, display_pixels_per_degree: f32) -> Self {
+        Self {
+            config,
+            stepped: false,
+            display_pixels_per_degree,
+        }
+    }
+}
+
+impl Plugin for SessionPlugin {
+    fn build(&self, app: &mut App) {
+        let config = self.config.clone();
+        let scenario = &config.scenario;
+        let report = SessionReport {
+            scenario: scenario.name.clone(),
+            backend: config.backend_name.clone(),
+            duration_s: scenario.duration_s,
+            frame_rate_hz: scenario.frame_rate_hz,
+            people: scenario
+                .people
+                .iter()
+                .map(|p| PersonEntry {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    position_m: p.position_m.to_array(),
+                })
+                .collect(),
+            notices: config.notices.clone(),
+            ..default()
+        };
+        app.insert_resource(PanelAppearance::from_profile(
+            &config.profile,
+            self.display_pixels_per_degree,
+        ))
+        .insert_resource(SessionClock::new(self.stepped))
+        .insert_resource(ScenarioDrivesRig(self.stepped))
+        .insert_resource(Rig::default())
+        .insert_resource(report)
+        .insert_resource(GlobalAmbientLight {
+            brightness: 250.0,
+            ..default()
+        })
+        .insert_resource(config)
+        .add_message::<CaptureRequested>()
+        .add_plugins(PanelPlugin)
+        .add_systems(Startup, (spawn_scene, spawn_rig_parts))
+        .add_systems(First, advance_realtime_clock)
+        .add_systems(
+            Update,
+            (
+                drive_rig_from_scenario,
+                run_timeline,
+                update_captions,
+                follow_rig,
+            )
+                .chain(),
+        );
+    }
+}
+
+fn spawn_scene(
+    config: Res<SessionConfig>,
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    scene::spawn_room(&config.scenario, &mut commands, &mut meshes, &mut materials);
+    scene::spawn_people(&config.scenario, &mut commands, &mut meshes, &mut materials);
+}
+
+fn advance_realtime_clock(time: Res<Time>, mut clock: ResMut<SessionClock>) {
+    if !clock.stepped {
+        let next = clock.elapsed_s + time.delta_secs_f64();
+        clock.step_to(next);
+    }
+}
+
+fn drive_rig_from_scenario(
+    drives: Res<ScenarioDrivesRig>,
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    mut rig: ResMut<Rig>,
+) {
+    if !drives.0 {
+        return;
+    }
+    let scenario = &config.scenario;
+    let t = clock.elapsed_s();
+    let head = scenario.head_at(t);
+    let height_offset = Vec3::Y * config.profile.comfort.height_offset_m;
+    rig.head = transform_from_yaw_pitch(
+        head.position_m + height_offset,
+        head.yaw_deg,
+        head.pitch_deg,
+    );
+    let hand = |h: Hand| {
+        let pose = scenario.controller_at(h, t);
+        transform_from_yaw_pitch(pose.position_m, pose.yaw_deg, pose.pitch_deg)
+    };
+    rig.left_hand_from_head = hand(Hand::Left);
+    rig.right_hand_from_head = hand(Hand::Right);
+    let gaze = scenario.gaze_at(t);
+    rig.gaze_yaw_deg = gaze.yaw_deg;
+    rig.gaze_pitch_deg = gaze.pitch_deg;
+}
+
+fn run_timeline(
+    mut commands: Commands,
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    rig: Res<Rig>,
+    mut report: ResMut<SessionReport>,
+    mut captures: MessageWriter<CaptureRequested>,
+) {
+    let scenario = &config.scenario;
+    let t_s = clock.elapsed_s();
+    for panel in scenario.panels.iter().filter(|p| clock.is_due(p.at_s)) {
+        commands.spawn((
+            TextPanel::single(panel.id.clone(), PanelKind::Sign, panel.text.clone(), false),
+            Transform::from_translation(panel.position_m),
+        ));
+    }
+    for (person_index, utterances) in config.speech.iter().enumerate() {
+        let person = &scenario.people[person_index];
+        for (utterance_index, utterance) in utterances
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| clock.is_due(u.at_s))
+        {
+            report.record(
+                t_s,
+                PresentedEvent::SpeechStarted {
+                    person: person.id.clone(),
+                    audio: utterance.audio.clone(),
+                    duration_s: utterance.duration_s,
+                    position_m: person.position_m.to_array(),
+                },
+            );
+            // The entity becomes a caption panel once the first word is spoken.
+            let mut toward_user = rig.head.translation - person.position_m;
+            toward_user.y = 0.0;
+            let caption_position = person.position_m
+                + toward_user.normalize_or_zero() * CAPTION_TOWARD_USER_M
+                - Vec3::Y * CAPTION_BELOW_EYES_M;
+            commands.spawn((
+                PlayingUtterance {
+                    person: person_index,
+                    utterance: utterance_index,
+                    shown_text: String::new(),
+                    ended: false,
+                },
+                Transform::from_translation(caption_position),
+            ));
+        }
+    }
+    for input in scenario.inputs.iter().filter(|i| clock.is_due(i.at_s)) {
+        report.record(
+            t_s,
+            PresentedEvent::Input {
+                device: input.device.clone(),
+                input: input.input.clone(),
+            },
+        );
+    }
+    for checkpoint in scenario.checkpoints.iter().filter(|c| clock.is_due(c.at_s)) {
+        report.record(
+            t_s,
+            PresentedEvent::Capture {
+                name: checkpoint.capture.clone(),
+            },
+        );
+        captures.write(CaptureRequested {
+            name: checkpoint.capture.clone(),
+        });
+    }
+}
+
+/// Shows each utterance's words as they are spoken, under the speaker's
+/// name, and retires the caption a little after the speaker stops.
+fn update_captions(
+    mut commands: Commands,
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    mut captions: Query<(Entity, &mut PlayingUtterance, Option<&mut TextPanel>)>,
+    mut report: ResMut<SessionReport>,
+) {
+    let layout = CaptionLayout::default();
+    let t_s = clock.elapsed_s();
+    for (entity, mut caption, panel) in &mut captions {
+        let utterance = &config.speech[caption.person][caption.utterance];
+        let person = &config.scenario.people[caption.person];
+        let into_utterance_s = t_s - utterance.at_s;
+        if !caption.ended && into_utterance_s >= utterance.duration_s {
+            caption.ended = true;
+            report.record(
+                t_s,
+                PresentedEvent::SpeechEnded {
+                    person: person.id.clone(),
+                    audio: utterance.audio.clone(),
+                },
+            );
+        }
+        let linger_s = if utterance.words.is_some() {
+            CAPTION_LINGER_S
+        } else {
+            0.0
+        };
+        if into_utterance_s >= utterance.duration_s + linger_s {
+            commands.entity(entity).despawn();
+            continue;
+        }
+        let spoken = utterance
+            .words
+            .as_ref()
+            .map(|w| w.spoken_by(into_utterance_s))
+            .unwrap_or_default();
+        if spoken.is_empty() || spoken == caption.shown_text {
+            continue;
+        }
+        // Attribute by name, never by colour alone.
+        let mut lines = vec![PanelLine::bold(format!("{}:", person.name))];
+        lines.extend(layout.roll_up(&spoken).into_iter().map(PanelLine::regular));
+        caption.shown_text = spoken;
+        match panel {
+            Some(mut panel) => panel.lines = lines,
+            None => {
+                let id = format!("caption-{}-{}", person.id, caption.utterance);
+                commands.entity(entity).insert(TextPanel {
+                    id,
+                    kind: PanelKind::Caption,
+                    lines,
+                });
+            }
+        }
+    }
+}

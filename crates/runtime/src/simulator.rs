@@ -1,0 +1,272 @@
+//! The headless desktop simulator: the app without a headset or a window.
+//!
+//! [`Simulator`] owns the update loop. Each update advances the session
+//! clock by exactly one frame, so a scenario plays out the same way on a
+//! fast workstation and a loaded 2-core CI machine, as fast as the machine
+//! allows. The user's view is rendered offscreen (on a GPU, or on the
+//! lavapipe CPU driver) only for the frames a checkpoint captures.
+
+use crate::report::{CaptureEntry, SessionReport};
+use crate::rig::{HeadCamera, Rig};
+use crate::session::{CaptureRequested, SessionClock, SessionConfig, SessionPlugin};
+use allverse_core::scenario::ViewSettings;
+use anyhow::{Context, Result, bail};
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::RenderTarget;
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::prelude::*;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::render::render_resource::{
+    Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages,
+};
+use bevy::render::renderer::RenderDevice;
+use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::render::{RenderPlugin, view::Msaa};
+use bevy::window::ExitCondition;
+use bevy::winit::WinitPlugin;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Updates allowed after the last frame for outstanding captures to arrive.
+const MAX_DRAIN_UPDATES: usize = 30;
+
+pub struct Simulator {
+    app: App,
+    frames: u64,
+    frame_rate_hz: f64,
+    out_dir: PathBuf,
+}
+
+/// Where the simulated eye renders, and how many captures are still in flight.
+#[derive(Resource)]
+struct OffscreenView {
+    target: Handle<Image>,
+    out_dir: PathBuf,
+    pending: usize,
+    /// Frame the camera was switched on for; it is switched off after it.
+    active_since_frame: Option<u32>,
+}
+
+impl Simulator {
+    /// Builds the headless app; captures and the report go to `out_dir`.
+    pub fn new(config: SessionConfig, out_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(out_dir)
+            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        let frame_rate_hz = config.scenario.frame_rate_hz as f64;
+        let frames = config.scenario.frame_count();
+        let view = config.scenario.view;
+
+        let mut app = App::new();
+        app.add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: None,
+                    exit_condition: ExitCondition::DontExit,
+                    ..default()
+                })
+                .set(RenderPlugin {
+                    render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
+                        backends: Some(Backends::VULKAN),
+                        ..default()
+                    })),
+                    // Every pipeline must exist on the frame that is captured.
+                    synchronous_pipeline_compilation: true,
+                    ..default()
+                })
+                .disable::<WinitPlugin>()
+                // One thread renders in step with the simulation, for determinism.
+                .disable::<PipelinedRenderingPlugin>(),
+        )
+        .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+            Duration::from_secs_f64(1.0 / frame_rate_hz),
+        ))
+        .add_plugins(SessionPlugin::stepped(
+            config,
+            view.height_px as f32 / view.vertical_fov_deg,
+        ));
+
+        let target = app
+            .world_mut()
+            .resource_mut::<Assets<Image>>()
+            .add(offscreen_target(view));
+        app.insert_resource(OffscreenView {
+            target: target.clone(),
+            out_dir: out_dir.to_path_buf(),
+            pending: 0,
+            active_since_frame: None,
+        })
+        .add_systems(Startup, move |mut commands: Commands| {
+            spawn_eye(&mut commands, target.clone(), view)
+        })
+        .add_systems(PostUpdate, request_captures);
+        app.finish();
+        app.cleanup();
+        Ok(Self {
+            app,
+            frames,
+            frame_rate_hz,
+            out_dir: out_dir.to_path_buf(),
+        })
+    }
+
+    /// Plays the whole scenario and writes `report.json` beside the captures.
+    pub fn run(mut self) -> Result<SessionReport> {
+        for frame in 0..=self.frames {
+            let t_s = frame as f64 / self.frame_rate_hz;
+            self.app
+                .world_mut()
+                .resource_mut::<SessionClock>()
+                .step_to(t_s);
+            self.update();
+        }
+        // Readbacks arrive a frame or two after the frame they capture.
+        for _ in 0..MAX_DRAIN_UPDATES {
+            if self.app.world().resource::<OffscreenView>().pending == 0 {
+                break;
+            }
+            self.update();
+        }
+        let pending = self.app.world().resource::<OffscreenView>().pending;
+        if pending > 0 {
+            bail!("{pending} capture(s) never arrived from the renderer");
+        }
+        let mut report = self.app.world().resource::<SessionReport>().clone();
+        report.frames = self.frames + 1;
+        let path = self.out_dir.join("report.json");
+        report
+            .write_json(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(report)
+    }
+
+    fn update(&mut self) {
+        self.app.update();
+        if self.app.world().resource::<OffscreenView>().pending > 0 {
+            // Let the GPU (or lavapipe) finish so the readback can complete.
+            let device = self.app.world().resource::<RenderDevice>();
+            let _ = device.wgpu_device().poll(PollType::Wait {
+                submission_index: None,
+                timeout: None,
+            });
+        }
+    }
+}
+
+fn offscreen_target(view: ViewSettings) -> Image {
+    let mut image = Image::new_uninit(
+        Extent3d {
+            width: view.width_px,
+            height: view.height_px,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
+    image
+}
+
+fn spawn_eye(commands: &mut Commands, target: Handle<Image>, view: ViewSettings) {
+    commands.spawn((
+        HeadCamera,
+        Camera3d::default(),
+        Camera {
+            is_active: false,
+            clear_color: ClearColorConfig::Custom(Color::srgb(0.05, 0.05, 0.08)),
+            ..default()
+        },
+        RenderTarget::from(target),
+        Projection::Perspective(PerspectiveProjection {
+            fov: view.vertical_fov_deg.to_radians(),
+            aspect_ratio: view.width_px as f32 / view.height_px as f32,
+            ..default()
+        }),
+        Tonemapping::None,
+        Msaa::Off,
+        // The eye renders to an image, not a window, so name it the shadow origin.
+        bevy::camera::ShadowLodOrigin,
+        Transform::default(),
+    ));
+}
+
+/// Switches the eye on for frames with a checkpoint and asks for a screenshot.
+fn request_captures(
+    mut commands: Commands,
+    mut requests: MessageReader<CaptureRequested>,
+    mut view: ResMut<OffscreenView>,
+    mut camera: Query<&mut Camera, With<HeadCamera>>,
+    frame: Res<bevy::diagnostic::FrameCount>,
+    clock: Res<SessionClock>,
+    rig: Res<Rig>,
+) {
+    let Ok(mut camera) = camera.single_mut() else {
+        return;
+    };
+    let mut requested = false;
+    for request in requests.read() {
+        requested = true;
+        view.pending += 1;
+        let entry = CaptureEntry {
+            t_s: clock.elapsed_s(),
+            name: request.name.clone(),
+            path: view.out_dir.join(format!("{}.png", request.name)),
+            width_px: 0,
+            height_px: 0,
+            head_position_m: rig.head.translation.to_array(),
+            head_forward: rig.head.forward().to_array(),
+        };
+        commands
+            .spawn(Screenshot::image(view.target.clone()))
+            .observe(
+                move |captured: On<ScreenshotCaptured>,
+                      mut view: ResMut<OffscreenView>,
+                      mut report: ResMut<SessionReport>| {
+                    view.pending -= 1;
+                    let mut entry = entry.clone();
+                    entry.width_px = captured.image.width();
+                    entry.height_px = captured.image.height();
+                    match write_png(&captured.image, &entry.path) {
+                        Ok(()) => report.captures.push(entry),
+                        Err(e) => error!("capture `{}` could not be saved: {e:#}", entry.name),
+                    }
+                },
+            );
+    }
+    if requested {
+        camera.is_active = true;
+        view.active_since_frame = Some(frame.0);
+    } else if view.active_since_frame.is_some_and(|f| f < frame.0) {
+        camera.is_active = false;
+        view.active_since_frame = None;
+    }
+}
+
+/// Writes an 8-bit RGBA or BGRA image as an opaque RGB PNG.
+fn write_png(image: &Image, path: &Path) -> Result<()> {
+    let data = image.data.as_ref().context("the capture has no pixels")?;
+    let swap = match image.texture_descriptor.format {
+        TextureFormat::Rgba8UnormSrgb | TextureFormat::Rgba8Unorm => false,
+        TextureFormat::Bgra8UnormSrgb | TextureFormat::Bgra8Unorm => true,
+        other => bail!("captures in {other:?} are not supported"),
+    };
+    let rgb: Vec<u8> = data
+        .chunks_exact(4)
+        .flat_map(|p| {
+            if swap {
+                [p[2], p[1], p[0]]
+            } else {
+                [p[0], p[1], p[2]]
+            }
+        })
+        .collect();
+    let file = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    let mut encoder = png::Encoder::new(file, image.width(), image.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&rgb)?;
+    Ok(())
+}

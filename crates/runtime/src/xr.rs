@@ -1,0 +1,89 @@
+//! The OpenXR headset backend, through `bevy_mod_openxr`.
+//!
+//! Before building the XR app we ask the OpenXR loader ourselves whether a
+//! runtime and a head-mounted display are there. `bevy_mod_openxr` would
+//! log and limp on without one; asking first lets the app fall back to the
+//! desktop window or the simulator with one line that says why.
+
+use crate::session::SessionConfig;
+use bevy::prelude::*;
+use bevy_mod_openxr::add_xr_plugins;
+use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::types::AppInfo;
+use bevy_mod_xr::camera::XrCamera;
+
+/// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
+const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
+
+/// Checks for an OpenXR loader, a runtime and a connected headset.
+/// Returns a sentence naming what is missing and what to do.
+pub fn probe_openxr() -> Result<(), String> {
+    // SAFETY: loading the system's OpenXR loader library runs its initialisers;
+    // that is the documented way to reach OpenXR and is what the backend does.
+    let entry = unsafe { openxr::Entry::load() }.map_err(|e| {
+        format!("no OpenXR loader ({e}); install libopenxr-loader1 (Debian) or your headset's OpenXR runtime")
+    })?;
+    let app_info = openxr::ApplicationInfo {
+        application_name: "Allverse probe",
+        engine_name: "Allverse",
+        ..Default::default()
+    };
+    let instance = entry.create_instance(&app_info, &openxr::ExtensionSet::default(), &[]).map_err(|e| {
+        format!("no OpenXR runtime is active ({e}); start your headset's runtime (SteamVR, Monado, Quest Link, WMR) and make it the active one")
+    })?;
+    instance
+        .system(openxr::FormFactor::HEAD_MOUNTED_DISPLAY)
+        .map_err(|e| {
+            format!("the OpenXR runtime sees no headset ({e}); connect and wake the headset")
+        })?;
+    Ok(())
+}
+
+/// Runs the app in the headset until the user quits.
+pub fn run(config: SessionConfig) -> AppExit {
+    let mut app = App::new();
+    app.add_plugins(add_xr_plugins(DefaultPlugins).set(OxrInitPlugin {
+        app_info: AppInfo {
+            name: "Allverse".into(),
+            ..AppInfo::BEVY
+        },
+        ..default()
+    }))
+    .add_plugins(crate::session::SessionPlugin::realtime(
+        config,
+        HEADSET_PIXELS_PER_DEGREE,
+    ))
+    .add_systems(Update, (untonemapped_xr_views, head_from_xr_views));
+    app.run()
+}
+
+/// Panels must keep the colours the contrast rule chose, so XR views get no tonemapping.
+fn untonemapped_xr_views(mut commands: Commands, views: Query<Entity, Added<XrCamera>>) {
+    for view in &views {
+        commands
+            .entity(view)
+            .insert(bevy::core_pipeline::tonemapping::Tonemapping::None);
+    }
+}
+
+/// The head pose is the midpoint of the eye views.
+fn head_from_xr_views(
+    views: Query<&GlobalTransform, With<XrCamera>>,
+    mut rig: ResMut<crate::rig::Rig>,
+) {
+    let count = views.iter().len();
+    if count == 0 {
+        return;
+    }
+    let position = views.iter().map(|v| v.translation()).sum::<Vec3>() / count as f32;
+    let rotation = views
+        .iter()
+        .next()
+        .map(|v| v.rotation())
+        .unwrap_or_default();
+    rig.head = Transform {
+        translation: position,
+        rotation,
+        ..default()
+    };
+}

@@ -1,0 +1,130 @@
+//! `cargo xtask`: everything a developer or CI runs, in one place.
+//!
+//! Each command says what it is doing in lines that start with `[name]`, and
+//! installs what it needs itself, so a fresh Debian machine gets from clone to
+//! demo or green tests with one command.
+
+mod boundaries;
+mod setup;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Parser)]
+#[command(about = "Allverse project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install system packages (Debian, via apt) and check bundled assets. Idempotent.
+    Setup,
+    /// Set up, then run the headless simulator on the bundled scenario.
+    Demo,
+    /// Set up, check crate boundaries, then run every test in the workspace.
+    Test,
+    /// Run a benchmark and print each figure beside its target.
+    Bench {
+        /// Benchmark name; omit to list them.
+        name: Option<String>,
+        /// Also write the figures as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Fail if an engine-free crate depends on Bevy.
+    CheckDeps,
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(env!("CARGO"));
+    command.current_dir(workspace_root());
+    command
+}
+
+fn run(step: &str, command: &mut Command) -> Result<()> {
+    println!("[{step}] running: {command:?}");
+    let status = command.status()?;
+    if !status.success() {
+        bail!("[{step}] failed with {status}");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Task::Setup => setup::run(),
+        Task::Demo => {
+            setup::run()?;
+            let out = workspace_root().join("out/demo");
+            run(
+                "demo",
+                cargo()
+                    .args([
+                        "run",
+                        "--quiet",
+                        "-p",
+                        "allverse",
+                        "--",
+                        "run",
+                        "--backend",
+                        "headless",
+                    ])
+                    .args([
+                        "--scenario".as_ref(),
+                        workspace_root()
+                            .join("assets/scenarios/default.toml")
+                            .as_os_str(),
+                        "--out".as_ref(),
+                        out.as_os_str(),
+                    ]),
+            )?;
+            println!(
+                "[demo] done: report {}, captures in {}",
+                out.join("report.json").display(),
+                out.display()
+            );
+            Ok(())
+        }
+        Task::Test => {
+            setup::run()?;
+            boundaries::check_workspace()?;
+            let has_nextest = cargo()
+                .args(["nextest", "--version"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if has_nextest {
+                run(
+                    "test",
+                    cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]),
+                )
+            } else {
+                println!("[test] cargo-nextest is not installed; using cargo test");
+                run(
+                    "test",
+                    cargo().args(["test", "--workspace", "--no-fail-fast"]),
+                )
+            }
+        }
+        Task::Bench { name, json } => {
+            let mut command = cargo();
+            command.args(["run", "--quiet", "-p", "allverse-bench", "--"]);
+            command.args(name);
+            if let Some(json) = json {
+                command.arg("--json").arg(std::path::absolute(json)?);
+            }
+            run("bench", &mut command)
+        }
+        Task::CheckDeps => boundaries::check_workspace(),
+    }
+}

@@ -1,0 +1,121 @@
+//! `cargo xtask setup`: system packages and assets, installed only when missing.
+
+use anyhow::{Context, Result, bail};
+use std::process::Command;
+
+/// Debian packages the app and its tests need at run time, and why.
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("libvulkan1", "Vulkan loader, for rendering"),
+    (
+        "mesa-vulkan-drivers",
+        "lavapipe, a CPU Vulkan driver for the headless simulator's offscreen view",
+    ),
+    (
+        "libopenxr-loader1",
+        "OpenXR loader, so the headset backend can look for a runtime",
+    ),
+];
+
+/// Files the demo and tests read, committed in the repository.
+const ASSETS: &[&str] = &[
+    "assets/fonts/AtkinsonHyperlegible-Regular.ttf",
+    "assets/fonts/AtkinsonHyperlegible-Bold.ttf",
+    "assets/scenarios/default.toml",
+    "assets/audio/librivox/README.md",
+];
+
+pub fn run() -> Result<()> {
+    install_debian_packages()?;
+    check_assets()?;
+    println!("[setup] ready");
+    Ok(())
+}
+
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn install_debian_packages() -> Result<()> {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!(
+            "[setup] not a Debian-based system: install a Vulkan driver and the OpenXR loader yourself"
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !is_installed(name))
+        .collect();
+    if missing.is_empty() {
+        println!(
+            "[setup] Debian packages present: {}",
+            DEBIAN_PACKAGES
+                .iter()
+                .map(|p| p.0)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(());
+    }
+    for (name, why) in DEBIAN_PACKAGES
+        .iter()
+        .filter(|(name, _)| missing.contains(name))
+    {
+        println!("[setup] needs {name}: {why}");
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let sudo: &[&str] = if is_root { &[] } else { &["sudo", "-n"] };
+    let command_line = format!(
+        "{}apt-get update && {}apt-get install -y --no-install-recommends {}",
+        if is_root { "" } else { "sudo " },
+        if is_root { "" } else { "sudo " },
+        missing.join(" ")
+    );
+    println!("[setup] installing with apt: {command_line}");
+    let apt = |args: &[&str]| -> Result<bool> {
+        let (program, rest) = match sudo.split_first() {
+            Some((first, rest)) => (*first, [rest, &["apt-get"], args].concat()),
+            None => ("apt-get", args.to_vec()),
+        };
+        Ok(Command::new(program)
+            .args(rest)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .with_context(|| format!("starting {program}"))?
+            .success())
+    };
+    let installed = apt(&["update", "-q"])?
+        && apt(&[
+            &["install", "-y", "-q", "--no-install-recommends"],
+            &missing[..],
+        ]
+        .concat())?;
+    if !installed {
+        bail!(
+            "[setup] could not install {}; run this as an administrator, then try again:\n    {command_line}",
+            missing.join(" ")
+        );
+    }
+    Ok(())
+}
+
+fn check_assets() -> Result<()> {
+    let root = crate::workspace_root();
+    let missing: Vec<&&str> = ASSETS.iter().filter(|a| !root.join(a).is_file()).collect();
+    if !missing.is_empty() {
+        bail!("[setup] bundled assets are missing: {missing:?}; is this a complete clone?");
+    }
+    println!("[setup] assets present ({} checked)", ASSETS.len());
+    Ok(())
+}
