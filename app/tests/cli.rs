@@ -179,3 +179,104 @@ fn a_malformed_scenario_names_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_corrupt_profile_does_not_stop_a_session_and_is_shown_in_the_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, "[display]\ncaption_cap_height_deg = \"huge\"\n").unwrap();
+    let out = dir.path().join("session");
+    let run = allverse(
+        &profile,
+        &[
+            "run",
+            "--backend",
+            "headless",
+            "--scenario",
+            "tests/scenarios/short.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let notice = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "panel_shown" && e["kind"] == "notice")
+        .expect("a notice panel is shown in the scene");
+    assert!(
+        notice["text"]
+            .as_str()
+            .unwrap()
+            .contains("profile.toml.bak"),
+        "{notice}"
+    );
+    assert!(dir.path().join("profile.toml.bak").exists());
+}
+
+#[test]
+fn a_broken_recording_is_named_before_the_session_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("noise.wav"),
+        b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk",
+    )
+    .unwrap();
+    let scenario = std::fs::read_to_string(repo_root().join("tests/scenarios/short.toml"))
+        .unwrap()
+        .replace(
+            "position_m = [0.0, 1.6, -2.0]",
+            "position_m = [0.0, 1.6, -2.0]\nspeech = [{ audio = \"noise.wav\", at_s = 0.1 }]",
+        );
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, scenario).unwrap();
+    let run = allverse(
+        &dir.path().join("profile.toml"),
+        &[
+            "run",
+            "--backend",
+            "headless",
+            "--scenario",
+            path.to_str().unwrap(),
+        ],
+    );
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("noise.wav is not a readable WAV file") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_vulkan_driver_gives_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_driver = dir.path().join("no-such-driver.json");
+    let run = Command::new(env!("CARGO_BIN_EXE_allverse"))
+        .args([
+            "run",
+            "--backend",
+            "headless",
+            "--scenario",
+            "tests/scenarios/short.toml",
+            "--out",
+        ])
+        .arg(dir.path().join("session"))
+        .env("ALLVERSE_PROFILE", dir.path().join("profile.toml"))
+        .env("VK_ICD_FILENAMES", &missing_driver)
+        .env("VK_DRIVER_FILES", &missing_driver)
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("no Vulkan device or driver was found")
+            && stderr.contains("cargo xtask setup"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -80,7 +80,7 @@ pub fn check_workspace() -> Result<()> {
     let violations = find_violations(&output.stdout)?;
     if violations.is_empty() {
         println!(
-            "[check-deps] ok: {} stay free of Bevy",
+            "[check-deps] ok: no engine-free crate ({}) depends on Bevy",
             ENGINE_FREE.join(", ")
         );
         return Ok(());

@@ -14,6 +14,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "libopenxr-loader1",
         "OpenXR loader, so the headset backend can look for a runtime",
     ),
+    (
+        "libopenxr-dev",
+        "the unversioned libopenxr_loader.so name the OpenXR bindings load",
+    ),
 ];
 
 /// Files the demo and tests read, committed in the repository.

@@ -24,37 +24,9 @@ impl Default for CaptionLayout {
 }
 
 impl CaptionLayout {
-    /// Greedy word wrap; a word longer than a line is split across lines.
+    /// Wraps `text` to this layout's line length (see [`wrap`]).
     pub fn wrap(&self, text: &str) -> Vec<String> {
-        let max = self.max_chars_per_line.max(1);
-        let mut lines: Vec<String> = Vec::new();
-        let mut current = String::new();
-        for word in text.split_whitespace() {
-            let mut word: Vec<char> = word.chars().collect();
-            while word.len() > max {
-                if !current.is_empty() {
-                    lines.push(std::mem::take(&mut current));
-                }
-                lines.push(word.drain(..max).collect());
-            }
-            let word: String = word.into_iter().collect();
-            let needed = if current.is_empty() {
-                word.chars().count()
-            } else {
-                current.chars().count() + 1 + word.chars().count()
-            };
-            if needed > max && !current.is_empty() {
-                lines.push(std::mem::take(&mut current));
-            }
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(&word);
-        }
-        if !current.is_empty() {
-            lines.push(current);
-        }
-        lines
+        wrap(text, self.max_chars_per_line)
     }
 
     /// The lines a roll-up caption shows for `text`: the last `visible_lines`.
@@ -63,6 +35,40 @@ impl CaptionLayout {
         let keep = self.visible_lines.clamp(1, 3);
         lines[lines.len().saturating_sub(keep)..].to_vec()
     }
+}
+
+/// Greedy word wrap to at most `max_chars_per_line` characters a line; a
+/// word longer than a line is split across lines.
+pub fn wrap(text: &str, max_chars_per_line: usize) -> Vec<String> {
+    let max = max_chars_per_line.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > max {
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+            }
+            lines.push(word.drain(..max).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let needed = if current.is_empty() {
+            word.chars().count()
+        } else {
+            current.chars().count() + 1 + word.chars().count()
+        };
+        if needed > max && !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 /// One word of a timed transcript.

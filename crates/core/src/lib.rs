@@ -27,5 +27,6 @@ pub mod event;
 pub mod placement;
 pub mod profile;
 pub mod scenario;
+mod source;
 
 pub use glam;

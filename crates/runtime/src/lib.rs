@@ -25,6 +25,7 @@
 
 pub mod backend;
 pub mod desktop;
+pub mod notices;
 pub mod panels;
 pub mod report;
 pub mod rig;

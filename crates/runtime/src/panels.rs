@@ -100,7 +100,7 @@ impl Plugin for PanelPlugin {
         app.init_resource::<PanelRasterizer>()
             .add_systems(
                 PostUpdate,
-                (render_changed_panels, face_the_user)
+                (follow_the_head, render_changed_panels, face_the_user)
                     .chain()
                     .before(TransformSystems::Propagate),
             )
@@ -203,6 +203,20 @@ fn report_removed_panel(
                 panel: panel.id.clone(),
             },
         );
+    }
+}
+
+/// Keeps a panel at a fixed offset from the head, for things that must be
+/// seen wherever the user looks.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct HeadLocked {
+    /// Offset in the head's frame (−Z is ahead).
+    pub head_offset_m: Vec3,
+}
+
+fn follow_the_head(rig: Res<Rig>, mut panels: Query<(&HeadLocked, &mut Transform)>) {
+    for (locked, mut transform) in &mut panels {
+        transform.translation = rig.head.transform_point(locked.head_offset_m);
     }
 }
 

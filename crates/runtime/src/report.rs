@@ -43,6 +43,8 @@ pub enum PanelKind {
     Sign,
     NameTag,
     Caption,
+    /// Something the user must know, e.g. that their profile was reset.
+    Notice,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -6,6 +6,7 @@
 //! from each recording's caption track, and records all of it in the
 //! [`SessionReport`].
 
+use crate::notices::NoticePlugin;
 use crate::panels::{PanelAppearance, PanelPlugin, TextPanel};
 use crate::report::{PanelKind, PersonEntry, PresentedEvent, SessionReport};
 use crate::rig::{Rig, follow_rig, spawn_rig_parts, transform_from_yaw_pitch};
@@ -135,8 +136,9 @@ impl SessionClock {
 
     /// True for an event at `at_s` that became due in the last step.
     fn is_due(&self, at_s: f32) -> bool {
-        let at_s = at_s as f64;
-        at_s > self.previous_s && at_s <= self.elapsed_s
+        // Compare at the precision event times are written in, so that an
+        // event at 0.1 s fires on the frame whose time rounds to 0.1 s.
+        at_s > self.previous_s as f32 && at_s <= self.elapsed_s as f32
     }
 }
 
@@ -221,7 +223,7 @@ impl Plugin for SessionPlugin {
         })
         .insert_resource(config)
         .add_message::<CaptureRequested>()
-        .add_plugins(PanelPlugin)
+        .add_plugins((PanelPlugin, NoticePlugin))
         .add_systems(Startup, (spawn_scene, spawn_rig_parts))
         .add_systems(First, advance_realtime_clock)
         .add_systems(
@@ -411,5 +413,30 @@ fn update_captions(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_fire_once_in_the_step_that_reaches_them() {
+        let mut clock = SessionClock::new(true);
+        clock.step_to(0.0);
+        assert!(clock.is_due(0.0), "events at 0 fire on the first step");
+        assert!(!clock.is_due(0.02));
+        clock.step_to(1.0 / 30.0);
+        assert!(!clock.is_due(0.0), "and never again");
+        assert!(clock.is_due(0.02) && clock.is_due(1.0 / 30.0));
+        clock.step_to(2.0 / 30.0);
+        assert!(!clock.is_due(1.0 / 30.0));
+    }
+
+    #[test]
+    fn a_realtime_first_step_covers_time_zero() {
+        let mut clock = SessionClock::new(false);
+        clock.step_to(0.016);
+        assert!(clock.is_due(0.0) && clock.is_due(0.01));
     }
 }

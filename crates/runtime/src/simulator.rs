@@ -51,6 +51,7 @@ struct OffscreenView {
 impl Simulator {
     /// Builds the headless app; captures and the report go to `out_dir`.
     pub fn new(config: SessionConfig, out_dir: &Path) -> Result<Self> {
+        require_vulkan_adapter()?;
         std::fs::create_dir_all(out_dir)
             .with_context(|| format!("cannot create {}", out_dir.display()))?;
         let frame_rate_hz = config.scenario.frame_rate_hz as f64;
@@ -151,6 +152,23 @@ impl Simulator {
             });
         }
     }
+}
+
+/// Bevy panics when it finds no GPU; check first and say what to install.
+fn require_vulkan_adapter() -> Result<()> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::VULKAN,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapters = bevy::tasks::block_on(instance.enumerate_adapters(wgpu::Backends::VULKAN));
+    if adapters.is_empty() {
+        bail!(
+            "no Vulkan device or driver was found, so the simulator cannot render its view; \
+             on Debian run `cargo xtask setup` (it installs mesa-vulkan-drivers, a CPU driver), \
+             or install your GPU's Vulkan driver"
+        );
+    }
+    Ok(())
 }
 
 fn offscreen_target(view: ViewSettings) -> Image {

@@ -9,8 +9,10 @@ use crate::session::SessionConfig;
 use bevy::prelude::*;
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::types::AppInfo;
 use bevy_mod_xr::camera::XrCamera;
+use bevy_mod_xr::session::XrTrackingRoot;
 
 /// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
 const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
@@ -18,41 +20,105 @@ const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
 /// Checks for an OpenXR loader, a runtime and a connected headset.
 /// Returns a sentence naming what is missing and what to do.
 pub fn probe_openxr() -> Result<(), String> {
-    // SAFETY: loading the system's OpenXR loader library runs its initialisers;
-    // that is the documented way to reach OpenXR and is what the backend does.
-    let entry = unsafe { openxr::Entry::load() }.map_err(|e| {
-        format!("no OpenXR loader ({e}); install libopenxr-loader1 (Debian) or your headset's OpenXR runtime")
-    })?;
-    let app_info = openxr::ApplicationInfo {
-        application_name: "Allverse probe",
-        engine_name: "Allverse",
-        ..Default::default()
-    };
-    let instance = entry.create_instance(&app_info, &openxr::ExtensionSet::default(), &[]).map_err(|e| {
-        format!("no OpenXR runtime is active ({e}); start your headset's runtime (SteamVR, Monado, Quest Link, WMR) and make it the active one")
-    })?;
-    instance
-        .system(openxr::FormFactor::HEAD_MOUNTED_DISPLAY)
-        .map_err(|e| {
-            format!("the OpenXR runtime sees no headset ({e}); connect and wake the headset")
+    // The OpenXR loader reports its own failures on stderr, several lines at
+    // a time; the user gets our one line instead.
+    with_stderr_silenced(|| {
+        // SAFETY: loading the system's OpenXR loader library runs its
+        // initialisers; that is the documented way to reach OpenXR and is
+        // what the backend does too.
+        let entry = unsafe { openxr::Entry::load() }.map_err(|e| {
+            format!(
+                "no OpenXR loader could be loaded ({e}); on Debian install libopenxr-dev \
+                 (it provides libopenxr_loader.so), elsewhere your headset's OpenXR runtime"
+            )
         })?;
-    Ok(())
+        let app_info = openxr::ApplicationInfo {
+            application_name: "Allverse probe",
+            engine_name: "Allverse",
+            ..Default::default()
+        };
+        let instance = entry
+            .create_instance(&app_info, &openxr::ExtensionSet::default(), &[])
+            .map_err(|e| {
+                format!(
+                    "no OpenXR runtime is active ({e}); start your headset's runtime \
+                     (SteamVR, Monado, Quest Link, WMR) and make it the active one"
+                )
+            })?;
+        instance
+            .system(openxr::FormFactor::HEAD_MOUNTED_DISPLAY)
+            .map_err(|e| {
+                format!("the OpenXR runtime sees no headset ({e}); connect and wake the headset")
+            })?;
+        Ok(())
+    })
+}
+
+/// Runs `f` with file descriptor 2 pointed at /dev/null, then restores it.
+#[cfg(unix)]
+fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
+    use std::os::fd::AsRawFd;
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return f();
+    };
+    // SAFETY: plain descriptor duplication; the saved descriptor is restored
+    // and closed before returning, and `null` outlives the redirection.
+    unsafe {
+        let saved = libc::dup(2);
+        if saved < 0 {
+            return f();
+        }
+        libc::dup2(null.as_raw_fd(), 2);
+        let result = f();
+        libc::dup2(saved, 2);
+        libc::close(saved);
+        result
+    }
+}
+
+#[cfg(not(unix))]
+fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
+    f()
 }
 
 /// Runs the app in the headset until the user quits.
 pub fn run(config: SessionConfig) -> AppExit {
+    let comfort = config.profile.comfort.clone();
+    // Seated users get a reference space centred on their head at start, so
+    // content comes to them; standing users get the floor-level stage.
+    let reference_space = if comfort.seated {
+        openxr::ReferenceSpaceType::LOCAL
+    } else {
+        openxr::ReferenceSpaceType::STAGE
+    };
     let mut app = App::new();
-    app.add_plugins(add_xr_plugins(DefaultPlugins).set(OxrInitPlugin {
-        app_info: AppInfo {
-            name: "Allverse".into(),
-            ..AppInfo::BEVY
-        },
-        ..default()
-    }))
+    app.add_plugins(
+        add_xr_plugins(DefaultPlugins)
+            .set(OxrInitPlugin {
+                app_info: AppInfo {
+                    name: "Allverse".into(),
+                    ..AppInfo::BEVY
+                },
+                ..default()
+            })
+            .set(OxrReferenceSpacePlugin {
+                default_primary_ref_space: reference_space,
+            }),
+    )
     .add_plugins(crate::session::SessionPlugin::realtime(
         config,
         HEADSET_PIXELS_PER_DEGREE,
     ))
+    .add_systems(
+        Startup,
+        move |mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
+            // Raising the tracking root raises the user's eyes in the world:
+            // a wheelchair user can see over a standing crowd.
+            for mut root in &mut roots {
+                root.translation.y = comfort.height_offset_m;
+            }
+        },
+    )
     .add_systems(Update, (untonemapped_xr_views, head_from_xr_views));
     app.run()
 }

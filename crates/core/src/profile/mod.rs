@@ -13,6 +13,7 @@ pub use edit::set_key;
 pub use store::{LoadedProfile, ProfileNotice, ProfileStore, StoreError};
 
 use crate::color::ContrastTheme;
+use crate::source::describe_toml_error;
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
 
@@ -180,7 +181,7 @@ impl Profile {
     /// Parses and validates a profile document; errors carry line and column.
     pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
         let profile: Profile =
-            toml::from_str(text).map_err(|e| ProfileError::Parse(e.to_string()))?;
+            toml::from_str(text).map_err(|e| ProfileError::Parse(describe_toml_error(text, &e)))?;
         profile.validate()?;
         Ok(profile)
     }

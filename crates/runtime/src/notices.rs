@@ -1,0 +1,73 @@
+//! Notices: things the user must be told, shown in front of them, wherever they look.
+//!
+//! A terminal message is invisible inside a headset, so anything the app
+//! says on start-up (a profile that had to be set aside, a fallback from
+//! the headset to another backend) is also shown head-locked in the scene
+//! for long enough to read, and recorded in the session report.
+
+use crate::panels::{HeadLocked, TextPanel};
+use crate::report::PanelKind;
+use crate::session::{SessionClock, SessionConfig};
+use allverse_core::caption::wrap;
+use allverse_pipeline::panel::PanelLine;
+use bevy::prelude::*;
+
+/// Long enough to read a few lines slowly (WCAG 2.2.1 asks that time
+/// limits be generous; a notice can also be recalled from the report).
+const NOTICE_DURATION_S: f32 = 12.0;
+/// Below the line of sight and at arm's length, so it does not cover the scene.
+const NOTICE_OFFSET_FROM_HEAD_M: Vec3 = Vec3::new(0.0, -0.25, -1.2);
+const NOTICE_CHARS_PER_LINE: usize = 48;
+
+pub struct NoticePlugin;
+
+impl Plugin for NoticePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Startup, show_notices)
+            .add_systems(Update, retire_notices);
+    }
+}
+
+#[derive(Component)]
+struct Notice {
+    until_s: f32,
+}
+
+fn show_notices(mut commands: Commands, config: Res<SessionConfig>) {
+    if config.notices.is_empty() {
+        return;
+    }
+    let mut lines = vec![PanelLine::bold("Please note")];
+    for notice in &config.notices {
+        lines.extend(
+            wrap(notice, NOTICE_CHARS_PER_LINE)
+                .into_iter()
+                .map(PanelLine::regular),
+        );
+    }
+    commands.spawn((
+        TextPanel {
+            id: "notice".into(),
+            kind: PanelKind::Notice,
+            lines,
+        },
+        HeadLocked {
+            head_offset_m: NOTICE_OFFSET_FROM_HEAD_M,
+        },
+        Notice {
+            until_s: NOTICE_DURATION_S,
+        },
+    ));
+}
+
+fn retire_notices(
+    mut commands: Commands,
+    clock: Res<SessionClock>,
+    notices: Query<(Entity, &Notice)>,
+) {
+    for (entity, notice) in &notices {
+        if clock.elapsed_s() >= notice.until_s {
+            commands.entity(entity).despawn();
+        }
+    }
+}
