@@ -249,7 +249,10 @@ fn spawn_scene(
     scene::spawn_people(&config.scenario, &mut commands, &mut meshes, &mut materials);
 }
 
-fn advance_realtime_clock(time: Res<Time>, mut clock: ResMut<SessionClock>) {
+/// Wall-clock time, not Bevy's virtual time: virtual time clamps slow frames
+/// to 250 ms, and captions must stay in step with live speech even when
+/// frames are dropped.
+fn advance_realtime_clock(time: Res<Time<Real>>, mut clock: ResMut<SessionClock>) {
     if !clock.stepped {
         let next = clock.elapsed_s + time.delta_secs_f64();
         clock.step_to(next);
