@@ -8,27 +8,18 @@ use std::path::{Path, PathBuf};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is in the repository")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the repository").to_path_buf()
 }
 
 /// Runs a scenario in the headless simulator with the default profile.
 pub fn simulate(scenario: &Path, out_dir: &Path) -> (SessionReport, serde_json::Value) {
     let scenario = Scenario::load(scenario).expect("the scenario is valid");
-    let config = SessionConfig::new(scenario, Profile::default(), "headless")
-        .expect("the scenario's media load");
-    let report = Simulator::new(config, out_dir)
-        .expect("the simulator starts")
-        .run()
-        .expect("the scenario runs");
-    let json =
-        std::fs::read_to_string(out_dir.join("report.json")).expect("report.json is written");
-    (
-        report,
-        serde_json::from_str(&json).expect("report.json is JSON"),
-    )
+    let config =
+        SessionConfig::new(scenario, Profile::default(), "headless").expect("the scenario's media load");
+    let report =
+        Simulator::new(config, out_dir).expect("the simulator starts").run().expect("the scenario runs");
+    let json = std::fs::read_to_string(out_dir.join("report.json")).expect("report.json is written");
+    (report, serde_json::from_str(&json).expect("report.json is JSON"))
 }
 
 /// An RGB8 image read back from a PNG capture.
@@ -40,19 +31,14 @@ pub struct Capture {
 
 impl Capture {
     pub fn read(path: &Path) -> Self {
-        let decoder = png::Decoder::new(std::io::BufReader::new(
-            std::fs::File::open(path).expect("capture exists"),
-        ));
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("capture exists")));
         let mut reader = decoder.read_info().expect("capture is a PNG");
         let mut rgb = vec![0; reader.output_buffer_size().expect("sized")];
         let info = reader.next_frame(&mut rgb).expect("capture decodes");
         assert_eq!(info.color_type, png::ColorType::Rgb);
         rgb.truncate(info.buffer_size());
-        Self {
-            width: info.width,
-            height: info.height,
-            rgb,
-        }
+        Self { width: info.width, height: info.height, rgb }
     }
 
     pub fn pixels(&self) -> impl Iterator<Item = [u8; 3]> + '_ {

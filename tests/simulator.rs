@@ -4,28 +4,16 @@ use allverse_e2e::{Capture, repo_root, simulate};
 use serde_json::Value;
 
 fn events<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
-    report["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"] == kind)
-        .collect()
+    report["timeline"].as_array().unwrap().iter().filter(|e| e["event"] == kind).collect()
 }
 
 #[test]
 fn default_scenario_presents_room_people_signs_and_attributed_captions() {
     let out = tempfile::tempdir().unwrap();
-    let (report, json) = simulate(
-        &repo_root().join("assets/scenarios/default.toml"),
-        out.path(),
-    );
+    let (report, json) = simulate(&repo_root().join("assets/scenarios/default.toml"), out.path());
 
-    let people: Vec<&str> = json["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
+    let people: Vec<&str> =
+        json["people"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(people, ["narrator", "guest"]);
     assert_eq!(json["frames"], 28 * 30 + 1);
 
@@ -47,42 +35,22 @@ fn default_scenario_presents_room_people_signs_and_attributed_captions() {
             .iter()
             .filter(|e| {
                 e["kind"] == "caption"
-                    && e["panel"]
-                        .as_str()
-                        .unwrap()
-                        .starts_with(&format!("caption-{speaker}-"))
+                    && e["panel"].as_str().unwrap().starts_with(&format!("caption-{speaker}-"))
             })
             .map(|e| e["text"].as_str().unwrap().to_string())
             .collect()
     };
     let narrator = caption_texts("narrator");
     let guest = caption_texts("guest");
-    assert!(
-        narrator.len() > 20 && guest.len() > 10,
-        "{} / {}",
-        narrator.len(),
-        guest.len()
-    );
-    assert!(
-        narrator.iter().all(|t| t.starts_with("Narrator:\n")),
-        "{narrator:?}"
-    );
-    assert!(
-        guest.iter().all(|t| t.starts_with("Guest reader:\n")),
-        "{guest:?}"
-    );
+    assert!(narrator.len() > 20 && guest.len() > 10, "{} / {}", narrator.len(), guest.len());
+    assert!(narrator.iter().all(|t| t.starts_with("Narrator:\n")), "{narrator:?}");
+    assert!(guest.iter().all(|t| t.starts_with("Guest reader:\n")), "{guest:?}");
     let reference = std::fs::read_to_string(
         repo_root().join("assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.txt"),
     )
     .unwrap();
-    let last_words: Vec<&str> = reference
-        .split_whitespace()
-        .rev()
-        .take(3)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let last_words: Vec<&str> =
+        reference.split_whitespace().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
     assert!(
         narrator.iter().any(|t| t.ends_with(&last_words.join(" "))),
         "the first reading's last words were shown"
@@ -90,10 +58,7 @@ fn default_scenario_presents_room_people_signs_and_attributed_captions() {
     for lines in narrator.iter().chain(&guest) {
         let caption_lines: Vec<&str> = lines.lines().skip(1).collect();
         assert!((1..=2).contains(&caption_lines.len()), "{lines:?}");
-        assert!(
-            caption_lines.iter().all(|l| l.chars().count() <= 40),
-            "{lines:?}"
-        );
+        assert!(caption_lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
     }
 
     // Every recording starts and ends, at its length apart, and captions retire afterwards.
@@ -102,47 +67,24 @@ fn default_scenario_presents_room_people_signs_and_attributed_captions() {
     assert_eq!((started.len(), ended.len()), (5, 5));
     for (s, e) in started.iter().zip(&ended) {
         let length = e["t_s"].as_f64().unwrap() - s["t_s"].as_f64().unwrap();
-        assert!(
-            (length - s["duration_s"].as_f64().unwrap()).abs() <= 1.0 / 30.0 + 1e-4,
-            "{s} / {e}"
-        );
+        assert!((length - s["duration_s"].as_f64().unwrap()).abs() <= 1.0 / 30.0 + 1e-4, "{s} / {e}");
     }
     let hidden = events(&json, "panel_hidden");
     // The last reading ends at 27.5 s; its caption lingers past the 28 s end.
-    assert_eq!(
-        hidden
-            .iter()
-            .filter(|e| e["panel"].as_str().unwrap().starts_with("caption-"))
-            .count(),
-        4
-    );
+    assert_eq!(hidden.iter().filter(|e| e["panel"].as_str().unwrap().starts_with("caption-")).count(), 4);
     assert_eq!(events(&json, "input").len(), 1);
 
     // Captures exist and show the room with a text panel in it.
     assert_eq!(report.captures.len(), 3);
-    let capture = report
-        .captures
-        .iter()
-        .find(|c| c.name == "narrator-reading")
-        .unwrap();
+    let capture = report.captures.iter().find(|c| c.name == "narrator-reading").unwrap();
     let image = Capture::read(&capture.path);
     assert_eq!((image.width, image.height), (1280, 720));
     let distinct: std::collections::HashSet<[u8; 3]> = image.pixels().collect();
-    assert!(
-        distinct.len() > 100,
-        "the room is drawn, not a flat colour ({} colours)",
-        distinct.len()
-    );
+    assert!(distinct.len() > 100, "the room is drawn, not a flat colour ({} colours)", distinct.len());
     let text = image.panel_text_fraction();
-    assert!(
-        text > 0.0005,
-        "light text on dark panels is visible ({text:.4} of pixels)"
-    );
+    assert!(text > 0.0005, "light text on dark panels is visible ({text:.4} of pixels)");
     let dark_panel = image.fraction(|p| p.iter().all(|&c| c < 100));
-    assert!(
-        dark_panel > 0.005,
-        "dark panel backgrounds are visible ({dark_panel:.4})"
-    );
+    assert!(dark_panel > 0.005, "dark panel backgrounds are visible ({dark_panel:.4})");
 }
 
 #[test]
@@ -151,14 +93,10 @@ fn the_simulator_is_deterministic() {
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (a, _) = simulate(&scenario, a_dir.path());
     let (b, _) = simulate(&scenario, b_dir.path());
-    let timeline =
-        |r: &allverse_runtime::SessionReport| serde_json::to_string(&r.timeline).unwrap();
+    let timeline = |r: &allverse_runtime::SessionReport| serde_json::to_string(&r.timeline).unwrap();
     assert_eq!(timeline(&a), timeline(&b));
     assert_eq!(a.captures.len(), 1);
-    let (ia, ib) = (
-        Capture::read(&a.captures[0].path),
-        Capture::read(&b.captures[0].path),
-    );
+    let (ia, ib) = (Capture::read(&a.captures[0].path), Capture::read(&b.captures[0].path));
     assert_eq!(ia.rgb, ib.rgb, "the same scenario renders the same pixels");
 }
 
@@ -172,18 +110,9 @@ fn turning_away_from_a_sign_takes_it_out_of_the_capture() {
     std::fs::write(&scenario, text).unwrap();
     let (away, _) = simulate(&scenario, dir.path());
     let facing_dir = tempfile::tempdir().unwrap();
-    let (facing, _) = simulate(
-        &repo_root().join("tests/scenarios/short.toml"),
-        facing_dir.path(),
-    );
+    let (facing, _) = simulate(&repo_root().join("tests/scenarios/short.toml"), facing_dir.path());
 
-    let text = |r: &allverse_runtime::SessionReport| {
-        Capture::read(&r.captures[0].path).panel_text_fraction()
-    };
-    assert!(
-        text(&facing) > 0.00005,
-        "facing the sign shows its text ({})",
-        text(&facing)
-    );
+    let text = |r: &allverse_runtime::SessionReport| Capture::read(&r.captures[0].path).panel_text_fraction();
+    assert!(text(&facing) > 0.00005, "facing the sign shows its text ({})", text(&facing));
     assert_eq!(text(&away), 0.0, "looking away shows no text");
 }

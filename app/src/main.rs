@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// Allverse: a metaverse for all. Live captions, spatial speech, sign-language
 /// interpreter panels and alternative input for XR headsets.
 #[derive(Parser)]
-#[command(name = "allverse", version, about, long_about = None)]
+#[command(name = "allverse", version, about, long_about = None, after_help = OVERVIEW)]
 struct Cli {
     /// Use this profile file instead of the one in your config directory
     /// (also settable with the ALLVERSE_PROFILE environment variable).
@@ -20,6 +20,26 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+const OVERVIEW: &str = "\
+Backends (allverse run --backend ...):
+  openxr    (default) an OpenXR headset; without a runtime or headset it says
+            why in one line and falls back to the desktop window, or to the
+            headless simulator when there is no display
+  desktop   a window; W/A/S/D or arrows walk, Q/E turn, R/F look up and down,
+            right mouse button to look around
+  headless  the simulator: no window, deterministic, writes report.json and
+            PNG captures to --out
+
+Scenario (allverse run --scenario FILE):
+  a TOML file describing the room, people, their recordings and caption
+  tracks, and the simulated head motion, inputs and captures; see
+  assets/scenarios/README.md. Defaults to assets/scenarios/default.toml.
+
+Profile (allverse profile ...):
+  your accessibility settings (caption size, contrast, audio, seated mode),
+  kept in ~/.config/allverse/profile.toml or the file named by --profile or
+  ALLVERSE_PROFILE. See `allverse profile --help`.";
 
 #[derive(Subcommand)]
 enum Command {

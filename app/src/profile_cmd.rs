@@ -50,17 +50,16 @@ pub fn run(command: ProfileCommand, store: &ProfileStore) -> Result<()> {
             println!("{key} = {value} (saved to {})", store.path().display());
         }
         ProfileCommand::Validate { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             Profile::from_toml(&text)
                 .with_context(|| format!("{} is not a valid profile", file.display()))?;
             println!("{} is a valid profile", file.display());
         }
         ProfileCommand::Reset => match store.reset()? {
-            Some(backup) => println!(
-                "profile reset to defaults; the old one is kept as {}",
-                backup.display()
-            ),
+            Some(backup) => {
+                println!("profile reset to defaults; the old one is kept as {}", backup.display())
+            }
             None => println!("profile reset to defaults"),
         },
     }

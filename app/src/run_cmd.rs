@@ -56,9 +56,7 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
             Profile::default()
         }
     };
-    let scenario_path = args
-        .scenario
-        .unwrap_or_else(|| assets_dir().join("scenarios/default.toml"));
+    let scenario_path = args.scenario.unwrap_or_else(|| assets_dir().join("scenarios/default.toml"));
     let scenario = Scenario::load(&scenario_path)?;
 
     let choice = choose_backend(args.backend, xr::probe_openxr, display_available());
@@ -80,11 +78,7 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
                 report.captures.len()
             );
             for capture in &report.captures {
-                println!(
-                    "capture at {:.2} s: {}",
-                    capture.t_s,
-                    capture.path.display()
-                );
+                println!("capture at {:.2} s: {}", capture.t_s, capture.path.display());
             }
         }
         Backend::Desktop => {

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// `allverse ARGS` with its profile in `profile` and no display or headset runtime in reach.
@@ -23,6 +20,15 @@ fn allverse(profile: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `allverse run --backend BACKEND --scenario SCENARIO --out OUT`.
+fn session(profile: &Path, backend: &str, scenario: &str, out: &Path) -> Output {
+    allverse(profile, &["run", "--backend", backend, "--scenario", scenario, "--out", out.to_str().unwrap()])
+}
+
+fn read_report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -31,23 +37,12 @@ fn text(bytes: &[u8]) -> String {
 fn help_documents_backends_scenario_and_profile() {
     let dir = tempfile::tempdir().unwrap();
     let top = text(&allverse(&dir.path().join("p.toml"), &["--help"]).stdout);
-    assert!(
-        top.contains("run") && top.contains("profile") && top.contains("--profile"),
-        "{top}"
-    );
+    for needle in ["run", "profile", "--profile", "openxr", "desktop", "headless", "--scenario"] {
+        assert!(top.contains(needle), "`--help` mentions {needle}:\n{top}");
+    }
     let run = text(&allverse(&dir.path().join("p.toml"), &["run", "--help"]).stdout);
-    for needle in [
-        "--backend",
-        "openxr",
-        "desktop",
-        "headless",
-        "--scenario",
-        "--out",
-    ] {
-        assert!(
-            run.contains(needle),
-            "`run --help` mentions {needle}:\n{run}"
-        );
+    for needle in ["--backend", "openxr", "desktop", "headless", "--scenario", "--out"] {
+        assert!(run.contains(needle), "`run --help` mentions {needle}:\n{run}");
     }
     let profile = text(&allverse(&dir.path().join("p.toml"), &["profile", "--help"]).stdout);
     for needle in ["show", "path", "set", "validate", "reset"] {
@@ -63,10 +58,7 @@ fn profile_set_show_validate_reset() {
     let path = allverse(&profile, &["profile", "path"]);
     assert_eq!(text(&path.stdout).trim(), profile.display().to_string());
 
-    let set = allverse(
-        &profile,
-        &["profile", "set", "display.caption_cap_height_deg", "1.2"],
-    );
+    let set = allverse(&profile, &["profile", "set", "display.caption_cap_height_deg", "1.2"]);
     assert!(set.status.success(), "{}", text(&set.stderr));
     let show = text(&allverse(&profile, &["profile", "show"]).stdout);
     assert!(show.contains("caption_cap_height_deg = 1.2"), "{show}");
@@ -82,31 +74,17 @@ fn profile_set_show_validate_reset() {
     );
     assert_eq!(std::fs::read_to_string(&profile).unwrap(), before);
 
-    let valid = allverse(
-        &profile,
-        &["profile", "validate", profile.to_str().unwrap()],
-    );
+    let valid = allverse(&profile, &["profile", "validate", profile.to_str().unwrap()]);
     assert!(valid.status.success() && text(&valid.stdout).contains("is a valid profile"));
     let broken = dir.path().join("broken.toml");
     std::fs::write(&broken, "[comfort]\nseated = 3\n").unwrap();
     let invalid = allverse(&profile, &["profile", "validate", broken.to_str().unwrap()]);
     assert!(!invalid.status.success());
-    assert!(
-        text(&invalid.stderr).contains("line 2"),
-        "{}",
-        text(&invalid.stderr)
-    );
+    assert!(text(&invalid.stderr).contains("line 2"), "{}", text(&invalid.stderr));
 
     let reset = allverse(&profile, &["profile", "reset"]);
-    assert!(
-        text(&reset.stdout).contains(".bak"),
-        "{}",
-        text(&reset.stdout)
-    );
-    assert!(
-        text(&allverse(&profile, &["profile", "show"]).stdout)
-            .contains("caption_cap_height_deg = 0.7")
-    );
+    assert!(text(&reset.stdout).contains(".bak"), "{}", text(&reset.stdout));
+    assert!(text(&allverse(&profile, &["profile", "show"]).stdout).contains("caption_cap_height_deg = 0.7"));
 }
 
 #[test]
@@ -117,44 +95,22 @@ fn a_corrupt_profile_is_kept_aside_and_the_user_told() {
     let show = allverse(&profile, &["profile", "show"]);
     assert!(show.status.success());
     let message = text(&show.stderr);
-    assert!(
-        message.contains("could not be used") && message.contains("profile.toml.bak"),
-        "{message}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("profile.toml.bak")).unwrap(),
-        "this is = = not toml"
-    );
+    assert!(message.contains("could not be used") && message.contains("profile.toml.bak"), "{message}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("profile.toml.bak")).unwrap(), "this is = = not toml");
 }
 
 #[test]
 fn openxr_without_a_runtime_falls_back_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("session");
-    let run = allverse(
-        &dir.path().join("profile.toml"),
-        &[
-            "run",
-            "--backend",
-            "openxr",
-            "--scenario",
-            "tests/scenarios/short.toml",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let run = session(&dir.path().join("profile.toml"), "openxr", "tests/scenarios/short.toml", &out);
     let stderr = text(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let fallback: Vec<&str> = stderr.lines().filter(|l| l.contains("OpenXR")).collect();
     assert_eq!(fallback.len(), 1, "one clear line:\n{stderr}");
-    assert!(
-        fallback[0].contains("headless simulator"),
-        "{}",
-        fallback[0]
-    );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert!(fallback[0].contains("headless simulator"), "{}", fallback[0]);
+    let report = read_report(&out);
     assert_eq!(report["backend"], "headless");
     assert!(report["notices"][0].as_str().unwrap().contains("OpenXR"));
 }
@@ -162,22 +118,11 @@ fn openxr_without_a_runtime_falls_back_without_panicking() {
 #[test]
 fn a_malformed_scenario_names_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let run = allverse(
-        &dir.path().join("profile.toml"),
-        &[
-            "run",
-            "--backend",
-            "headless",
-            "--scenario",
-            "tests/scenarios/malformed.toml",
-        ],
-    );
+    let run =
+        session(&dir.path().join("profile.toml"), "headless", "tests/scenarios/malformed.toml", dir.path());
     assert!(!run.status.success());
     let stderr = text(&run.stderr);
-    assert!(
-        stderr.contains("malformed.toml:7:1") && stderr.contains("outside the room"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("malformed.toml:7:1") && stderr.contains("outside the room"), "{stderr}");
 }
 
 #[test]
@@ -186,63 +131,30 @@ fn a_corrupt_profile_does_not_stop_a_session_and_is_shown_in_the_scene() {
     let profile = dir.path().join("profile.toml");
     std::fs::write(&profile, "[display]\ncaption_cap_height_deg = \"huge\"\n").unwrap();
     let out = dir.path().join("session");
-    let run = allverse(
-        &profile,
-        &[
-            "run",
-            "--backend",
-            "headless",
-            "--scenario",
-            "tests/scenarios/short.toml",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let run = session(&profile, "headless", "tests/scenarios/short.toml", &out);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = read_report(&out);
     let notice = report["timeline"]
         .as_array()
         .unwrap()
         .iter()
         .find(|e| e["event"] == "panel_shown" && e["kind"] == "notice")
         .expect("a notice panel is shown in the scene");
-    assert!(
-        notice["text"]
-            .as_str()
-            .unwrap()
-            .contains("profile.toml.bak"),
-        "{notice}"
-    );
+    assert!(notice["text"].as_str().unwrap().contains("profile.toml.bak"), "{notice}");
     assert!(dir.path().join("profile.toml.bak").exists());
 }
 
 #[test]
 fn a_broken_recording_is_named_before_the_session_starts() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("noise.wav"),
-        b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk",
-    )
-    .unwrap();
-    let scenario = std::fs::read_to_string(repo_root().join("tests/scenarios/short.toml"))
-        .unwrap()
-        .replace(
-            "position_m = [0.0, 1.6, -2.0]",
-            "position_m = [0.0, 1.6, -2.0]\nspeech = [{ audio = \"noise.wav\", at_s = 0.1 }]",
-        );
+    std::fs::write(dir.path().join("noise.wav"), b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk").unwrap();
+    let scenario = std::fs::read_to_string(repo_root().join("tests/scenarios/short.toml")).unwrap().replace(
+        "position_m = [0.0, 1.6, -2.0]",
+        "position_m = [0.0, 1.6, -2.0]\nspeech = [{ audio = \"noise.wav\", at_s = 0.1 }]",
+    );
     let path = dir.path().join("broken.toml");
     std::fs::write(&path, scenario).unwrap();
-    let run = allverse(
-        &dir.path().join("profile.toml"),
-        &[
-            "run",
-            "--backend",
-            "headless",
-            "--scenario",
-            path.to_str().unwrap(),
-        ],
-    );
+    let run = session(&dir.path().join("profile.toml"), "headless", path.to_str().unwrap(), dir.path());
     let stderr = text(&run.stderr);
     assert!(!run.status.success());
     assert!(
@@ -256,14 +168,7 @@ fn no_vulkan_driver_gives_a_clear_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let missing_driver = dir.path().join("no-such-driver.json");
     let run = Command::new(env!("CARGO_BIN_EXE_allverse"))
-        .args([
-            "run",
-            "--backend",
-            "headless",
-            "--scenario",
-            "tests/scenarios/short.toml",
-            "--out",
-        ])
+        .args(["run", "--backend", "headless", "--scenario", "tests/scenarios/short.toml", "--out"])
         .arg(dir.path().join("session"))
         .env("ALLVERSE_PROFILE", dir.path().join("profile.toml"))
         .env("VK_ICD_FILENAMES", &missing_driver)
@@ -274,8 +179,7 @@ fn no_vulkan_driver_gives_a_clear_error_not_a_panic() {
     let stderr = text(&run.stderr);
     assert!(!run.status.success());
     assert!(
-        stderr.contains("no Vulkan device or driver was found")
-            && stderr.contains("cargo xtask setup"),
+        stderr.contains("no Vulkan device or driver was found") && stderr.contains("cargo xtask setup"),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

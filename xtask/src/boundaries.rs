@@ -72,25 +72,15 @@ pub fn check_workspace() -> Result<()> {
         .output()
         .context("running cargo metadata")?;
     if !output.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     let violations = find_violations(&output.stdout)?;
     if violations.is_empty() {
-        println!(
-            "[check-deps] ok: no engine-free crate ({}) depends on Bevy",
-            ENGINE_FREE.join(", ")
-        );
+        println!("[check-deps] ok: no engine-free crate ({}) depends on Bevy", ENGINE_FREE.join(", "));
         return Ok(());
     }
     for v in &violations {
-        eprintln!(
-            "[check-deps] {} depends on an engine: {}",
-            v.chain[0],
-            v.chain.join(" -> ")
-        );
+        eprintln!("[check-deps] {} depends on an engine: {}", v.chain[0], v.chain.join(" -> "));
     }
     bail!("engine-free crates depend on Bevy; move that code into allverse-runtime")
 }
@@ -98,13 +88,9 @@ pub fn check_workspace() -> Result<()> {
 /// Finds, for each engine-free crate, the first chain of normal or build
 /// dependencies that reaches an engine crate (dev-dependencies don't ship).
 pub fn find_violations(metadata_json: &[u8]) -> Result<Vec<Violation>> {
-    let metadata: Metadata =
-        serde_json::from_slice(metadata_json).context("parsing cargo metadata")?;
-    let names: HashMap<&str, &str> = metadata
-        .packages
-        .iter()
-        .map(|p| (p.id.as_str(), p.name.as_str()))
-        .collect();
+    let metadata: Metadata = serde_json::from_slice(metadata_json).context("parsing cargo metadata")?;
+    let names: HashMap<&str, &str> =
+        metadata.packages.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
     let edges: HashMap<&str, Vec<&str>> = metadata
         .resolve
         .nodes
@@ -121,11 +107,7 @@ pub fn find_violations(metadata_json: &[u8]) -> Result<Vec<Violation>> {
         .collect();
 
     let mut violations = Vec::new();
-    for root in metadata
-        .packages
-        .iter()
-        .filter(|p| ENGINE_FREE.contains(&p.name.as_str()))
-    {
+    for root in metadata.packages.iter().filter(|p| ENGINE_FREE.contains(&p.name.as_str())) {
         // Breadth-first, remembering parents to report the shortest chain.
         let mut parent: HashMap<&str, &str> = HashMap::new();
         let mut seen: HashSet<&str> = HashSet::from([root.id.as_str()]);
@@ -161,10 +143,7 @@ mod tests {
         let mut names: Vec<&str> = edges.iter().flat_map(|(a, b, _)| [*a, *b]).collect();
         names.sort();
         names.dedup();
-        let packages: Vec<_> = names
-            .iter()
-            .map(|n| serde_json::json!({"id": n, "name": n}))
-            .collect();
+        let packages: Vec<_> = names.iter().map(|n| serde_json::json!({"id": n, "name": n})).collect();
         let nodes: Vec<_> = names
             .iter()
             .map(|n| {
@@ -172,19 +151,14 @@ mod tests {
                     .iter()
                     .filter(|(from, _, _)| from == n)
                     .map(|(_, to, kind)| {
-                        let kind = if kind.is_empty() {
-                            serde_json::Value::Null
-                        } else {
-                            (*kind).into()
-                        };
+                        let kind = if kind.is_empty() { serde_json::Value::Null } else { (*kind).into() };
                         serde_json::json!({"pkg": to, "dep_kinds": [{"kind": kind}]})
                     })
                     .collect();
                 serde_json::json!({"id": n, "deps": deps})
             })
             .collect();
-        serde_json::to_vec(&serde_json::json!({"packages": packages, "resolve": {"nodes": nodes}}))
-            .unwrap()
+        serde_json::to_vec(&serde_json::json!({"packages": packages, "resolve": {"nodes": nodes}})).unwrap()
     }
 
     #[test]
@@ -204,10 +178,7 @@ mod tests {
 
     #[test]
     fn runtime_and_dev_dependencies_are_allowed() {
-        let json = metadata(&[
-            ("allverse-runtime", "bevy", ""),
-            ("allverse-core", "bevy", "dev"),
-        ]);
+        let json = metadata(&[("allverse-runtime", "bevy", ""), ("allverse-core", "bevy", "dev")]);
         assert!(find_violations(&json).unwrap().is_empty());
     }
 

@@ -40,10 +40,7 @@ enum Task {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 fn cargo() -> Command {
@@ -70,21 +67,10 @@ fn main() -> Result<()> {
             run(
                 "demo",
                 cargo()
-                    .args([
-                        "run",
-                        "--quiet",
-                        "-p",
-                        "allverse",
-                        "--",
-                        "run",
-                        "--backend",
-                        "headless",
-                    ])
+                    .args(["run", "--quiet", "-p", "allverse", "--", "run", "--backend", "headless"])
                     .args([
                         "--scenario".as_ref(),
-                        workspace_root()
-                            .join("assets/scenarios/default.toml")
-                            .as_os_str(),
+                        workspace_root().join("assets/scenarios/default.toml").as_os_str(),
                         "--out".as_ref(),
                         out.as_os_str(),
                     ]),
@@ -99,21 +85,13 @@ fn main() -> Result<()> {
         Task::Test => {
             setup::run()?;
             boundaries::check_workspace()?;
-            let has_nextest = cargo()
-                .args(["nextest", "--version"])
-                .output()
-                .is_ok_and(|o| o.status.success());
+            let has_nextest =
+                cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
             if has_nextest {
-                run(
-                    "test",
-                    cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]),
-                )
+                run("test", cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))
             } else {
                 println!("[test] cargo-nextest is not installed; using cargo test");
-                run(
-                    "test",
-                    cargo().args(["test", "--workspace", "--no-fail-fast"]),
-                )
+                run("test", cargo().args(["test", "--workspace", "--no-fail-fast"]))
             }
         }
         Task::Bench { name, json } => {

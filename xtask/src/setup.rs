@@ -6,18 +6,9 @@ use std::process::Command;
 /// Debian packages the app and its tests need at run time, and why.
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("libvulkan1", "Vulkan loader, for rendering"),
-    (
-        "mesa-vulkan-drivers",
-        "lavapipe, a CPU Vulkan driver for the headless simulator's offscreen view",
-    ),
-    (
-        "libopenxr-loader1",
-        "OpenXR loader, so the headset backend can look for a runtime",
-    ),
-    (
-        "libopenxr-dev",
-        "the unversioned libopenxr_loader.so name the OpenXR bindings load",
-    ),
+    ("mesa-vulkan-drivers", "lavapipe, a CPU Vulkan driver for the headless simulator's offscreen view"),
+    ("libopenxr-loader1", "OpenXR loader, so the headset backend can look for a runtime"),
+    ("libopenxr-dev", "the unversioned libopenxr_loader.so name the OpenXR bindings load"),
 ];
 
 /// Files the demo and tests read, committed in the repository.
@@ -43,42 +34,23 @@ fn is_installed(package: &str) -> bool {
 }
 
 fn install_debian_packages() -> Result<()> {
-    if Command::new("dpkg-query")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!(
-            "[setup] not a Debian-based system: install a Vulkan driver and the OpenXR loader yourself"
-        );
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        println!("[setup] not a Debian-based system: install a Vulkan driver and the OpenXR loader yourself");
         return Ok(());
     }
-    let missing: Vec<&str> = DEBIAN_PACKAGES
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| !is_installed(name))
-        .collect();
+    let missing: Vec<&str> =
+        DEBIAN_PACKAGES.iter().map(|(name, _)| *name).filter(|name| !is_installed(name)).collect();
     if missing.is_empty() {
         println!(
             "[setup] Debian packages present: {}",
-            DEBIAN_PACKAGES
-                .iter()
-                .map(|p| p.0)
-                .collect::<Vec<_>>()
-                .join(", ")
+            DEBIAN_PACKAGES.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
         );
         return Ok(());
     }
-    for (name, why) in DEBIAN_PACKAGES
-        .iter()
-        .filter(|(name, _)| missing.contains(name))
-    {
+    for (name, why) in DEBIAN_PACKAGES.iter().filter(|(name, _)| missing.contains(name)) {
         println!("[setup] needs {name}: {why}");
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let sudo: &[&str] = if is_root { &[] } else { &["sudo", "-n"] };
     let command_line = format!(
         "{}apt-get update && {}apt-get install -y --no-install-recommends {}",
@@ -100,11 +72,7 @@ fn install_debian_packages() -> Result<()> {
             .success())
     };
     let installed = apt(&["update", "-q"])?
-        && apt(&[
-            &["install", "-y", "-q", "--no-install-recommends"],
-            &missing[..],
-        ]
-        .concat())?;
+        && apt(&[&["install", "-y", "-q", "--no-install-recommends"], &missing[..]].concat())?;
     if !installed {
         bail!(
             "[setup] could not install {}; run this as an administrator, then try again:\n    {command_line}",

@@ -17,11 +17,7 @@ struct Benchmark {
 }
 
 const BENCHMARKS: &[Benchmark] = &[
-    Benchmark {
-        name: "panel",
-        about: "caption text to panel image (pipeline)",
-        run: panel::run,
-    },
+    Benchmark { name: "panel", about: "caption text to panel image (pipeline)", run: panel::run },
     Benchmark {
         name: "simulator",
         about: "headless simulator speed on the bundled scenario",
@@ -31,10 +27,7 @@ const BENCHMARKS: &[Benchmark] = &[
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let json = args
-        .iter()
-        .position(|a| a == "--json")
-        .map(|i| args.get(i + 1).cloned());
+    let json = args.iter().position(|a| a == "--json").map(|i| args.get(i + 1).cloned());
     let name = args
         .iter()
         .enumerate()

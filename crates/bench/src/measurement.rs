@@ -26,14 +26,7 @@ impl Measurement {
             Goal::AtMost => value <= target,
             Goal::AtLeast => value >= target,
         };
-        Self {
-            name: name.into(),
-            value,
-            unit: unit.into(),
-            target,
-            met,
-            goal,
-        }
+        Self { name: name.into(), value, unit: unit.into(), target, met, goal }
     }
 }
 
@@ -46,10 +39,7 @@ pub fn print(measurements: &[Measurement]) {
             Goal::AtLeast => ">=",
         };
         let target = format!("{sign} {}", m.target);
-        println!(
-            "{:<48} {:>12.3} {:<8} target {target:<10} {verdict}",
-            m.name, m.value, m.unit
-        );
+        println!("{:<48} {:>12.3} {:<8} target {target:<10} {verdict}", m.name, m.value, m.unit);
     }
 }
 

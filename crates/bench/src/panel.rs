@@ -19,10 +19,7 @@ pub fn run() -> Result<Vec<Measurement>> {
     ))?;
     let words: Vec<&str> = transcript.split_whitespace().collect();
     let (text, background) = ContrastTheme::Dark.colors();
-    let style = PanelTextStyle {
-        text,
-        background: background.with_alpha(217),
-    };
+    let style = PanelTextStyle { text, background: background.with_alpha(217) };
     let layout = CaptionLayout::default();
     let mut rasterizer = TextRasterizer::new();
     let mut samples_ms = Vec::with_capacity(UPDATES);

@@ -12,10 +12,7 @@ use anyhow::Result;
 use std::time::Instant;
 
 pub fn run() -> Result<Vec<Measurement>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../assets/scenarios/default.toml"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/scenarios/default.toml");
     let scenario = Scenario::load(path.as_ref())?;
     let duration_s = scenario.duration_s as f64;
     let out = tempfile::tempdir()?;

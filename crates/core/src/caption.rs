@@ -16,10 +16,7 @@ pub struct CaptionLayout {
 
 impl Default for CaptionLayout {
     fn default() -> Self {
-        Self {
-            max_chars_per_line: 40,
-            visible_lines: 2,
-        }
+        Self { max_chars_per_line: 40, visible_lines: 2 }
     }
 }
 
@@ -112,11 +109,7 @@ impl WordTrack {
                     Some(i) if w.t.ends_with(')') => w.t[..i].to_string(),
                     _ => w.t,
                 };
-                TimedWord {
-                    text,
-                    start_s: w.b,
-                    end_s: w.b + w.d,
-                }
+                TimedWord { text, start_s: w.b, end_s: w.b + w.d }
             })
             .collect();
         Ok(Self { words })
@@ -124,12 +117,8 @@ impl WordTrack {
 
     /// The words finished by `elapsed_s` into the recording, joined by spaces.
     pub fn spoken_by(&self, elapsed_s: f32) -> String {
-        let done: Vec<&str> = self
-            .words
-            .iter()
-            .take_while(|w| w.end_s <= elapsed_s)
-            .map(|w| w.text.as_str())
-            .collect();
+        let done: Vec<&str> =
+            self.words.iter().take_while(|w| w.end_s <= elapsed_s).map(|w| w.text.as_str()).collect();
         done.join(" ")
     }
 }
@@ -140,22 +129,10 @@ mod tests {
 
     #[test]
     fn wraps_at_word_boundaries_within_the_limit() {
-        let layout = CaptionLayout {
-            max_chars_per_line: 12,
-            visible_lines: 2,
-        };
-        assert_eq!(
-            layout.wrap("the quick brown fox jumps"),
-            vec!["the quick", "brown fox", "jumps"]
-        );
-        assert_eq!(
-            layout.roll_up("the quick brown fox jumps"),
-            vec!["brown fox", "jumps"]
-        );
-        assert_eq!(
-            layout.wrap("supercalifragilistic"),
-            vec!["supercalifra", "gilistic"]
-        );
+        let layout = CaptionLayout { max_chars_per_line: 12, visible_lines: 2 };
+        assert_eq!(layout.wrap("the quick brown fox jumps"), vec!["the quick", "brown fox", "jumps"]);
+        assert_eq!(layout.roll_up("the quick brown fox jumps"), vec!["brown fox", "jumps"]);
+        assert_eq!(layout.wrap("supercalifragilistic"), vec!["supercalifra", "gilistic"]);
         assert!(layout.wrap("").is_empty());
         for line in CaptionLayout::default().wrap(&"word ".repeat(100)) {
             assert!(line.chars().count() <= 40);

@@ -32,23 +32,14 @@ impl Srgba8 {
     pub fn relative_luminance(self) -> f32 {
         fn linear(channel: u8) -> f32 {
             let c = channel as f32 / 255.0;
-            if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
+            if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
         }
         0.2126 * linear(self.r) + 0.7152 * linear(self.g) + 0.0722 * linear(self.b)
     }
 
     fn lerp(self, other: Self, t: f32) -> Self {
         let mix = |a: u8, b: u8| (a as f32 + (b as f32 - a as f32) * t).round() as u8;
-        Self {
-            r: mix(self.r, other.r),
-            g: mix(self.g, other.g),
-            b: mix(self.b, other.b),
-            a: self.a,
-        }
+        Self { r: mix(self.r, other.r), g: mix(self.g, other.g), b: mix(self.b, other.b), a: self.a }
     }
 }
 
@@ -69,12 +60,11 @@ pub fn ensure_contrast(text: Srgba8, background: Srgba8, min_ratio: f32) -> Srgb
     if contrast_ratio(text, background) >= min_ratio {
         return text;
     }
-    let toward =
-        if contrast_ratio(Srgba8::WHITE, background) >= contrast_ratio(Srgba8::BLACK, background) {
-            Srgba8::WHITE
-        } else {
-            Srgba8::BLACK
-        };
+    let toward = if contrast_ratio(Srgba8::WHITE, background) >= contrast_ratio(Srgba8::BLACK, background) {
+        Srgba8::WHITE
+    } else {
+        Srgba8::BLACK
+    };
     // Contrast grows monotonically along the blend, so bisect for the
     // smallest change that satisfies the rule.
     let (mut lo, mut hi) = (0.0f32, 1.0f32);
@@ -107,13 +97,8 @@ pub enum ContrastTheme {
 }
 
 impl ContrastTheme {
-    pub const ALL: [Self; 5] = [
-        Self::Dark,
-        Self::Light,
-        Self::HighContrastDark,
-        Self::HighContrastLight,
-        Self::YellowOnBlack,
-    ];
+    pub const ALL: [Self; 5] =
+        [Self::Dark, Self::Light, Self::HighContrastDark, Self::HighContrastLight, Self::YellowOnBlack];
 
     /// (text, background) colours, both opaque; the caller applies opacity.
     pub fn colors(self) -> (Srgba8, Srgba8) {
@@ -144,10 +129,7 @@ mod tests {
     fn every_theme_meets_the_minimum() {
         for theme in ContrastTheme::ALL {
             let (text, background) = theme.colors();
-            assert!(
-                contrast_ratio(text, background) >= MIN_TEXT_CONTRAST,
-                "{theme:?}"
-            );
+            assert!(contrast_ratio(text, background) >= MIN_TEXT_CONTRAST, "{theme:?}");
         }
     }
 
@@ -156,17 +138,11 @@ mod tests {
         let grey = Srgba8::opaque(0x77, 0x77, 0x77);
         let fixed = ensure_contrast(grey, Srgba8::WHITE, MIN_TEXT_CONTRAST);
         assert!(contrast_ratio(fixed, Srgba8::WHITE) >= MIN_TEXT_CONTRAST);
-        assert!(
-            fixed.r < grey.r && fixed.r > 0x60,
-            "{fixed:?} should be only a little darker"
-        );
+        assert!(fixed.r < grey.r && fixed.r > 0x60, "{fixed:?} should be only a little darker");
         // Mid-grey on mid-grey is fixed too, whatever direction works.
         let mid = Srgba8::opaque(128, 128, 128);
         assert!(contrast_ratio(ensure_contrast(mid, mid, 4.5), mid) >= 4.5);
         // Good colours are left alone.
-        assert_eq!(
-            ensure_contrast(Srgba8::WHITE, Srgba8::BLACK, 4.5),
-            Srgba8::WHITE
-        );
+        assert_eq!(ensure_contrast(Srgba8::WHITE, Srgba8::BLACK, 4.5), Srgba8::WHITE);
     }
 }

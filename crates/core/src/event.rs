@@ -39,11 +39,7 @@ pub struct LanguageChannel {
 impl LanguageChannel {
     /// The original language of the floor, always present.
     pub fn floor() -> Self {
-        Self {
-            id: "floor".into(),
-            name: "Floor (original)".into(),
-            kind: ChannelKind::Spoken,
-        }
+        Self { id: "floor".into(), name: "Floor (original)".into(), kind: ChannelKind::Spoken }
     }
 }
 

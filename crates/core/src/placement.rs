@@ -53,10 +53,7 @@ pub struct FieldOfView {
 impl FieldOfView {
     /// A conservative headset field of view (about 90° × 80° of clear vision
     /// on current headsets, so content inside it is seen without searching).
-    pub const HEADSET: Self = Self {
-        half_horizontal_deg: 45.0,
-        half_vertical_deg: 40.0,
-    };
+    pub const HEADSET: Self = Self { half_horizontal_deg: 45.0, half_vertical_deg: 40.0 };
 
     /// Whether `point_world` is in front of the head and inside this view.
     pub fn contains(&self, world_from_head: &Affine3A, point_world: Vec3) -> bool {
@@ -112,20 +109,10 @@ impl ComfortZone {
     /// same direction where that is comfortable, clamped into the zone where not.
     pub fn clamp(&self, world_from_head: &Affine3A, point_world: Vec3) -> Vec3 {
         let r = head_relative(world_from_head, point_world);
-        let yaw = r
-            .yaw_deg
-            .clamp(-self.max_yaw_deg, self.max_yaw_deg)
-            .to_radians();
-        let pitch = r
-            .pitch_deg
-            .clamp(-self.max_pitch_down_deg, self.max_pitch_up_deg)
-            .to_radians();
+        let yaw = r.yaw_deg.clamp(-self.max_yaw_deg, self.max_yaw_deg).to_radians();
+        let pitch = r.pitch_deg.clamp(-self.max_pitch_down_deg, self.max_pitch_up_deg).to_radians();
         let distance = r.distance_m.clamp(self.min_distance_m, self.max_distance_m);
-        let head_dir = Vec3::new(
-            -yaw.sin() * pitch.cos(),
-            pitch.sin(),
-            -yaw.cos() * pitch.cos(),
-        );
+        let head_dir = Vec3::new(-yaw.sin() * pitch.cos(), pitch.sin(), -yaw.cos() * pitch.cos());
         world_from_head.transform_point3(head_dir * distance)
     }
 }
@@ -168,11 +155,7 @@ mod tests {
 
         // Turning the head 90° left puts the left point straight ahead.
         let turned = world_from_head(Vec3::new(0.0, 1.6, 0.0), 90.0, 0.0);
-        assert!(close(
-            head_relative(&turned, Vec3::new(-3.0, 1.6, 0.0)).yaw_deg,
-            0.0,
-            1e-3
-        ));
+        assert!(close(head_relative(&turned, Vec3::new(-3.0, 1.6, 0.0)).yaw_deg, 0.0, 1e-3));
     }
 
     #[test]

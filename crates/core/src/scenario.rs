@@ -43,11 +43,7 @@ pub struct ViewSettings {
 
 impl Default for ViewSettings {
     fn default() -> Self {
-        Self {
-            width_px: 960,
-            height_px: 540,
-            vertical_fov_deg: 70.0,
-        }
+        Self { width_px: 960, height_px: 540, vertical_fov_deg: 70.0 }
     }
 }
 
@@ -62,9 +58,7 @@ pub struct Room {
 impl Room {
     pub fn contains(&self, point: Vec3) -> bool {
         let half = self.size_m / 2.0;
-        point.x.abs() <= half.x
-            && point.z.abs() <= half.z
-            && (0.0..=self.size_m.y).contains(&point.y)
+        point.x.abs() <= half.x && point.z.abs() <= half.z && (0.0..=self.size_m.y).contains(&point.y)
     }
 }
 
@@ -227,21 +221,11 @@ impl Scenario {
     pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Self, ScenarioError> {
         let at = |span: std::ops::Range<usize>, message: String| {
             let (line, column) = line_column(text, span.start);
-            ScenarioError {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-            }
+            ScenarioError { file: file.to_string(), line, column, message }
         };
         let raw: ScenarioFile = toml::from_str(text)
             .map_err(|e| at(e.span().unwrap_or(0..0), e.message().trim_end().to_string()))?;
-        Validator {
-            at: &at,
-            raw: &raw,
-            base_dir,
-        }
-        .check()?;
+        Validator { at: &at, raw: &raw, base_dir }.check()?;
 
         // Validation has checked these files exist, so they canonicalize;
         // reports then show clean absolute paths rather than `a/../b`.
@@ -270,18 +254,10 @@ impl Scenario {
             people,
             panels: raw.panels.into_iter().map(Spanned::into_inner).collect(),
             head: raw.head.into_iter().map(Spanned::into_inner).collect(),
-            controllers: raw
-                .controllers
-                .into_iter()
-                .map(Spanned::into_inner)
-                .collect(),
+            controllers: raw.controllers.into_iter().map(Spanned::into_inner).collect(),
             gaze: raw.gaze.into_iter().map(Spanned::into_inner).collect(),
             inputs: raw.inputs.into_iter().map(Spanned::into_inner).collect(),
-            checkpoints: raw
-                .checkpoints
-                .into_iter()
-                .map(Spanned::into_inner)
-                .collect(),
+            checkpoints: raw.checkpoints.into_iter().map(Spanned::into_inner).collect(),
         })
     }
 
@@ -307,11 +283,7 @@ impl Scenario {
             &self.head,
             t_s,
             |k| k.at_s,
-            |k| SampledPose {
-                position_m: k.position_m,
-                yaw_deg: k.yaw_deg,
-                pitch_deg: k.pitch_deg,
-            },
+            |k| SampledPose { position_m: k.position_m, yaw_deg: k.yaw_deg, pitch_deg: k.pitch_deg },
         )
         .unwrap_or(SampledPose {
             position_m: Vec3::new(0.0, 1.6, 0.0),
@@ -323,18 +295,13 @@ impl Scenario {
     /// The controller pose for `hand` at `t_s`, as an offset in head space;
     /// resting at waist height in front of the user when there are no keys.
     pub fn controller_at(&self, hand: Hand, t_s: f32) -> SampledPose {
-        let keys: Vec<&ControllerKey> =
-            self.controllers.iter().filter(|k| k.hand == hand).collect();
+        let keys: Vec<&ControllerKey> = self.controllers.iter().filter(|k| k.hand == hand).collect();
         let side = if hand == Hand::Left { -0.2 } else { 0.2 };
         sample(
             &keys,
             t_s,
             |k| k.at_s,
-            |k| SampledPose {
-                position_m: k.head_offset_m,
-                yaw_deg: k.yaw_deg,
-                pitch_deg: k.pitch_deg,
-            },
+            |k| SampledPose { position_m: k.head_offset_m, yaw_deg: k.yaw_deg, pitch_deg: k.pitch_deg },
         )
         .unwrap_or(SampledPose {
             position_m: Vec3::new(side, -0.45, -0.35),
@@ -349,17 +316,9 @@ impl Scenario {
             &self.gaze,
             t_s,
             |k| k.at_s,
-            |k| SampledPose {
-                position_m: Vec3::ZERO,
-                yaw_deg: k.yaw_deg,
-                pitch_deg: k.pitch_deg,
-            },
+            |k| SampledPose { position_m: Vec3::ZERO, yaw_deg: k.yaw_deg, pitch_deg: k.pitch_deg },
         )
-        .unwrap_or(SampledPose {
-            position_m: Vec3::ZERO,
-            yaw_deg: 0.0,
-            pitch_deg: 0.0,
-        })
+        .unwrap_or(SampledPose { position_m: Vec3::ZERO, yaw_deg: 0.0, pitch_deg: 0.0 })
     }
 }
 
@@ -412,27 +371,18 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         }
         let room = raw.room.get_ref();
         if room.size_m.min_element() <= 0.0 {
-            return Err(at(
-                raw.room.span(),
-                "room.size_m must be positive in every axis".into(),
-            ));
+            return Err(at(raw.room.span(), "room.size_m must be positive in every axis".into()));
         }
         let view = raw.view;
         if !(16..=4096).contains(&view.width_px) || !(16..=4096).contains(&view.height_px) {
-            return Err(at(
-                0..0,
-                "view.width_px and view.height_px must be between 16 and 4096".into(),
-            ));
+            return Err(at(0..0, "view.width_px and view.height_px must be between 16 and 4096".into()));
         }
 
         let mut ids = std::collections::HashSet::new();
         for person in &raw.people {
             let p = person.get_ref();
             if !ids.insert(p.id.as_str()) {
-                return Err(at(
-                    person.span(),
-                    format!("the id `{}` is used twice", p.id),
-                ));
+                return Err(at(person.span(), format!("the id `{}` is used twice", p.id)));
             }
             self.inside_room(person.span(), "person", &p.id, p.position_m)?;
             for u in &p.speech {
@@ -457,12 +407,7 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         self.keys_in_order(&raw.head, |k| k.at_s, "head")?;
         self.keys_in_order(&raw.gaze, |k| k.at_s, "gaze")?;
         for hand in [Hand::Left, Hand::Right] {
-            let keys: Vec<_> = raw
-                .controllers
-                .iter()
-                .filter(|k| k.get_ref().hand == hand)
-                .cloned()
-                .collect();
+            let keys: Vec<_> = raw.controllers.iter().filter(|k| k.get_ref().hand == hand).cloned().collect();
             self.keys_in_order(&keys, |k| k.at_s, "controllers")?;
         }
         for key in &raw.head {
@@ -476,23 +421,15 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             let c = checkpoint.get_ref();
             self.in_time(checkpoint.span(), c.at_s)?;
             let safe = !c.capture.is_empty()
-                && c.capture
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch));
+                && c.capture.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch));
             if !safe {
                 return Err(at(
                     checkpoint.span(),
-                    format!(
-                        "capture name `{}` must be letters, digits, - and _",
-                        c.capture
-                    ),
+                    format!("capture name `{}` must be letters, digits, - and _", c.capture),
                 ));
             }
             if !captures.insert(c.capture.as_str()) {
-                return Err(at(
-                    checkpoint.span(),
-                    format!("capture name `{}` is used twice", c.capture),
-                ));
+                return Err(at(checkpoint.span(), format!("capture name `{}` is used twice", c.capture)));
             }
         }
         Ok(())
@@ -503,10 +440,7 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         if (0.0..=duration_s).contains(&at_s) {
             Ok(())
         } else {
-            Err((self.at)(
-                span,
-                format!("at_s = {at_s} is outside the scenario (0 to {duration_s} s)"),
-            ))
+            Err((self.at)(span, format!("at_s = {at_s} is outside the scenario (0 to {duration_s} s)")))
         }
     }
 
@@ -520,33 +454,19 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         if self.raw.room.get_ref().contains(point) {
             Ok(())
         } else {
-            let name = if id.is_empty() {
-                String::new()
-            } else {
-                format!(" `{id}`")
-            };
-            Err((self.at)(
-                span,
-                format!("{what}{name} at {point} is outside the room"),
-            ))
+            let name = if id.is_empty() { String::new() } else { format!(" `{id}`") };
+            Err((self.at)(span, format!("{what}{name} at {point} is outside the room")))
         }
     }
 
-    fn file_exists(
-        &self,
-        span: std::ops::Range<usize>,
-        relative: &Path,
-    ) -> Result<(), ScenarioError> {
+    fn file_exists(&self, span: std::ops::Range<usize>, relative: &Path) -> Result<(), ScenarioError> {
         let path = self.base_dir.join(relative);
         if path.is_file() {
             Ok(())
         } else {
             Err((self.at)(
                 span,
-                format!(
-                    "file {} does not exist (paths are relative to the scenario file)",
-                    path.display()
-                ),
+                format!("file {} does not exist (paths are relative to the scenario file)", path.display()),
             ))
         }
     }
@@ -559,10 +479,7 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
     ) -> Result<(), ScenarioError> {
         for pair in keys.windows(2) {
             if at_s(pair[1].get_ref()) < at_s(pair[0].get_ref()) {
-                return Err((self.at)(
-                    pair[1].span(),
-                    format!("{what} keys must be in time order"),
-                ));
+                return Err((self.at)(pair[1].span(), format!("{what} keys must be in time order")));
             }
         }
         for key in keys {
@@ -636,10 +553,7 @@ capture = "start"
         let broken = MINIMAL.replace("duration_s = 5.0", "duration_s = 5.0.0");
         let err = parse(&broken).unwrap_err();
         assert_eq!((err.line, err.column), (3, 17), "{err}");
-        assert!(
-            err.to_string().starts_with("test.toml:3:17: invalid float"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("test.toml:3:17: invalid float"), "{err}");
     }
 
     #[test]
@@ -653,36 +567,12 @@ capture = "start"
     #[test]
     fn semantic_errors_point_at_their_entry() {
         let cases = [
-            (
-                MINIMAL.replace("at_s = 2.0", "at_s = 9.0"),
-                27,
-                "outside the scenario",
-            ),
-            (
-                MINIMAL.replace("[1.0, 2.0, -4.0]", "[1.0, 2.0, -40.0]"),
-                13,
-                "outside the room",
-            ),
-            (
-                MINIMAL.replace("id = \"welcome\"", "id = \"ana\""),
-                13,
-                "used twice",
-            ),
-            (
-                MINIMAL.replace("at_s = 4.0", "at_s = -1.0"),
-                22,
-                "time order",
-            ),
-            (
-                MINIMAL.replace("capture = \"start\"", "capture = \"../etc\""),
-                27,
-                "letters, digits",
-            ),
-            (
-                MINIMAL.replace("duration_s = 5.0", "duration_s = 0.0"),
-                3,
-                "duration_s",
-            ),
+            (MINIMAL.replace("at_s = 2.0", "at_s = 9.0"), 27, "outside the scenario"),
+            (MINIMAL.replace("[1.0, 2.0, -4.0]", "[1.0, 2.0, -40.0]"), 13, "outside the room"),
+            (MINIMAL.replace("id = \"welcome\"", "id = \"ana\""), 13, "used twice"),
+            (MINIMAL.replace("at_s = 4.0", "at_s = -1.0"), 22, "time order"),
+            (MINIMAL.replace("capture = \"start\"", "capture = \"../etc\""), 27, "letters, digits"),
+            (MINIMAL.replace("duration_s = 5.0", "duration_s = 0.0"), 3, "duration_s"),
         ];
         for (text, line, needle) in cases {
             let err = parse(&text).unwrap_err();
@@ -698,10 +588,7 @@ capture = "start"
             "position_m = [0.0, 1.6, -2.0]\nspeech = [{ audio = \"nope.wav\", at_s = 0.0 }]",
         );
         let err = parse(&with_audio).unwrap_err();
-        assert!(
-            err.message.contains("nope.wav") && err.message.contains("does not exist"),
-            "{err}"
-        );
+        assert!(err.message.contains("nope.wav") && err.message.contains("does not exist"), "{err}");
     }
 
     #[test]
@@ -715,9 +602,6 @@ capture = "start"
         let file = dir.path().join("s.toml");
         std::fs::write(&file, text).unwrap();
         let s = Scenario::load(&file).unwrap();
-        assert_eq!(
-            s.people[0].speech[0].audio,
-            dir.path().join("a.wav").canonicalize().unwrap()
-        );
+        assert_eq!(s.people[0].speech[0].audio, dir.path().join("a.wav").canonicalize().unwrap());
     }
 }

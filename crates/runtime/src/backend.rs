@@ -26,9 +26,7 @@ pub struct BackendChoice {
 
 /// Whether a display server is reachable for a desktop window.
 pub fn display_available() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 /// Resolves `requested` against what this machine has. `probe_openxr` is
@@ -40,25 +38,16 @@ pub fn choose_backend(
 ) -> BackendChoice {
     let without_display = |reason: String| BackendChoice {
         backend: Backend::Headless,
-        fallback_reason: Some(format!(
-            "{reason}; no display either, so running the headless simulator"
-        )),
+        fallback_reason: Some(format!("{reason}; no display either, so running the headless simulator")),
     };
     match requested {
-        Backend::Headless => BackendChoice {
-            backend: Backend::Headless,
-            fallback_reason: None,
-        },
-        Backend::Desktop if display_available => BackendChoice {
-            backend: Backend::Desktop,
-            fallback_reason: None,
-        },
+        Backend::Headless => BackendChoice { backend: Backend::Headless, fallback_reason: None },
+        Backend::Desktop if display_available => {
+            BackendChoice { backend: Backend::Desktop, fallback_reason: None }
+        }
         Backend::Desktop => without_display("no display (DISPLAY/WAYLAND_DISPLAY unset)".into()),
         Backend::Openxr => match probe_openxr() {
-            Ok(()) => BackendChoice {
-                backend: Backend::Openxr,
-                fallback_reason: None,
-            },
+            Ok(()) => BackendChoice { backend: Backend::Openxr, fallback_reason: None },
             Err(reason) if display_available => BackendChoice {
                 backend: Backend::Desktop,
                 fallback_reason: Some(format!("{reason}; using the desktop window instead")),
@@ -80,42 +69,22 @@ mod tests {
     fn openxr_falls_back_to_desktop_then_headless() {
         let with_display = choose_backend(Backend::Openxr, no_runtime, true);
         assert_eq!(with_display.backend, Backend::Desktop);
-        assert!(
-            with_display
-                .fallback_reason
-                .unwrap()
-                .contains("no OpenXR runtime")
-        );
+        assert!(with_display.fallback_reason.unwrap().contains("no OpenXR runtime"));
 
         let without = choose_backend(Backend::Openxr, no_runtime, false);
         assert_eq!(without.backend, Backend::Headless);
         assert!(without.fallback_reason.unwrap().contains("headless"));
 
         let present = choose_backend(Backend::Openxr, || Ok(()), false);
-        assert_eq!(
-            present,
-            BackendChoice {
-                backend: Backend::Openxr,
-                fallback_reason: None
-            }
-        );
+        assert_eq!(present, BackendChoice { backend: Backend::Openxr, fallback_reason: None });
     }
 
     #[test]
     fn other_backends_never_probe_openxr() {
         let probe = || -> Result<(), String> { panic!("must not probe") };
-        assert_eq!(
-            choose_backend(Backend::Headless, probe, true).backend,
-            Backend::Headless
-        );
-        assert_eq!(
-            choose_backend(Backend::Desktop, probe, true).backend,
-            Backend::Desktop
-        );
-        assert_eq!(
-            choose_backend(Backend::Desktop, probe, false).backend,
-            Backend::Headless
-        );
+        assert_eq!(choose_backend(Backend::Headless, probe, true).backend, Backend::Headless);
+        assert_eq!(choose_backend(Backend::Desktop, probe, true).backend, Backend::Desktop);
+        assert_eq!(choose_backend(Backend::Desktop, probe, false).backend, Backend::Headless);
     }
 
     #[test]

@@ -48,12 +48,7 @@ pub fn run(config: SessionConfig) -> AppExit {
 }
 
 fn spawn_window_camera(mut commands: Commands) {
-    commands.spawn((
-        HeadCamera,
-        Camera3d::default(),
-        Tonemapping::None,
-        Transform::default(),
-    ));
+    commands.spawn((HeadCamera, Camera3d::default(), Tonemapping::None, Transform::default()));
 }
 
 fn move_head_from_keys_and_mouse(
@@ -77,14 +72,8 @@ fn move_head_from_keys_and_mouse(
     }
     head.pitch_deg = head.pitch_deg.clamp(-85.0, 85.0);
 
-    let forward = axis(
-        pressed(KeyCode::KeyW, KeyCode::ArrowUp),
-        pressed(KeyCode::KeyS, KeyCode::ArrowDown),
-    );
-    let right = axis(
-        pressed(KeyCode::KeyD, KeyCode::ArrowRight),
-        pressed(KeyCode::KeyA, KeyCode::ArrowLeft),
-    );
+    let forward = axis(pressed(KeyCode::KeyW, KeyCode::ArrowUp), pressed(KeyCode::KeyS, KeyCode::ArrowDown));
+    let right = axis(pressed(KeyCode::KeyD, KeyCode::ArrowRight), pressed(KeyCode::KeyA, KeyCode::ArrowLeft));
     let yaw = Quat::from_rotation_y(head.yaw_deg.to_radians());
     let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
     head.position_m += step;

@@ -23,8 +23,7 @@ pub struct NoticePlugin;
 
 impl Plugin for NoticePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, show_notices)
-            .add_systems(Update, retire_notices);
+        app.add_systems(Startup, show_notices).add_systems(Update, retire_notices);
     }
 }
 
@@ -39,32 +38,16 @@ fn show_notices(mut commands: Commands, config: Res<SessionConfig>) {
     }
     let mut lines = vec![PanelLine::bold("Please note")];
     for notice in &config.notices {
-        lines.extend(
-            wrap(notice, NOTICE_CHARS_PER_LINE)
-                .into_iter()
-                .map(PanelLine::regular),
-        );
+        lines.extend(wrap(notice, NOTICE_CHARS_PER_LINE).into_iter().map(PanelLine::regular));
     }
     commands.spawn((
-        TextPanel {
-            id: "notice".into(),
-            kind: PanelKind::Notice,
-            lines,
-        },
-        HeadLocked {
-            head_offset_m: NOTICE_OFFSET_FROM_HEAD_M,
-        },
-        Notice {
-            until_s: NOTICE_DURATION_S,
-        },
+        TextPanel { id: "notice".into(), kind: PanelKind::Notice, lines },
+        HeadLocked { head_offset_m: NOTICE_OFFSET_FROM_HEAD_M },
+        Notice { until_s: NOTICE_DURATION_S },
     ));
 }
 
-fn retire_notices(
-    mut commands: Commands,
-    clock: Res<SessionClock>,
-    notices: Query<(Entity, &Notice)>,
-) {
+fn retire_notices(mut commands: Commands, clock: Res<SessionClock>, notices: Query<(Entity, &Notice)>) {
     for (entity, notice) in &notices {
         if clock.elapsed_s() >= notice.until_s {
             commands.entity(entity).despawn();

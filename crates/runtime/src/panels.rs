@@ -7,9 +7,7 @@ use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
 use crate::session::SessionClock;
 use allverse_core::profile::Profile;
-use allverse_pipeline::panel::{
-    PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer,
-};
+use allverse_pipeline::panel::{PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer};
 use bevy::asset::RenderAssetUsages;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
@@ -25,31 +23,14 @@ pub struct TextPanel {
 }
 
 impl TextPanel {
-    pub fn single(
-        id: impl Into<String>,
-        kind: PanelKind,
-        text: impl Into<String>,
-        bold: bool,
-    ) -> Self {
-        let line = if bold {
-            PanelLine::bold(text)
-        } else {
-            PanelLine::regular(text)
-        };
-        Self {
-            id: id.into(),
-            kind,
-            lines: vec![line],
-        }
+    pub fn single(id: impl Into<String>, kind: PanelKind, text: impl Into<String>, bold: bool) -> Self {
+        let line = if bold { PanelLine::bold(text) } else { PanelLine::regular(text) };
+        Self { id: id.into(), kind, lines: vec![line] }
     }
 
     /// The panel's text as one string, lines separated by newlines.
     pub fn text(&self) -> String {
-        self.lines
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -71,10 +52,7 @@ impl PanelAppearance {
         let alpha = (profile.display.panel_background_opacity * 255.0).round() as u8;
         Self {
             cap_height_deg: profile.display.caption_cap_height_deg,
-            style: PanelTextStyle {
-                text,
-                background: background.with_alpha(alpha),
-            },
+            style: PanelTextStyle { text, background: background.with_alpha(alpha) },
             pixels_per_degree: 2.0 * display_pixels_per_degree,
         }
     }
@@ -122,11 +100,7 @@ fn render_changed_panels(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     for (entity, panel, transform, rendered) in &panels {
-        let distance_m = rig
-            .head
-            .translation
-            .distance(transform.translation)
-            .max(MIN_SIZING_DISTANCE_M);
+        let distance_m = rig.head.translation.distance(transform.translation).max(MIN_SIZING_DISTANCE_M);
         let spec = TextPanelSpec {
             lines: &panel.lines,
             cap_height_deg: appearance.cap_height_deg,
@@ -197,12 +171,7 @@ fn report_removed_panel(
     mut report: ResMut<SessionReport>,
 ) {
     if let Ok(panel) = panels.get(removed.entity) {
-        report.record(
-            clock.elapsed_s(),
-            PresentedEvent::PanelHidden {
-                panel: panel.id.clone(),
-            },
-        );
+        report.record(clock.elapsed_s(), PresentedEvent::PanelHidden { panel: panel.id.clone() });
     }
 }
 
@@ -234,11 +203,7 @@ fn face_the_user(rig: Res<Rig>, mut panels: Query<&mut Transform, With<TextPanel
 
 fn to_bevy_image(image: PanelImage) -> Image {
     Image::new(
-        Extent3d {
-            width: image.width_px,
-            height: image.height_px,
-            depth_or_array_layers: 1,
-        },
+        Extent3d { width: image.width_px, height: image.height_px, depth_or_array_layers: 1 },
         TextureDimension::D2,
         image.rgba,
         TextureFormat::Rgba8UnormSrgb,

@@ -44,8 +44,7 @@ impl Rig {
 
     /// World-space direction the eyes look along.
     pub fn gaze_direction(&self) -> Vec3 {
-        let in_head =
-            transform_from_yaw_pitch(Vec3::ZERO, self.gaze_yaw_deg, self.gaze_pitch_deg).forward();
+        let in_head = transform_from_yaw_pitch(Vec3::ZERO, self.gaze_yaw_deg, self.gaze_pitch_deg).forward();
         self.head.rotation * *in_head
     }
 }
@@ -125,11 +124,7 @@ mod tests {
         let mut rig = Rig::default();
         assert!(rig.gaze_direction().abs_diff_eq(Vec3::NEG_Z, 1e-5));
         rig.head = transform_from_yaw_pitch(Vec3::ZERO, 90.0, 0.0);
-        assert!(
-            rig.gaze_direction().abs_diff_eq(Vec3::NEG_X, 1e-5),
-            "{}",
-            rig.gaze_direction()
-        );
+        assert!(rig.gaze_direction().abs_diff_eq(Vec3::NEG_X, 1e-5), "{}", rig.gaze_direction());
         rig.gaze_pitch_deg = 90.0;
         assert!(rig.gaze_direction().abs_diff_eq(Vec3::Y, 1e-5));
     }

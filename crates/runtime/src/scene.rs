@@ -38,11 +38,7 @@ pub fn spawn_room(
     // its normal pointing into the room, whichever side it is on.
     const THICKNESS_M: f32 = 0.1;
     let slabs = [
-        (
-            floor,
-            Vec3::new(size.x, THICKNESS_M, size.z),
-            Vec3::new(0.0, -THICKNESS_M / 2.0, 0.0),
-        ),
+        (floor, Vec3::new(size.x, THICKNESS_M, size.z), Vec3::new(0.0, -THICKNESS_M / 2.0, 0.0)),
         (
             wall.clone(),
             Vec3::new(size.x, THICKNESS_M, size.z),
@@ -63,11 +59,7 @@ pub fn spawn_room(
             Vec3::new(THICKNESS_M, size.y, size.z),
             Vec3::new(-half.x - THICKNESS_M / 2.0, half.y, 0.0),
         ),
-        (
-            wall,
-            Vec3::new(THICKNESS_M, size.y, size.z),
-            Vec3::new(half.x + THICKNESS_M / 2.0, half.y, 0.0),
-        ),
+        (wall, Vec3::new(THICKNESS_M, size.y, size.z), Vec3::new(half.x + THICKNESS_M / 2.0, half.y, 0.0)),
     ];
     for (material, extent, centre) in slabs {
         commands.spawn((
@@ -77,20 +69,11 @@ pub fn spawn_room(
         ));
     }
     commands.spawn((
-        PointLight {
-            intensity: 800_000.0,
-            range: 30.0,
-            shadow_maps_enabled: false,
-            ..default()
-        },
+        PointLight { intensity: 800_000.0, range: 30.0, shadow_maps_enabled: false, ..default() },
         Transform::from_xyz(0.0, size.y - 0.3, 0.0),
     ));
     commands.spawn((
-        DirectionalLight {
-            illuminance: 1_500.0,
-            shadow_maps_enabled: false,
-            ..default()
-        },
+        DirectionalLight { illuminance: 1_500.0, shadow_maps_enabled: false, ..default() },
         Transform::from_xyz(2.0, 6.0, 4.0).looking_at(Vec3::ZERO, Vec3::Y),
     ));
 }
@@ -115,34 +98,17 @@ pub fn spawn_people(
         let head_position_m = person.position_m;
         let clothes = materials.add(palette[i % palette.len()]);
         commands.spawn((
-            Person {
-                id: person.id.clone(),
-                name: person.name.clone(),
-                head_position_m,
-            },
+            Person { id: person.id.clone(), name: person.name.clone(), head_position_m },
             Transform::from_translation(head_position_m),
             Visibility::default(),
             children![
-                (
-                    Mesh3d(head.clone()),
-                    MeshMaterial3d(skin.clone()),
-                    Transform::default()
-                ),
+                (Mesh3d(head.clone()), MeshMaterial3d(skin.clone()), Transform::default()),
                 // The capsule's centre sits so its top meets the neck.
-                (
-                    Mesh3d(body.clone()),
-                    MeshMaterial3d(clothes),
-                    Transform::from_xyz(0.0, -0.8, 0.0)
-                ),
+                (Mesh3d(body.clone()), MeshMaterial3d(clothes), Transform::from_xyz(0.0, -0.8, 0.0)),
             ],
         ));
         commands.spawn((
-            TextPanel::single(
-                format!("{}-name", person.id),
-                PanelKind::NameTag,
-                person.name.clone(),
-                true,
-            ),
+            TextPanel::single(format!("{}-name", person.id), PanelKind::NameTag, person.name.clone(), true),
             Transform::from_translation(head_position_m + Vec3::Y * NAME_TAG_ABOVE_HEAD_M),
         ));
     }

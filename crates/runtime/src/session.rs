@@ -55,21 +55,9 @@ impl SessionConfig {
         let speech = scenario
             .people
             .iter()
-            .map(|person| {
-                person
-                    .speech
-                    .iter()
-                    .map(load_utterance)
-                    .collect::<Result<Vec<_>>>()
-            })
+            .map(|person| person.speech.iter().map(load_utterance).collect::<Result<Vec<_>>>())
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self {
-            scenario,
-            profile,
-            speech,
-            notices: Vec::new(),
-            backend_name: backend_name.into(),
-        })
+        Ok(Self { scenario, profile, speech, notices: Vec::new(), backend_name: backend_name.into() })
     }
 }
 
@@ -80,8 +68,8 @@ fn load_utterance(u: &allverse_core::scenario::Utterance) -> Result<LoadedUttera
     let duration_s = reader.duration() as f32 / spec.sample_rate as f32;
     let words = match &u.words {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
             Some(
                 WordTrack::from_alignment_json(&text)
                     .with_context(|| format!("{} is not a word-timing file", path.display()))?,
@@ -89,12 +77,7 @@ fn load_utterance(u: &allverse_core::scenario::Utterance) -> Result<LoadedUttera
         }
         None => None,
     };
-    Ok(LoadedUtterance {
-        audio: u.audio.clone(),
-        at_s: u.at_s,
-        duration_s,
-        words,
-    })
+    Ok(LoadedUtterance { audio: u.audio.clone(), at_s: u.at_s, duration_s, words })
 }
 
 /// Session time. The simulator steps it one frame at a time; interactive
@@ -111,12 +94,7 @@ pub struct SessionClock {
 
 impl SessionClock {
     fn new(stepped: bool) -> Self {
-        Self {
-            elapsed_s: 0.0,
-            previous_s: f64::NEG_INFINITY,
-            started: false,
-            stepped,
-        }
+        Self { elapsed_s: 0.0, previous_s: f64::NEG_INFINITY, started: false, stepped }
     }
 }
 
@@ -171,20 +149,12 @@ pub struct SessionPlugin {
 impl SessionPlugin {
     /// For the simulator: the caller steps [`SessionClock`] and the scenario drives the rig.
     pub fn stepped(config: SessionConfig, display_pixels_per_degree: f32) -> Self {
-        Self {
-            config,
-            stepped: true,
-            display_pixels_per_degree,
-        }
+        Self { config, stepped: true, display_pixels_per_degree }
     }
 
     /// For interactive backends: wall-clock time, live rig.
     pub fn realtime(config: SessionConfig, display_pixels_per_degree: f32) -> Self {
-        Self {
-            config,
-            stepped: false,
-            display_pixels_per_degree,
-        }
+        Self { config, stepped: false, display_pixels_per_degree }
     }
 }
 
@@ -209,33 +179,21 @@ impl Plugin for SessionPlugin {
             notices: config.notices.clone(),
             ..default()
         };
-        app.insert_resource(PanelAppearance::from_profile(
-            &config.profile,
-            self.display_pixels_per_degree,
-        ))
-        .insert_resource(SessionClock::new(self.stepped))
-        .insert_resource(ScenarioDrivesRig(self.stepped))
-        .insert_resource(Rig::default())
-        .insert_resource(report)
-        .insert_resource(GlobalAmbientLight {
-            brightness: 250.0,
-            ..default()
-        })
-        .insert_resource(config)
-        .add_message::<CaptureRequested>()
-        .add_plugins((PanelPlugin, NoticePlugin))
-        .add_systems(Startup, (spawn_scene, spawn_rig_parts))
-        .add_systems(First, advance_realtime_clock)
-        .add_systems(
-            Update,
-            (
-                drive_rig_from_scenario,
-                run_timeline,
-                update_captions,
-                follow_rig,
-            )
-                .chain(),
-        );
+        app.insert_resource(PanelAppearance::from_profile(&config.profile, self.display_pixels_per_degree))
+            .insert_resource(SessionClock::new(self.stepped))
+            .insert_resource(ScenarioDrivesRig(self.stepped))
+            .insert_resource(Rig::default())
+            .insert_resource(report)
+            .insert_resource(GlobalAmbientLight { brightness: 250.0, ..default() })
+            .insert_resource(config)
+            .add_message::<CaptureRequested>()
+            .add_plugins((PanelPlugin, NoticePlugin))
+            .add_systems(Startup, (spawn_scene, spawn_rig_parts))
+            .add_systems(First, advance_realtime_clock)
+            .add_systems(
+                Update,
+                (drive_rig_from_scenario, run_timeline, update_captions, follow_rig).chain(),
+            );
     }
 }
 
@@ -272,11 +230,7 @@ fn drive_rig_from_scenario(
     let t = clock.elapsed_s();
     let head = scenario.head_at(t);
     let height_offset = Vec3::Y * config.profile.comfort.height_offset_m;
-    rig.head = transform_from_yaw_pitch(
-        head.position_m + height_offset,
-        head.yaw_deg,
-        head.pitch_deg,
-    );
+    rig.head = transform_from_yaw_pitch(head.position_m + height_offset, head.yaw_deg, head.pitch_deg);
     let hand = |h: Hand| {
         let pose = scenario.controller_at(h, t);
         transform_from_yaw_pitch(pose.position_m, pose.yaw_deg, pose.pitch_deg)
@@ -306,10 +260,8 @@ fn run_timeline(
     }
     for (person_index, utterances) in config.speech.iter().enumerate() {
         let person = &scenario.people[person_index];
-        for (utterance_index, utterance) in utterances
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| clock.is_due(u.at_s))
+        for (utterance_index, utterance) in
+            utterances.iter().enumerate().filter(|(_, u)| clock.is_due(u.at_s))
         {
             report.record(
                 t_s,
@@ -338,24 +290,12 @@ fn run_timeline(
         }
     }
     for input in scenario.inputs.iter().filter(|i| clock.is_due(i.at_s)) {
-        report.record(
-            t_s,
-            PresentedEvent::Input {
-                device: input.device.clone(),
-                input: input.input.clone(),
-            },
-        );
+        report
+            .record(t_s, PresentedEvent::Input { device: input.device.clone(), input: input.input.clone() });
     }
     for checkpoint in scenario.checkpoints.iter().filter(|c| clock.is_due(c.at_s)) {
-        report.record(
-            t_s,
-            PresentedEvent::Capture {
-                name: checkpoint.capture.clone(),
-            },
-        );
-        captures.write(CaptureRequested {
-            name: checkpoint.capture.clone(),
-        });
+        report.record(t_s, PresentedEvent::Capture { name: checkpoint.capture.clone() });
+        captures.write(CaptureRequested { name: checkpoint.capture.clone() });
     }
 }
 
@@ -378,26 +318,15 @@ fn update_captions(
             caption.ended = true;
             report.record(
                 t_s,
-                PresentedEvent::SpeechEnded {
-                    person: person.id.clone(),
-                    audio: utterance.audio.clone(),
-                },
+                PresentedEvent::SpeechEnded { person: person.id.clone(), audio: utterance.audio.clone() },
             );
         }
-        let linger_s = if utterance.words.is_some() {
-            CAPTION_LINGER_S
-        } else {
-            0.0
-        };
+        let linger_s = if utterance.words.is_some() { CAPTION_LINGER_S } else { 0.0 };
         if into_utterance_s >= utterance.duration_s + linger_s {
             commands.entity(entity).despawn();
             continue;
         }
-        let spoken = utterance
-            .words
-            .as_ref()
-            .map(|w| w.spoken_by(into_utterance_s))
-            .unwrap_or_default();
+        let spoken = utterance.words.as_ref().map(|w| w.spoken_by(into_utterance_s)).unwrap_or_default();
         if spoken.is_empty() || spoken == caption.shown_text {
             continue;
         }
@@ -409,11 +338,7 @@ fn update_captions(
             Some(mut panel) => panel.lines = lines,
             None => {
                 let id = format!("caption-{}-{}", person.id, caption.utterance);
-                commands.entity(entity).insert(TextPanel {
-                    id,
-                    kind: PanelKind::Caption,
-                    lines,
-                });
+                commands.entity(entity).insert(TextPanel { id, kind: PanelKind::Caption, lines });
             }
         }
     }

@@ -16,9 +16,7 @@ use bevy::camera::RenderTarget;
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::prelude::*;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
-use bevy::render::render_resource::{
-    Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages,
-};
+use bevy::render::render_resource::{Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages};
 use bevy::render::renderer::RenderDevice;
 use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
@@ -52,8 +50,7 @@ impl Simulator {
     /// Builds the headless app; captures and the report go to `out_dir`.
     pub fn new(config: SessionConfig, out_dir: &Path) -> Result<Self> {
         require_vulkan_adapter()?;
-        std::fs::create_dir_all(out_dir)
-            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
         let frame_rate_hz = config.scenario.frame_rate_hz as f64;
         let frames = config.scenario.frame_count();
         let view = config.scenario.view;
@@ -79,46 +76,30 @@ impl Simulator {
                 // One thread renders in step with the simulation, for determinism.
                 .disable::<PipelinedRenderingPlugin>(),
         )
-        .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
-            Duration::from_secs_f64(1.0 / frame_rate_hz),
-        ))
-        .add_plugins(SessionPlugin::stepped(
-            config,
-            view.height_px as f32 / view.vertical_fov_deg,
-        ));
+        .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
+            1.0 / frame_rate_hz,
+        )))
+        .add_plugins(SessionPlugin::stepped(config, view.height_px as f32 / view.vertical_fov_deg));
 
-        let target = app
-            .world_mut()
-            .resource_mut::<Assets<Image>>()
-            .add(offscreen_target(view));
+        let target = app.world_mut().resource_mut::<Assets<Image>>().add(offscreen_target(view));
         app.insert_resource(OffscreenView {
             target: target.clone(),
             out_dir: out_dir.to_path_buf(),
             pending: 0,
             active_since_frame: None,
         })
-        .add_systems(Startup, move |mut commands: Commands| {
-            spawn_eye(&mut commands, target.clone(), view)
-        })
+        .add_systems(Startup, move |mut commands: Commands| spawn_eye(&mut commands, target.clone(), view))
         .add_systems(PostUpdate, request_captures);
         app.finish();
         app.cleanup();
-        Ok(Self {
-            app,
-            frames,
-            frame_rate_hz,
-            out_dir: out_dir.to_path_buf(),
-        })
+        Ok(Self { app, frames, frame_rate_hz, out_dir: out_dir.to_path_buf() })
     }
 
     /// Plays the whole scenario and writes `report.json` beside the captures.
     pub fn run(mut self) -> Result<SessionReport> {
         for frame in 0..=self.frames {
             let t_s = frame as f64 / self.frame_rate_hz;
-            self.app
-                .world_mut()
-                .resource_mut::<SessionClock>()
-                .step_to(t_s);
+            self.app.world_mut().resource_mut::<SessionClock>().step_to(t_s);
             self.update();
         }
         // Readbacks arrive a frame or two after the frame they capture.
@@ -135,9 +116,7 @@ impl Simulator {
         let mut report = self.app.world().resource::<SessionReport>().clone();
         report.frames = self.frames + 1;
         let path = self.out_dir.join("report.json");
-        report
-            .write_json(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(report)
     }
 
@@ -146,10 +125,7 @@ impl Simulator {
         if self.app.world().resource::<OffscreenView>().pending > 0 {
             // Let the GPU (or lavapipe) finish so the readback can complete.
             let device = self.app.world().resource::<RenderDevice>();
-            let _ = device.wgpu_device().poll(PollType::Wait {
-                submission_index: None,
-                timeout: None,
-            });
+            let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
         }
     }
 }
@@ -173,11 +149,7 @@ fn require_vulkan_adapter() -> Result<()> {
 
 fn offscreen_target(view: ViewSettings) -> Image {
     let mut image = Image::new_uninit(
-        Extent3d {
-            width: view.width_px,
-            height: view.height_px,
-            depth_or_array_layers: 1,
-        },
+        Extent3d { width: view.width_px, height: view.height_px, depth_or_array_layers: 1 },
         TextureDimension::D2,
         TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::RENDER_WORLD,
@@ -235,22 +207,20 @@ fn request_captures(
             head_position_m: rig.head.translation.to_array(),
             head_forward: rig.head.forward().to_array(),
         };
-        commands
-            .spawn(Screenshot::image(view.target.clone()))
-            .observe(
-                move |captured: On<ScreenshotCaptured>,
-                      mut view: ResMut<OffscreenView>,
-                      mut report: ResMut<SessionReport>| {
-                    view.pending -= 1;
-                    let mut entry = entry.clone();
-                    entry.width_px = captured.image.width();
-                    entry.height_px = captured.image.height();
-                    match write_png(&captured.image, &entry.path) {
-                        Ok(()) => report.captures.push(entry),
-                        Err(e) => error!("capture `{}` could not be saved: {e:#}", entry.name),
-                    }
-                },
-            );
+        commands.spawn(Screenshot::image(view.target.clone())).observe(
+            move |captured: On<ScreenshotCaptured>,
+                  mut view: ResMut<OffscreenView>,
+                  mut report: ResMut<SessionReport>| {
+                view.pending -= 1;
+                let mut entry = entry.clone();
+                entry.width_px = captured.image.width();
+                entry.height_px = captured.image.height();
+                match write_png(&captured.image, &entry.path) {
+                    Ok(()) => report.captures.push(entry),
+                    Err(e) => error!("capture `{}` could not be saved: {e:#}", entry.name),
+                }
+            },
+        );
     }
     if requested {
         camera.is_active = true;
@@ -271,13 +241,7 @@ fn write_png(image: &Image, path: &Path) -> Result<()> {
     };
     let rgb: Vec<u8> = data
         .chunks_exact(4)
-        .flat_map(|p| {
-            if swap {
-                [p[2], p[1], p[0]]
-            } else {
-                [p[0], p[1], p[2]]
-            }
-        })
+        .flat_map(|p| if swap { [p[2], p[1], p[0]] } else { [p[0], p[1], p[2]] })
         .collect();
     let file = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,

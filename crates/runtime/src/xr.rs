@@ -37,9 +37,8 @@ pub fn probe_openxr() -> Result<(), String> {
             engine_name: "Allverse",
             ..Default::default()
         };
-        let instance = entry
-            .create_instance(&app_info, &openxr::ExtensionSet::default(), &[])
-            .map_err(|e| {
+        let instance =
+            entry.create_instance(&app_info, &openxr::ExtensionSet::default(), &[]).map_err(|e| {
                 format!(
                     "no OpenXR runtime is active ({e}); start your headset's runtime \
                      (SteamVR, Monado, Quest Link, WMR) and make it the active one"
@@ -47,9 +46,7 @@ pub fn probe_openxr() -> Result<(), String> {
             })?;
         instance
             .system(openxr::FormFactor::HEAD_MOUNTED_DISPLAY)
-            .map_err(|e| {
-                format!("the OpenXR runtime sees no headset ({e}); connect and wake the headset")
-            })?;
+            .map_err(|e| format!("the OpenXR runtime sees no headset ({e}); connect and wake the headset"))?;
         Ok(())
     })
 }
@@ -86,39 +83,25 @@ pub fn run(config: SessionConfig) -> AppExit {
     let comfort = config.profile.comfort.clone();
     // Seated users get a reference space centred on their head at start, so
     // content comes to them; standing users get the floor-level stage.
-    let reference_space = if comfort.seated {
-        openxr::ReferenceSpaceType::LOCAL
-    } else {
-        openxr::ReferenceSpaceType::STAGE
-    };
+    let reference_space =
+        if comfort.seated { openxr::ReferenceSpaceType::LOCAL } else { openxr::ReferenceSpaceType::STAGE };
     let mut app = App::new();
     app.add_plugins(
         add_xr_plugins(DefaultPlugins)
             .set(OxrInitPlugin {
-                app_info: AppInfo {
-                    name: "Allverse".into(),
-                    ..AppInfo::BEVY
-                },
+                app_info: AppInfo { name: "Allverse".into(), ..AppInfo::BEVY },
                 ..default()
             })
-            .set(OxrReferenceSpacePlugin {
-                default_primary_ref_space: reference_space,
-            }),
+            .set(OxrReferenceSpacePlugin { default_primary_ref_space: reference_space }),
     )
-    .add_plugins(crate::session::SessionPlugin::realtime(
-        config,
-        HEADSET_PIXELS_PER_DEGREE,
-    ))
-    .add_systems(
-        Startup,
-        move |mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
-            // Raising the tracking root raises the user's eyes in the world:
-            // a wheelchair user can see over a standing crowd.
-            for mut root in &mut roots {
-                root.translation.y = comfort.height_offset_m;
-            }
-        },
-    )
+    .add_plugins(crate::session::SessionPlugin::realtime(config, HEADSET_PIXELS_PER_DEGREE))
+    .add_systems(Startup, move |mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
+        // Raising the tracking root raises the user's eyes in the world:
+        // a wheelchair user can see over a standing crowd.
+        for mut root in &mut roots {
+            root.translation.y = comfort.height_offset_m;
+        }
+    })
     .add_systems(Update, (untonemapped_xr_views, head_from_xr_views));
     app.run()
 }
@@ -126,30 +109,17 @@ pub fn run(config: SessionConfig) -> AppExit {
 /// Panels must keep the colours the contrast rule chose, so XR views get no tonemapping.
 fn untonemapped_xr_views(mut commands: Commands, views: Query<Entity, Added<XrCamera>>) {
     for view in &views {
-        commands
-            .entity(view)
-            .insert(bevy::core_pipeline::tonemapping::Tonemapping::None);
+        commands.entity(view).insert(bevy::core_pipeline::tonemapping::Tonemapping::None);
     }
 }
 
 /// The head pose is the midpoint of the eye views.
-fn head_from_xr_views(
-    views: Query<&GlobalTransform, With<XrCamera>>,
-    mut rig: ResMut<crate::rig::Rig>,
-) {
+fn head_from_xr_views(views: Query<&GlobalTransform, With<XrCamera>>, mut rig: ResMut<crate::rig::Rig>) {
     let count = views.iter().len();
     if count == 0 {
         return;
     }
     let position = views.iter().map(|v| v.translation()).sum::<Vec3>() / count as f32;
-    let rotation = views
-        .iter()
-        .next()
-        .map(|v| v.rotation())
-        .unwrap_or_default();
-    rig.head = Transform {
-        translation: position,
-        rotation,
-        ..default()
-    };
+    let rotation = views.iter().next().map(|v| v.rotation()).unwrap_or_default();
+    rig.head = Transform { translation: position, rotation, ..default() };
 }

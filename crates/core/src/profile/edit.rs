@@ -11,11 +11,7 @@ use super::{InvalidValue, Profile, ProfileError};
 /// for words). The input profile is never modified.
 pub fn set_key(profile: &Profile, key: &str, value: &str) -> Result<Profile, ProfileError> {
     let mut document = toml::Table::try_from(profile).expect("a profile always serializes");
-    let invalid = |reason: String| InvalidValue {
-        key: key.into(),
-        value: value.into(),
-        reason,
-    };
+    let invalid = |reason: String| InvalidValue { key: key.into(), value: value.into(), reason };
 
     let (section_path, leaf) = match key.rsplit_once('.') {
         Some((section, leaf)) => (Some(section), leaf),
@@ -26,24 +22,21 @@ pub fn set_key(profile: &Profile, key: &str, value: &str) -> Result<Profile, Pro
         table = match table.get_mut(section) {
             Some(toml::Value::Table(inner)) => inner,
             _ => {
-                return Err(invalid(format!(
-                    "there is no section `{section}`; {}",
-                    known_keys(profile)
-                ))
-                .into());
+                return Err(
+                    invalid(format!("there is no section `{section}`; {}", known_keys(profile))).into()
+                );
             }
         };
     }
     let Some(current) = table.get(leaf) else {
         return Err(invalid(format!("there is no such setting; {}", known_keys(profile))).into());
     };
-    let new_value = parse_like(current, value)
-        .ok_or_else(|| invalid(format!("expected {}", type_name(current))))?;
+    let new_value =
+        parse_like(current, value).ok_or_else(|| invalid(format!("expected {}", type_name(current))))?;
     table.insert(leaf.to_string(), new_value);
 
-    let updated: Profile = document
-        .try_into()
-        .map_err(|e: toml::de::Error| invalid(e.message().to_string()))?;
+    let updated: Profile =
+        document.try_into().map_err(|e: toml::de::Error| invalid(e.message().to_string()))?;
     updated.validate()?;
     Ok(updated)
 }
@@ -76,11 +69,7 @@ fn type_name(value: &toml::Value) -> &'static str {
 fn known_keys(profile: &Profile) -> String {
     fn walk(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
         for (name, value) in table {
-            let key = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}.{name}")
-            };
+            let key = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
             match value {
                 toml::Value::Table(inner) => walk(&key, inner, out),
                 _ if key != "schema_version" => out.push(key),
@@ -89,11 +78,7 @@ fn known_keys(profile: &Profile) -> String {
         }
     }
     let mut keys = Vec::new();
-    walk(
-        "",
-        &toml::Table::try_from(profile).expect("a profile always serializes"),
-        &mut keys,
-    );
+    walk("", &toml::Table::try_from(profile).expect("a profile always serializes"), &mut keys);
     format!("settings are: {}", keys.join(", "))
 }
 
@@ -118,26 +103,15 @@ mod tests {
     #[test]
     fn rejects_with_clear_messages() {
         let p = Profile::default();
-        let err = set_key(&p, "display.caption_size", "2")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("no such setting") && err.contains("display.caption_cap_height_deg"),
-            "{err}"
-        );
-        let err = set_key(&p, "comfort.seated", "maybe")
-            .unwrap_err()
-            .to_string();
+        let err = set_key(&p, "display.caption_size", "2").unwrap_err().to_string();
+        assert!(err.contains("no such setting") && err.contains("display.caption_cap_height_deg"), "{err}");
+        let err = set_key(&p, "comfort.seated", "maybe").unwrap_err().to_string();
         assert!(err.contains("true or false"), "{err}");
         let err = set_key(&p, "audio.balance", "-4").unwrap_err().to_string();
         assert!(err.contains("between -1 and 1"), "{err}");
-        let err = set_key(&p, "display.contrast_theme", "neon")
-            .unwrap_err()
-            .to_string();
+        let err = set_key(&p, "display.contrast_theme", "neon").unwrap_err().to_string();
         assert!(err.contains("neon") && err.contains("dark"), "{err}");
-        let err = set_key(&p, "video.brightness", "1")
-            .unwrap_err()
-            .to_string();
+        let err = set_key(&p, "video.brightness", "1").unwrap_err().to_string();
         assert!(err.contains("no section `video`"), "{err}");
     }
 }

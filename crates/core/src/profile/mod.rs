@@ -81,13 +81,7 @@ pub struct AudioSettings {
 
 impl Default for AudioSettings {
     fn default() -> Self {
-        Self {
-            master_volume: 1.0,
-            speech_volume: 1.0,
-            scene_volume: 0.8,
-            mono: false,
-            balance: 0.0,
-        }
+        Self { master_volume: 1.0, speech_volume: 1.0, scene_volume: 0.8, mono: false, balance: 0.0 }
     }
 }
 
@@ -129,44 +123,21 @@ impl Profile {
         let d = &self.display;
         let a = &self.audio;
         let checks: [(&str, f32, RangeInclusive<f32>, &str); 7] = [
-            (
-                "display.caption_cap_height_deg",
-                d.caption_cap_height_deg,
-                CAP_HEIGHT_DEG,
-                "degrees",
-            ),
-            (
-                "display.panel_background_opacity",
-                d.panel_background_opacity,
-                UNIT,
-                "",
-            ),
+            ("display.caption_cap_height_deg", d.caption_cap_height_deg, CAP_HEIGHT_DEG, "degrees"),
+            ("display.panel_background_opacity", d.panel_background_opacity, UNIT, ""),
             ("audio.master_volume", a.master_volume, UNIT, ""),
             ("audio.speech_volume", a.speech_volume, UNIT, ""),
             ("audio.scene_volume", a.scene_volume, UNIT, ""),
             ("audio.balance", a.balance, BALANCE, ""),
-            (
-                "comfort.height_offset_m",
-                self.comfort.height_offset_m,
-                HEIGHT_OFFSET_M,
-                "metres",
-            ),
+            ("comfort.height_offset_m", self.comfort.height_offset_m, HEIGHT_OFFSET_M, "metres"),
         ];
         for (key, value, range, unit) in checks {
             if !range.contains(&value) {
-                let unit = if unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {unit}")
-                };
+                let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
                 return Err(InvalidValue {
                     key: key.into(),
                     value: value.to_string(),
-                    reason: format!(
-                        "must be between {} and {}{unit}",
-                        range.start(),
-                        range.end()
-                    ),
+                    reason: format!("must be between {} and {}{unit}", range.start(), range.end()),
                 });
             }
         }
@@ -222,25 +193,16 @@ mod tests {
     #[test]
     fn out_of_range_values_name_key_and_range() {
         let err = Profile::from_toml("[audio]\nbalance = 3.0\n").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "audio.balance = 3 is not allowed: must be between -1 and 1"
-        );
+        assert_eq!(err.to_string(), "audio.balance = 3 is not allowed: must be between -1 and 1");
         let err = Profile::from_toml("[display]\ncaption_cap_height_deg = 0.0\n").unwrap_err();
-        assert!(
-            err.to_string().contains("between 0.2 and 5 degrees"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("between 0.2 and 5 degrees"), "{err}");
     }
 
     #[test]
     fn unknown_keys_and_bad_types_report_their_line() {
         let err = Profile::from_toml("[display]\ncaption_size_deg = 1.0\n").unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains("line 2") && text.contains("caption_size_deg"),
-            "{text}"
-        );
+        assert!(text.contains("line 2") && text.contains("caption_size_deg"), "{text}");
         let err = Profile::from_toml("[audio]\nmono = \"yes\"\n").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
     }

@@ -50,15 +50,9 @@ pub enum StoreError {
     #[error("no home or config directory is known for this user; set {PROFILE_ENV} to a file path")]
     NoConfigDir,
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot save the profile to {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Profile(#[from] ProfileError),
 }
@@ -74,8 +68,8 @@ impl ProfileStore {
         if let Some(path) = std::env::var_os(PROFILE_ENV) {
             return Ok(Self::at(path));
         }
-        let dirs = directories::ProjectDirs::from("org", "Allverse", "allverse")
-            .ok_or(StoreError::NoConfigDir)?;
+        let dirs =
+            directories::ProjectDirs::from("org", "Allverse", "allverse").ok_or(StoreError::NoConfigDir)?;
         Ok(Self::at(dirs.config_dir().join("profile.toml")))
     }
 
@@ -90,36 +84,25 @@ impl ProfileStore {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(LoadedProfile {
-                    profile: Profile::default(),
-                    notice: None,
-                });
+                return Ok(LoadedProfile { profile: Profile::default(), notice: None });
             }
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 return self.keep_aside("it is not UTF-8 text".into());
             }
             Err(source) => {
-                return Err(StoreError::Read {
-                    path: self.path.clone(),
-                    source,
-                });
+                return Err(StoreError::Read { path: self.path.clone(), source });
             }
         };
         match Profile::from_toml(&text) {
-            Ok(profile) => Ok(LoadedProfile {
-                profile,
-                notice: None,
-            }),
+            Ok(profile) => Ok(LoadedProfile { profile, notice: None }),
             Err(problem) => self.keep_aside(problem.to_string()),
         }
     }
 
     fn keep_aside(&self, problem: String) -> Result<LoadedProfile, StoreError> {
         let backup = self.free_backup_path();
-        std::fs::rename(&self.path, &backup).map_err(|source| StoreError::Write {
-            path: backup.clone(),
-            source,
-        })?;
+        std::fs::rename(&self.path, &backup)
+            .map_err(|source| StoreError::Write { path: backup.clone(), source })?;
         Ok(LoadedProfile {
             profile: Profile::default(),
             notice: Some(ProfileNotice::KeptAside { backup, problem }),
@@ -129,19 +112,10 @@ impl ProfileStore {
     /// `profile.toml.bak`, or `profile.toml.2.bak`, … so that an older
     /// backup is never overwritten by a newer broken file.
     fn free_backup_path(&self) -> PathBuf {
-        let name = self
-            .path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
+        let name = self.path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         (1..)
             .map(|n| {
-                let suffix = if n == 1 {
-                    ".bak".to_string()
-                } else {
-                    format!(".{n}.bak")
-                };
+                let suffix = if n == 1 { ".bak".to_string() } else { format!(".{n}.bak") };
                 self.path.with_file_name(format!("{name}{suffix}"))
             })
             .find(|candidate| !candidate.exists())
@@ -151,10 +125,7 @@ impl ProfileStore {
     /// Validates and writes atomically; on any error the old file is untouched.
     pub fn save(&self, profile: &Profile) -> Result<(), StoreError> {
         profile.validate().map_err(ProfileError::from)?;
-        let write_err = |source| StoreError::Write {
-            path: self.path.clone(),
-            source,
-        };
+        let write_err = |source| StoreError::Write { path: self.path.clone(), source };
         let dir = match self.path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
@@ -179,10 +150,8 @@ impl ProfileStore {
     pub fn reset(&self) -> Result<Option<PathBuf>, StoreError> {
         let backup = if self.path.exists() {
             let backup = self.free_backup_path();
-            std::fs::rename(&self.path, &backup).map_err(|source| StoreError::Write {
-                path: backup.clone(),
-                source,
-            })?;
+            std::fs::rename(&self.path, &backup)
+                .map_err(|source| StoreError::Write { path: backup.clone(), source })?;
             Some(backup)
         } else {
             None
@@ -204,13 +173,7 @@ mod tests {
     fn missing_file_gives_defaults_without_notice() {
         let dir = tempfile::tempdir().unwrap();
         let loaded = store_in(&dir).load().unwrap();
-        assert_eq!(
-            loaded,
-            LoadedProfile {
-                profile: Profile::default(),
-                notice: None
-            }
-        );
+        assert_eq!(loaded, LoadedProfile { profile: Profile::default(), notice: None });
     }
 
     #[test]
@@ -223,9 +186,7 @@ mod tests {
         store.save(&profile).unwrap();
         assert_eq!(store.load().unwrap().profile, profile);
         // Only the profile remains: no temporary files are left behind.
-        let entries: Vec<_> = std::fs::read_dir(store.path().parent().unwrap())
-            .unwrap()
-            .collect();
+        let entries: Vec<_> = std::fs::read_dir(store.path().parent().unwrap()).unwrap().collect();
         assert_eq!(entries.len(), 1);
     }
 
@@ -243,36 +204,16 @@ mod tests {
             panic!("expected a notice, got {loaded:?}");
         };
         assert!(problem.contains("line 1"), "{problem}");
-        assert_eq!(
-            std::fs::read_to_string(&backup).unwrap(),
-            garbage,
-            "the user's bytes are kept"
-        );
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), garbage, "the user's bytes are kept");
         assert!(backup.to_string_lossy().ends_with("profile.toml.bak"));
         assert!(!store.path().exists());
-        assert!(
-            loaded
-                .notice
-                .unwrap()
-                .to_string()
-                .contains("profile.toml.bak")
-        );
+        assert!(loaded.notice.unwrap().to_string().contains("profile.toml.bak"));
 
         // A second broken file does not overwrite the first backup.
         std::fs::write(store.path(), "schema_version = 99").unwrap();
         let second = store.load().unwrap();
-        let Some(ProfileNotice::KeptAside {
-            backup: second_backup,
-            ..
-        }) = second.notice
-        else {
-            panic!()
-        };
-        assert!(
-            second_backup
-                .to_string_lossy()
-                .ends_with("profile.toml.2.bak")
-        );
+        let Some(ProfileNotice::KeptAside { backup: second_backup, .. }) = second.notice else { panic!() };
+        assert!(second_backup.to_string_lossy().ends_with("profile.toml.2.bak"));
         assert_eq!(std::fs::read_to_string(&backup).unwrap(), garbage);
     }
 
@@ -306,10 +247,6 @@ mod tests {
         store.save(&profile).unwrap();
         let backup = store.reset().unwrap().expect("a backup");
         assert_eq!(store.load().unwrap().profile, Profile::default());
-        assert!(
-            std::fs::read_to_string(backup)
-                .unwrap()
-                .contains("mono = true")
-        );
+        assert!(std::fs::read_to_string(backup).unwrap().contains("mono = true"));
     }
 }

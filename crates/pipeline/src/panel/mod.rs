@@ -2,9 +2,7 @@
 
 mod text;
 
-pub use text::{
-    LineWeight, PanelLine, PanelTextStyle, TextPanelError, TextPanelSpec, TextRasterizer,
-};
+pub use text::{LineWeight, PanelLine, PanelTextStyle, TextPanelError, TextPanelSpec, TextRasterizer};
 
 /// An RGBA8 image (sRGB, straight alpha, rows top to bottom, no padding)
 /// and the size in metres at which it must be displayed to keep its

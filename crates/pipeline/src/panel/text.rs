@@ -3,13 +3,10 @@
 use super::PanelImage;
 use allverse_core::color::{MIN_TEXT_CONTRAST, Srgba8, ensure_contrast};
 use allverse_core::placement::world_size_for_angle_m;
-use cosmic_text::{
-    Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Weight, fontdb,
-};
+use cosmic_text::{Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Weight, fontdb};
 
 const FAMILY: &str = "Atkinson Hyperlegible";
-static REGULAR_TTF: &[u8] =
-    include_bytes!("../../../../assets/fonts/AtkinsonHyperlegible-Regular.ttf");
+static REGULAR_TTF: &[u8] = include_bytes!("../../../../assets/fonts/AtkinsonHyperlegible-Regular.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../../../assets/fonts/AtkinsonHyperlegible-Bold.ttf");
 
 /// Line height as a multiple of the font size: generous, as WCAG 1.4.12 asks.
@@ -35,17 +32,11 @@ pub struct PanelLine {
 
 impl PanelLine {
     pub fn regular(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            weight: LineWeight::Regular,
-        }
+        Self { text: text.into(), weight: LineWeight::Regular }
     }
 
     pub fn bold(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            weight: LineWeight::Bold,
-        }
+        Self { text: text.into(), weight: LineWeight::Bold }
     }
 }
 
@@ -104,9 +95,7 @@ impl TextRasterizer {
         db.load_font_data(REGULAR_TTF.to_vec());
         db.load_font_data(BOLD_TTF.to_vec());
         let face = ttf_parser::Face::parse(REGULAR_TTF, 0).expect("the bundled font parses");
-        let cap_height_em = face
-            .capital_height()
-            .expect("the bundled font has an OS/2 cap height") as f32
+        let cap_height_em = face.capital_height().expect("the bundled font has an OS/2 cap height") as f32
             / face.units_per_em() as f32;
         Self {
             fonts: FontSystem::new_with_locale_and_db("en-US".into(), db),
@@ -136,12 +125,7 @@ impl TextRasterizer {
 
         // Reject absurd sizes before shaping anything: a line cannot be wider
         // than about one em per character.
-        let longest_chars = spec
-            .lines
-            .iter()
-            .map(|l| l.text.chars().count())
-            .max()
-            .unwrap_or(0) as f32;
+        let longest_chars = spec.lines.iter().map(|l| l.text.chars().count()).max().unwrap_or(0) as f32;
         let rough_width = longest_chars * font_size_px + 2.0 * padding_px;
         let rough_height = spec.lines.len() as f32 * line_height_px + 2.0 * padding_px;
         if rough_height > MAX_EDGE_PX as f32 || rough_width > 4.0 * MAX_EDGE_PX as f32 {
@@ -156,52 +140,26 @@ impl TextRasterizer {
         buffer.set_size(None, None);
         let regular = Attrs::new().family(Family::Name(FAMILY));
         let bold = regular.clone().weight(Weight::BOLD);
-        let joined: Vec<String> = spec
-            .lines
-            .iter()
-            .map(|l| l.text.replace('\n', " "))
-            .collect();
-        let spans = joined
-            .iter()
-            .zip(spec.lines)
-            .enumerate()
-            .flat_map(|(i, (text, line))| {
-                let attrs = if line.weight == LineWeight::Bold {
-                    bold.clone()
-                } else {
-                    regular.clone()
-                };
-                let newline = if i + 1 < joined.len() {
-                    Some(("\n", regular.clone()))
-                } else {
-                    None
-                };
-                std::iter::once((text.as_str(), attrs)).chain(newline)
-            });
+        let joined: Vec<String> = spec.lines.iter().map(|l| l.text.replace('\n', " ")).collect();
+        let spans = joined.iter().zip(spec.lines).enumerate().flat_map(|(i, (text, line))| {
+            let attrs = if line.weight == LineWeight::Bold { bold.clone() } else { regular.clone() };
+            let newline = if i + 1 < joined.len() { Some(("\n", regular.clone())) } else { None };
+            std::iter::once((text.as_str(), attrs)).chain(newline)
+        });
         buffer.set_rich_text(spans, &regular, Shaping::Advanced, None);
         buffer.shape_until_scroll(&mut self.fonts, false);
 
-        let text_width_px = buffer
-            .layout_runs()
-            .map(|run| run.line_w)
-            .fold(0.0, f32::max);
+        let text_width_px = buffer.layout_runs().map(|run| run.line_w).fold(0.0, f32::max);
         let width_px = (text_width_px + 2.0 * padding_px).ceil() as u32;
         let height_px = (spec.lines.len() as f32 * line_height_px + 2.0 * padding_px).ceil() as u32;
         if width_px > MAX_EDGE_PX || height_px > MAX_EDGE_PX {
-            return Err(TextPanelError::TooLarge {
-                width_px,
-                height_px,
-            });
+            return Err(TextPanelError::TooLarge { width_px, height_px });
         }
 
         let background = spec.style.background;
-        let text = ensure_contrast(
-            spec.style.text,
-            background.with_alpha(255),
-            MIN_TEXT_CONTRAST,
-        );
-        let mut rgba = [background.r, background.g, background.b, background.a]
-            .repeat((width_px * height_px) as usize);
+        let text = ensure_contrast(spec.style.text, background.with_alpha(255), MIN_TEXT_CONTRAST);
+        let mut rgba =
+            [background.r, background.g, background.b, background.a].repeat((width_px * height_px) as usize);
         let origin = padding_px as i32;
         buffer.draw(
             &mut self.fonts,
@@ -252,10 +210,7 @@ mod tests {
     use super::*;
     use allverse_core::color::contrast_ratio;
 
-    const DARK: PanelTextStyle = PanelTextStyle {
-        text: Srgba8::WHITE,
-        background: Srgba8::BLACK,
-    };
+    const DARK: PanelTextStyle = PanelTextStyle { text: Srgba8::WHITE, background: Srgba8::BLACK };
 
     fn spec(lines: &[PanelLine]) -> TextPanelSpec<'_> {
         TextPanelSpec {
@@ -280,56 +235,29 @@ mod tests {
         let mut rasterizer = TextRasterizer::new();
         for cap_height_deg in [0.7, 1.0, 1.5] {
             let lines = [PanelLine::regular("HHHH")];
-            let image = rasterizer
-                .render(&TextPanelSpec {
-                    cap_height_deg,
-                    ..spec(&lines)
-                })
-                .unwrap();
+            let image = rasterizer.render(&TextPanelSpec { cap_height_deg, ..spec(&lines) }).unwrap();
             let (top, bottom) = inked_rows(&image);
             let measured_px = (bottom - top + 1) as f32;
             let expected_px = cap_height_deg * 40.0;
             let error = (measured_px - expected_px).abs() / expected_px;
-            assert!(
-                error < 0.05,
-                "cap {cap_height_deg}°: {measured_px} px vs {expected_px} px"
-            );
+            assert!(error < 0.05, "cap {cap_height_deg}°: {measured_px} px vs {expected_px} px");
 
             // The world size reproduces the angle at the viewing distance.
             let metres_per_px = image.world_height_m / image.height_px as f32;
-            let angle = allverse_core::placement::angle_for_world_size_deg(
-                measured_px * metres_per_px,
-                2.0,
-            );
-            assert!(
-                (angle - cap_height_deg).abs() / cap_height_deg < 0.05,
-                "{angle}° vs {cap_height_deg}°"
-            );
+            let angle = allverse_core::placement::angle_for_world_size_deg(measured_px * metres_per_px, 2.0);
+            assert!((angle - cap_height_deg).abs() / cap_height_deg < 0.05, "{angle}° vs {cap_height_deg}°");
         }
     }
 
     #[test]
     fn more_lines_make_a_taller_panel_and_bold_is_wider() {
         let mut rasterizer = TextRasterizer::new();
-        let one = rasterizer
-            .render(&spec(&[PanelLine::regular("Hello")]))
-            .unwrap();
-        let two = rasterizer
-            .render(&spec(&[
-                PanelLine::regular("Hello"),
-                PanelLine::regular("there"),
-            ]))
-            .unwrap();
+        let one = rasterizer.render(&spec(&[PanelLine::regular("Hello")])).unwrap();
+        let two =
+            rasterizer.render(&spec(&[PanelLine::regular("Hello"), PanelLine::regular("there")])).unwrap();
         assert!(two.height_px > one.height_px && two.world_height_m > one.world_height_m);
-        let bold = rasterizer
-            .render(&spec(&[PanelLine::bold("Hello")]))
-            .unwrap();
-        assert!(
-            bold.width_px > one.width_px,
-            "{} vs {}",
-            bold.width_px,
-            one.width_px
-        );
+        let bold = rasterizer.render(&spec(&[PanelLine::bold("Hello")])).unwrap();
+        assert!(bold.width_px > one.width_px, "{} vs {}", bold.width_px, one.width_px);
         assert_eq!(one.rgba.len(), (one.width_px * one.height_px * 4) as usize);
     }
 
@@ -337,23 +265,11 @@ mod tests {
     fn low_contrast_colours_are_corrected() {
         let mut rasterizer = TextRasterizer::new();
         let grey = Srgba8::opaque(90, 90, 90);
-        let style = PanelTextStyle {
-            text: grey,
-            background: Srgba8::opaque(60, 60, 60),
-        };
+        let style = PanelTextStyle { text: grey, background: Srgba8::opaque(60, 60, 60) };
         let lines = [PanelLine::regular("IIII")];
-        let image = rasterizer
-            .render(&TextPanelSpec {
-                style,
-                ..spec(&lines)
-            })
-            .unwrap();
+        let image = rasterizer.render(&TextPanelSpec { style, ..spec(&lines) }).unwrap();
         // The brightest pixel is the fully covered text colour.
-        let brightest = image
-            .rgba
-            .chunks(4)
-            .max_by_key(|p| p[0] as u32 + p[1] as u32 + p[2] as u32)
-            .unwrap();
+        let brightest = image.rgba.chunks(4).max_by_key(|p| p[0] as u32 + p[1] as u32 + p[2] as u32).unwrap();
         let text = Srgba8::opaque(brightest[0], brightest[1], brightest[2]);
         assert!(contrast_ratio(text, style.background) >= 4.4, "{text:?}");
     }
@@ -361,47 +277,22 @@ mod tests {
     #[test]
     fn background_opacity_is_kept() {
         let mut rasterizer = TextRasterizer::new();
-        let style = PanelTextStyle {
-            text: Srgba8::WHITE,
-            background: Srgba8::BLACK.with_alpha(128),
-        };
+        let style = PanelTextStyle { text: Srgba8::WHITE, background: Srgba8::BLACK.with_alpha(128) };
         let lines = [PanelLine::regular("H")];
-        let image = rasterizer
-            .render(&TextPanelSpec {
-                style,
-                ..spec(&lines)
-            })
-            .unwrap();
+        let image = rasterizer.render(&TextPanelSpec { style, ..spec(&lines) }).unwrap();
         assert_eq!(image.pixel(0, 0), [0, 0, 0, 128]);
     }
 
     #[test]
     fn bad_requests_get_clear_errors() {
         let mut rasterizer = TextRasterizer::new();
-        assert_eq!(
-            rasterizer.render(&spec(&[PanelLine::regular("  ")])),
-            Err(TextPanelError::Empty)
-        );
+        assert_eq!(rasterizer.render(&spec(&[PanelLine::regular("  ")])), Err(TextPanelError::Empty));
         let lines = [PanelLine::regular("x")];
-        let err = rasterizer
-            .render(&TextPanelSpec {
-                viewing_distance_m: 0.0,
-                ..spec(&lines)
-            })
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "viewing_distance_m must be a positive number, not 0"
-        );
+        let err = rasterizer.render(&TextPanelSpec { viewing_distance_m: 0.0, ..spec(&lines) }).unwrap_err();
+        assert_eq!(err.to_string(), "viewing_distance_m must be a positive number, not 0");
         let huge = [PanelLine::regular("x".repeat(100_000))];
-        assert!(matches!(
-            rasterizer.render(&spec(&huge)),
-            Err(TextPanelError::TooLarge { .. })
-        ));
+        assert!(matches!(rasterizer.render(&spec(&huge)), Err(TextPanelError::TooLarge { .. })));
         let many: Vec<_> = (0..2000).map(|_| PanelLine::regular("line")).collect();
-        assert!(matches!(
-            rasterizer.render(&spec(&many)),
-            Err(TextPanelError::TooLarge { .. })
-        ));
+        assert!(matches!(rasterizer.render(&spec(&many)), Err(TextPanelError::TooLarge { .. })));
     }
 }
