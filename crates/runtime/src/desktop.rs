@@ -2,6 +2,9 @@
 //!
 //! Keys: W/A/S/D or the arrow keys walk; Q/E turn; R/F look up and down;
 //! holding the right mouse button and moving the mouse looks around.
+//! 1 and 2 pick the left or right controller; I/K raise and lower it, J/L
+//! move it left and right, U/O push it away and pull it in; holding the
+//! left mouse button and moving the mouse moves it too.
 //! Every movement has a key so the window is usable without a mouse.
 
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
@@ -13,6 +16,8 @@ use bevy::prelude::*;
 const WALK_SPEED_M_PER_S: f32 = 1.5;
 const TURN_SPEED_DEG_PER_S: f32 = 60.0;
 const MOUSE_DEG_PER_PIXEL: f32 = 0.15;
+const HAND_SPEED_M_PER_S: f32 = 0.4;
+const MOUSE_M_PER_PIXEL: f32 = 0.002;
 /// Bevy's default window (720 px tall) over its default 45° vertical field of view.
 const WINDOW_PIXELS_PER_DEGREE: f32 = 720.0 / 45.0;
 
@@ -22,6 +27,14 @@ struct DesktopHead {
     position_m: Vec3,
     yaw_deg: f32,
     pitch_deg: f32,
+}
+
+/// Which controller the hand keys move.
+#[derive(Resource, Default, PartialEq, Eq, Clone, Copy)]
+enum ActiveHand {
+    Left,
+    #[default]
+    Right,
 }
 
 /// Opens the window and runs until it is closed.
@@ -43,7 +56,8 @@ pub fn run(config: SessionConfig) -> AppExit {
             pitch_deg: start.pitch_deg,
         })
         .add_systems(Startup, spawn_window_camera)
-        .add_systems(Update, move_head_from_keys_and_mouse)
+        .init_resource::<ActiveHand>()
+        .add_systems(Update, (move_head_from_keys_and_mouse, move_hands_from_keys_and_mouse))
         .run()
 }
 
@@ -78,4 +92,34 @@ fn move_head_from_keys_and_mouse(
     let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
     head.position_m += step;
     rig.head = transform_from_yaw_pitch(head.position_m, head.yaw_deg, head.pitch_deg);
+}
+
+fn move_hands_from_keys_and_mouse(
+    time: Res<Time>,
+    keys: Res<ButtonInput<KeyCode>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    mouse: Res<AccumulatedMouseMotion>,
+    mut active: ResMut<ActiveHand>,
+    mut rig: ResMut<Rig>,
+) {
+    if keys.just_pressed(KeyCode::Digit1) {
+        *active = ActiveHand::Left;
+    }
+    if keys.just_pressed(KeyCode::Digit2) {
+        *active = ActiveHand::Right;
+    }
+    let axis =
+        |plus: KeyCode, minus: KeyCode| keys.pressed(plus) as i8 as f32 - keys.pressed(minus) as i8 as f32;
+    let mut step = Vec3::new(axis(KeyCode::KeyL, KeyCode::KeyJ), axis(KeyCode::KeyI, KeyCode::KeyK), 0.0)
+        * HAND_SPEED_M_PER_S
+        * time.delta_secs();
+    step.z = axis(KeyCode::KeyO, KeyCode::KeyU) * HAND_SPEED_M_PER_S * time.delta_secs();
+    if buttons.pressed(MouseButton::Left) {
+        step += Vec3::new(mouse.delta.x, -mouse.delta.y, 0.0) * MOUSE_M_PER_PIXEL;
+    }
+    let hand = match *active {
+        ActiveHand::Left => &mut rig.left_hand_from_head,
+        ActiveHand::Right => &mut rig.right_hand_from_head,
+    };
+    hand.translation += step;
 }
