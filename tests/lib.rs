@@ -55,11 +55,11 @@ impl Capture {
             let i = ((y * self.width + x) * 3) as usize;
             [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
         };
-        let dark = |x: u32, y: u32| at(x, y).iter().all(|&c| c < 100);
+        let dark = |x: u32, y: u32| at(x, y).iter().all(|&c| c < 110);
         let mut count = 0;
         for y in 0..self.height {
             for x in REACH_PX..self.width - REACH_PX {
-                if at(x, y).iter().all(|&c| c >= 180)
+                if at(x, y).iter().all(|&c| c >= 160)
                     && (x - REACH_PX..x).any(|nx| dark(nx, y))
                     && (x + 1..=x + REACH_PX).any(|nx| dark(nx, y))
                 {

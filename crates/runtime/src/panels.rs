@@ -7,8 +7,11 @@ use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
 use crate::session::SessionClock;
 use allverse_core::profile::Profile;
-use allverse_pipeline::panel::{PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer};
+use allverse_pipeline::panel::{
+    PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer, mip_chain,
+};
 use bevy::asset::RenderAssetUsages;
+use bevy::image::{ImageSampler, ImageSamplerDescriptor};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
@@ -201,12 +204,19 @@ fn face_the_user(rig: Res<Rig>, mut panels: Query<&mut Transform, With<TextPanel
     }
 }
 
+/// A texture with its full mip chain and trilinear filtering, so text stays
+/// smooth when the panel is seen from farther away than it was sized for.
 fn to_bevy_image(image: PanelImage) -> Image {
-    Image::new(
+    let (mips, levels) = mip_chain(&image.rgba, image.width_px, image.height_px);
+    let mut texture = Image::new(
         Extent3d { width: image.width_px, height: image.height_px, depth_or_array_layers: 1 },
         TextureDimension::D2,
         image.rgba,
         TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::RENDER_WORLD,
-    )
+    );
+    texture.data = Some(mips);
+    texture.texture_descriptor.mip_level_count = levels;
+    texture.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor::linear());
+    texture
 }

@@ -1,6 +1,9 @@
 //! Panel images: RGBA pixels plus the world size they must be shown at.
 
+mod mipmap;
 mod text;
+
+pub use mipmap::mip_chain;
 
 pub use text::{LineWeight, PanelLine, PanelTextStyle, TextPanelError, TextPanelSpec, TextRasterizer};
 
