@@ -68,6 +68,8 @@ pub struct CaptureEntry {
     pub height_px: u32,
     pub head_position_m: [f32; 3],
     pub head_forward: [f32; 3],
+    /// Where the eyes look, in world space (the gaze ray's direction).
+    pub gaze_direction: [f32; 3],
 }
 
 impl SessionReport {

@@ -206,6 +206,7 @@ fn request_captures(
             height_px: 0,
             head_position_m: rig.head.translation.to_array(),
             head_forward: rig.head.forward().to_array(),
+            gaze_direction: rig.gaze_direction().to_array(),
         };
         commands.spawn(Screenshot::image(view.target.clone())).observe(
             move |captured: On<ScreenshotCaptured>,
