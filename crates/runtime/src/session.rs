@@ -89,16 +89,13 @@ pub struct SessionClock {
     /// events at exactly 0 fire on it.
     previous_s: f64,
     started: bool,
-    stepped: bool,
 }
 
 impl SessionClock {
-    fn new(stepped: bool) -> Self {
-        Self { elapsed_s: 0.0, previous_s: f64::NEG_INFINITY, started: false, stepped }
+    fn new() -> Self {
+        Self { elapsed_s: 0.0, previous_s: f64::NEG_INFINITY, started: false }
     }
-}
 
-impl SessionClock {
     pub fn elapsed_s(&self) -> f32 {
         self.elapsed_s as f32
     }
@@ -119,11 +116,6 @@ impl SessionClock {
         at_s > self.previous_s as f32 && at_s <= self.elapsed_s as f32
     }
 }
-
-/// Whether the rig follows the scenario's head, hand and gaze keys (the
-/// simulator) or a live source (desktop controls, headset tracking).
-#[derive(Resource, Clone, Copy, PartialEq, Eq)]
-pub struct ScenarioDrivesRig(pub bool);
 
 /// Asks the backend to capture the user's view now.
 #[derive(Message, Clone, Debug)]
@@ -180,8 +172,7 @@ impl Plugin for SessionPlugin {
             ..default()
         };
         app.insert_resource(PanelAppearance::from_profile(&config.profile, self.display_pixels_per_degree))
-            .insert_resource(SessionClock::new(self.stepped))
-            .insert_resource(ScenarioDrivesRig(self.stepped))
+            .insert_resource(SessionClock::new())
             .insert_resource(Rig::default())
             .insert_resource(report)
             .insert_resource(GlobalAmbientLight { brightness: 250.0, ..default() })
@@ -189,11 +180,14 @@ impl Plugin for SessionPlugin {
             .add_message::<CaptureRequested>()
             .add_plugins((PanelPlugin, NoticePlugin))
             .add_systems(Startup, (spawn_scene, spawn_rig_parts))
-            .add_systems(First, advance_realtime_clock)
-            .add_systems(
-                Update,
-                (drive_rig_from_scenario, run_timeline, update_captions, follow_rig).chain(),
-            );
+            .add_systems(Update, (run_timeline, update_captions, follow_rig).chain());
+        if self.stepped {
+            // The simulator's rig follows the scenario's head, hand and gaze keys.
+            app.add_systems(Update, drive_rig_from_scenario.before(run_timeline));
+        } else {
+            // Interactive backends move the rig from live input or tracking.
+            app.add_systems(First, advance_realtime_clock);
+        }
     }
 }
 
@@ -211,21 +205,11 @@ fn spawn_scene(
 /// to 250 ms, and captions must stay in step with live speech even when
 /// frames are dropped.
 fn advance_realtime_clock(time: Res<Time<Real>>, mut clock: ResMut<SessionClock>) {
-    if !clock.stepped {
-        let next = clock.elapsed_s + time.delta_secs_f64();
-        clock.step_to(next);
-    }
+    let next = clock.elapsed_s + time.delta_secs_f64();
+    clock.step_to(next);
 }
 
-fn drive_rig_from_scenario(
-    drives: Res<ScenarioDrivesRig>,
-    config: Res<SessionConfig>,
-    clock: Res<SessionClock>,
-    mut rig: ResMut<Rig>,
-) {
-    if !drives.0 {
-        return;
-    }
+fn drive_rig_from_scenario(config: Res<SessionConfig>, clock: Res<SessionClock>, mut rig: ResMut<Rig>) {
     let scenario = &config.scenario;
     let t = clock.elapsed_s();
     let head = scenario.head_at(t);
@@ -350,7 +334,7 @@ mod tests {
 
     #[test]
     fn events_fire_once_in_the_step_that_reaches_them() {
-        let mut clock = SessionClock::new(true);
+        let mut clock = SessionClock::new();
         clock.step_to(0.0);
         assert!(clock.is_due(0.0), "events at 0 fire on the first step");
         assert!(!clock.is_due(0.02));
@@ -363,7 +347,7 @@ mod tests {
 
     #[test]
     fn a_realtime_first_step_covers_time_zero() {
-        let mut clock = SessionClock::new(false);
+        let mut clock = SessionClock::new();
         clock.step_to(0.016);
         assert!(clock.is_due(0.0) && clock.is_due(0.01));
     }
