@@ -5,14 +5,6 @@ use crate::report::PanelKind;
 use allverse_core::scenario::Scenario;
 use bevy::prelude::*;
 
-/// A person in the room; their id attributes speech and captions.
-#[derive(Component, Clone, Debug)]
-pub struct Person {
-    pub id: String,
-    pub name: String,
-    pub head_position_m: Vec3,
-}
-
 /// Height of a name tag above the person's head.
 const NAME_TAG_ABOVE_HEAD_M: f32 = 0.3;
 
@@ -98,7 +90,7 @@ pub fn spawn_people(
         let head_position_m = person.position_m;
         let clothes = materials.add(palette[i % palette.len()]);
         commands.spawn((
-            Person { id: person.id.clone(), name: person.name.clone(), head_position_m },
+            Name::new(person.name.clone()),
             Transform::from_translation(head_position_m),
             Visibility::default(),
             children![
