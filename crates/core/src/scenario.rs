@@ -9,6 +9,7 @@
 //! Every error names the line and column it concerns: a scenario is written
 //! by hand, and "invalid scenario" alone sends its author hunting.
 
+use crate::event::{Event, LanguageChannel, Speaker};
 use crate::source::line_column;
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
@@ -264,6 +265,19 @@ impl Scenario {
     /// Number of frames the simulator steps for the whole scenario.
     pub fn frame_count(&self) -> u64 {
         (self.duration_s * self.frame_rate_hz).ceil() as u64
+    }
+
+    /// The event this scenario stages: its people as speakers, on the floor channel.
+    pub fn event(&self) -> Event {
+        Event {
+            name: self.name.clone(),
+            speakers: self
+                .people
+                .iter()
+                .map(|p| Speaker { id: p.id.clone(), name: p.name.clone(), head_position_m: p.position_m })
+                .collect(),
+            channels: vec![LanguageChannel::floor()],
+        }
     }
 }
 
@@ -536,6 +550,9 @@ capture = "start"
         assert_eq!(s.frame_rate_hz, 30.0);
         assert_eq!(s.frame_count(), 150);
         assert_eq!(s.view, ViewSettings::default());
+        let event = s.event();
+        assert_eq!(event.speaker("ana").unwrap().head_position_m, Vec3::new(0.0, 1.6, -2.0));
+        assert_eq!(event.channels, vec![LanguageChannel::floor()]);
     }
 
     #[test]

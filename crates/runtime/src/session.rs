@@ -160,13 +160,10 @@ impl Plugin for SessionPlugin {
             duration_s: scenario.duration_s,
             frame_rate_hz: scenario.frame_rate_hz,
             people: scenario
-                .people
-                .iter()
-                .map(|p| PersonEntry {
-                    id: p.id.clone(),
-                    name: p.name.clone(),
-                    position_m: p.position_m.to_array(),
-                })
+                .event()
+                .speakers
+                .into_iter()
+                .map(|p| PersonEntry { id: p.id, name: p.name, position_m: p.head_position_m.to_array() })
                 .collect(),
             notices: config.notices.clone(),
             ..default()
