@@ -77,6 +77,9 @@ fn default_scenario_presents_room_people_signs_and_attributed_captions() {
     // Captures exist and show the room with a text panel in it.
     assert_eq!(report.captures.len(), 3);
     let capture = report.captures.iter().find(|c| c.name == "narrator-reading").unwrap();
+    for id in ["narrator", "narrator-name", "caption-narrator-0", "welcome"] {
+        assert!(capture.in_view.iter().any(|v| v == id), "{id} is in view: {:?}", capture.in_view);
+    }
     let image = Capture::read(&capture.path);
     assert_eq!((image.width, image.height), (1280, 720));
     let distinct: std::collections::HashSet<[u8; 3]> = image.pixels().collect();
@@ -115,4 +118,6 @@ fn turning_away_from_a_sign_takes_it_out_of_the_capture() {
     let text = |r: &allverse_runtime::SessionReport| Capture::read(&r.captures[0].path).panel_text_fraction();
     assert!(text(&facing) > 0.00005, "facing the sign shows its text ({})", text(&facing));
     assert_eq!(text(&away), 0.0, "looking away shows no text");
+    assert!(facing.captures[0].in_view.contains(&"sign".to_string()), "{:?}", facing.captures[0].in_view);
+    assert!(away.captures[0].in_view.is_empty(), "{:?}", away.captures[0].in_view);
 }

@@ -55,6 +55,14 @@ impl FieldOfView {
     /// on current headsets, so content inside it is seen without searching).
     pub const HEADSET: Self = Self { half_horizontal_deg: 45.0, half_vertical_deg: 40.0 };
 
+    /// The view of a perspective camera with a vertical angle and an aspect
+    /// ratio (width / height), such as the simulator's eye.
+    pub fn from_vertical(vertical_deg: f32, aspect_ratio: f32) -> Self {
+        let half_vertical = (vertical_deg / 2.0).to_radians();
+        let half_horizontal = (half_vertical.tan() * aspect_ratio).atan();
+        Self { half_horizontal_deg: half_horizontal.to_degrees(), half_vertical_deg: vertical_deg / 2.0 }
+    }
+
     /// Whether `point_world` is in front of the head and inside this view.
     pub fn contains(&self, world_from_head: &Affine3A, point_world: Vec3) -> bool {
         let p = world_from_head.inverse().transform_point3(point_world);
@@ -167,6 +175,10 @@ mod tests {
         assert!(!fov.contains(&head, Vec3::new(1.2, 0.0, -1.0)));
         assert!(!fov.contains(&head, Vec3::new(0.0, 0.0, 1.0)));
         assert!(!fov.contains(&head, Vec3::new(0.0, -1.0, -1.0)));
+        let square = FieldOfView::from_vertical(90.0, 1.0);
+        assert!(close(square.half_horizontal_deg, 45.0, 1e-4) && close(square.half_vertical_deg, 45.0, 1e-4));
+        let wide = FieldOfView::from_vertical(70.0, 16.0 / 9.0);
+        assert!(close(wide.half_horizontal_deg, 51.22, 0.01), "{wide:?}");
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct CaptureEntry {
     pub head_forward: [f32; 3],
     /// Where the eyes look, in world space (the gaze ray's direction).
     pub gaze_direction: [f32; 3],
+    /// Ids of the people and panels whose centres were inside the captured view.
+    pub in_view: Vec<String>,
 }
 
 impl SessionReport {

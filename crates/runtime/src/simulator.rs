@@ -6,14 +6,17 @@
 //! allows. The user's view is rendered offscreen (on a GPU, or on the
 //! lavapipe CPU driver) only for the frames a checkpoint captures.
 
+use crate::panels::TextPanel;
 use crate::report::{CaptureEntry, SessionReport};
 use crate::rig::{HeadCamera, Rig};
 use crate::session::{CaptureRequested, SessionClock, SessionConfig, SessionPlugin};
+use allverse_core::placement::FieldOfView;
 use allverse_core::scenario::ViewSettings;
 use anyhow::{Context, Result, bail};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
 use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
 use bevy::render::render_resource::{Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages};
@@ -42,6 +45,7 @@ struct OffscreenView {
     target: Handle<Image>,
     out_dir: PathBuf,
     pending: usize,
+    field_of_view: FieldOfView,
     /// Frame the camera was switched on for; it is switched off after it.
     active_since_frame: Option<u32>,
 }
@@ -86,6 +90,10 @@ impl Simulator {
             target: target.clone(),
             out_dir: out_dir.to_path_buf(),
             pending: 0,
+            field_of_view: FieldOfView::from_vertical(
+                view.vertical_fov_deg,
+                view.width_px as f32 / view.height_px as f32,
+            ),
             active_since_frame: None,
         })
         .add_systems(Startup, move |mut commands: Commands| spawn_eye(&mut commands, target.clone(), view))
@@ -188,8 +196,7 @@ fn request_captures(
     mut view: ResMut<OffscreenView>,
     mut camera: Query<&mut Camera, With<HeadCamera>>,
     frame: Res<bevy::diagnostic::FrameCount>,
-    clock: Res<SessionClock>,
-    rig: Res<Rig>,
+    viewer: Viewer,
 ) {
     let Ok(mut camera) = camera.single_mut() else {
         return;
@@ -198,16 +205,7 @@ fn request_captures(
     for request in requests.read() {
         requested = true;
         view.pending += 1;
-        let entry = CaptureEntry {
-            t_s: clock.elapsed_s(),
-            name: request.name.clone(),
-            path: view.out_dir.join(format!("{}.png", request.name)),
-            width_px: 0,
-            height_px: 0,
-            head_position_m: rig.head.translation.to_array(),
-            head_forward: rig.head.forward().to_array(),
-            gaze_direction: rig.gaze_direction().to_array(),
-        };
+        let entry = viewer.capture_entry(&request.name, &view);
         commands.spawn(Screenshot::image(view.target.clone())).observe(
             move |captured: On<ScreenshotCaptured>,
                   mut view: ResMut<OffscreenView>,
@@ -229,6 +227,44 @@ fn request_captures(
     } else if view.active_since_frame.is_some_and(|f| f < frame.0) {
         camera.is_active = false;
         view.active_since_frame = None;
+    }
+}
+
+/// What the simulated user sees at the moment of a capture.
+#[derive(SystemParam)]
+struct Viewer<'w, 's> {
+    clock: Res<'w, SessionClock>,
+    rig: Res<'w, Rig>,
+    config: Res<'w, SessionConfig>,
+    panels: Query<'w, 's, (&'static TextPanel, &'static Transform)>,
+}
+
+impl Viewer<'_, '_> {
+    /// The report entry for a capture; its pixel size is filled in when the image arrives.
+    fn capture_entry(&self, name: &str, view: &OffscreenView) -> CaptureEntry {
+        CaptureEntry {
+            t_s: self.clock.elapsed_s(),
+            name: name.to_string(),
+            path: view.out_dir.join(format!("{name}.png")),
+            width_px: 0,
+            height_px: 0,
+            head_position_m: self.rig.head.translation.to_array(),
+            head_forward: self.rig.head.forward().to_array(),
+            gaze_direction: self.rig.gaze_direction().to_array(),
+            in_view: self.in_view(&view.field_of_view),
+        }
+    }
+
+    /// People (by head) and panels (by centre) inside the eye's field of view.
+    fn in_view(&self, field_of_view: &FieldOfView) -> Vec<String> {
+        let world_from_head = self.rig.world_from_head();
+        let people = self.config.scenario.people.iter().map(|p| (p.id.clone(), p.position_m));
+        let panels = self.panels.iter().map(|(panel, transform)| (panel.id.clone(), transform.translation));
+        people
+            .chain(panels)
+            .filter(|(_, at)| field_of_view.contains(&world_from_head, *at))
+            .map(|(id, _)| id)
+            .collect()
     }
 }
 
