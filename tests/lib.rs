@@ -13,9 +13,17 @@ pub fn repo_root() -> PathBuf {
 
 /// Runs a scenario in the headless simulator with the default profile.
 pub fn simulate(scenario: &Path, out_dir: &Path) -> (SessionReport, serde_json::Value) {
+    simulate_with(scenario, Profile::default(), out_dir)
+}
+
+/// Runs a scenario in the headless simulator with `profile`.
+pub fn simulate_with(
+    scenario: &Path,
+    profile: Profile,
+    out_dir: &Path,
+) -> (SessionReport, serde_json::Value) {
     let scenario = Scenario::load(scenario).expect("the scenario is valid");
-    let config =
-        SessionConfig::new(scenario, Profile::default(), "headless").expect("the scenario's media load");
+    let config = SessionConfig::new(scenario, profile, "headless").expect("the scenario's media load");
     let report =
         Simulator::new(config, out_dir).expect("the simulator starts").run().expect("the scenario runs");
     let json = std::fs::read_to_string(out_dir.join("report.json")).expect("report.json is written");

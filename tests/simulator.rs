@@ -121,3 +121,27 @@ fn turning_away_from_a_sign_takes_it_out_of_the_capture() {
     assert!(facing.captures[0].in_view.contains(&"sign".to_string()), "{:?}", facing.captures[0].in_view);
     assert!(away.captures[0].in_view.is_empty(), "{:?}", away.captures[0].in_view);
 }
+
+#[test]
+fn the_profile_shapes_what_the_user_sees() {
+    let scenario = repo_root().join("tests/scenarios/short.toml");
+    let (plain_dir, tuned_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (plain, plain_json) = simulate(&scenario, plain_dir.path());
+    let mut profile = allverse_core::profile::Profile::default();
+    profile.comfort.height_offset_m = 0.4;
+    profile.display.caption_cap_height_deg = 1.4;
+    let (tuned, tuned_json) = allverse_e2e::simulate_with(&scenario, profile, tuned_dir.path());
+
+    // A raised viewpoint, e.g. to see over a standing crowd from a wheelchair.
+    let head_y = |r: &allverse_runtime::SessionReport| r.captures[0].head_position_m[1];
+    assert!((head_y(&tuned) - head_y(&plain) - 0.4).abs() < 1e-5);
+
+    // Twice the cap height gives a sign about twice as tall in the world.
+    let sign_height = |json: &Value| {
+        events(json, "panel_shown").iter().find(|e| e["panel"] == "sign").unwrap()["size_m"][1]
+            .as_f64()
+            .unwrap()
+    };
+    let ratio = sign_height(&tuned_json) / sign_height(&plain_json);
+    assert!((ratio - 2.0).abs() < 0.1, "{ratio}");
+}
