@@ -1,6 +1,6 @@
 //! `cargo xtask setup`: system packages and assets, installed only when missing.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use std::process::Command;
 
 /// Debian packages the app and its tests need at run time, and why.
@@ -52,27 +52,26 @@ fn install_debian_packages() -> Result<()> {
     }
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let sudo: &[&str] = if is_root { &[] } else { &["sudo", "-n"] };
+    let prefix = if is_root { "" } else { "sudo " };
     let command_line = format!(
-        "{}apt-get update && {}apt-get install -y --no-install-recommends {}",
-        if is_root { "" } else { "sudo " },
-        if is_root { "" } else { "sudo " },
+        "{prefix}apt-get update && {prefix}apt-get install -y --no-install-recommends {}",
         missing.join(" ")
     );
     println!("[setup] installing with apt: {command_line}");
-    let apt = |args: &[&str]| -> Result<bool> {
+    // Any failure, including no sudo at all, ends in the message below.
+    let apt = |args: &[&str]| -> bool {
         let (program, rest) = match sudo.split_first() {
             Some((first, rest)) => (*first, [rest, &["apt-get"], args].concat()),
             None => ("apt-get", args.to_vec()),
         };
-        Ok(Command::new(program)
+        Command::new(program)
             .args(rest)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
-            .with_context(|| format!("starting {program}"))?
-            .success())
+            .is_ok_and(|status| status.success())
     };
-    let installed = apt(&["update", "-q"])?
-        && apt(&[&["install", "-y", "-q", "--no-install-recommends"], &missing[..]].concat())?;
+    let installed = apt(&["update", "-q"])
+        && apt(&[&["install", "-y", "-q", "--no-install-recommends"], &missing[..]].concat());
     if !installed {
         bail!(
             "[setup] could not install {}; run this as an administrator, then try again:\n    {command_line}",
