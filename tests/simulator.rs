@@ -145,3 +145,47 @@ fn the_profile_shapes_what_the_user_sees() {
     let ratio = sign_height(&tuned_json) / sign_height(&plain_json);
     assert!((ratio - 2.0).abs() < 0.1, "{ratio}");
 }
+
+#[test]
+fn text_keeps_its_angular_size_as_the_user_walks_up_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("walk.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+name = "Walking up to a sign"
+duration_s = 3.0
+frame_rate_hz = 20.0
+[room]
+size_m = [6.0, 3.0, 16.0]
+[[panels]]
+id = "sign"
+text = "Registration desk"
+position_m = [0.0, 1.6, -6.0]
+[[head]]
+at_s = 0.0
+position_m = [0.0, 1.6, 2.0]
+[[head]]
+at_s = 2.5
+position_m = [0.0, 1.6, -4.0]
+[[checkpoints]]
+at_s = 3.0
+capture = "close"
+"#,
+    )
+    .unwrap();
+    let (report, json) = simulate(&scenario, dir.path());
+    // A checkpoint on the very last frame fires once and its capture arrives.
+    assert_eq!((events(&json, "capture").len(), report.captures.len()), (1, 1));
+    let first = events(&json, "panel_shown").iter().find(|e| e["panel"] == "sign").unwrap()["size_m"][1]
+        .as_f64()
+        .unwrap();
+    let resized = events(&json, "panel_resized");
+    assert!(resized.len() >= 3, "re-rendered in steps as the user approached: {}", resized.len());
+    assert!(resized.iter().all(|e| e["panel"] == "sign"));
+    // From 8 m to 2 m away, the sign's world height shrinks with distance
+    // (within the ±25 % resize band), so its angular size stays the same.
+    let last = resized.last().unwrap()["size_m"][1].as_f64().unwrap();
+    let ratio = last / first;
+    assert!((0.25 / 1.25..=0.25 * 1.25).contains(&ratio), "{ratio}");
+}

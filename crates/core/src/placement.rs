@@ -18,6 +18,16 @@ pub fn angle_for_world_size_deg(size_m: f32, distance_m: f32) -> f32 {
     (2.0 * (size_m / (2.0 * distance_m)).atan()).to_degrees()
 }
 
+/// Whether text sized for `sized_for_m` must be re-sized now that it is seen
+/// from `now_m`, to keep its angular size. A band of ±25 % keeps a user
+/// who sways or leans from re-rendering text every frame, while walking up
+/// to or away from a panel keeps its text the size they asked for.
+pub fn needs_resize(sized_for_m: f32, now_m: f32) -> bool {
+    const BAND: f32 = 1.25;
+    let ratio = now_m / sized_for_m;
+    !(1.0 / BAND..=BAND).contains(&ratio)
+}
+
 /// Where a point lies relative to the head: its direction and distance.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HeadRelative {
@@ -149,6 +159,13 @@ mod tests {
         assert!(close(angle_for_world_size_deg(size_m, 2.0), 0.7, 1e-4));
         // One degree at 57.3 m is about one metre (the classic rule of thumb).
         assert!(close(world_size_for_angle_m(1.0, 57.2958), 1.0, 1e-3));
+    }
+
+    #[test]
+    fn resizing_waits_for_a_real_change_in_distance() {
+        assert!(!needs_resize(2.0, 2.0));
+        assert!(!needs_resize(2.0, 2.4) && !needs_resize(2.0, 1.7));
+        assert!(needs_resize(2.0, 2.6) && needs_resize(2.0, 1.5));
     }
 
     #[test]

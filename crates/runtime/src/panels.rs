@@ -6,6 +6,7 @@
 use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
 use crate::session::SessionClock;
+use allverse_core::placement::needs_resize;
 use allverse_core::profile::Profile;
 use allverse_pipeline::panel::{
     PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer, mip_chain,
@@ -65,10 +66,13 @@ impl PanelAppearance {
 #[derive(Resource, Default)]
 pub struct PanelRasterizer(pub TextRasterizer);
 
-/// Set once a panel has been rendered, so the report can tell shown from changed.
+/// What a panel was last rendered with: the report tells shown, changed
+/// and resized panels apart by it, and it says when to resize.
 #[derive(Component)]
 struct Rendered {
     material: Handle<StandardMaterial>,
+    text: String,
+    sized_for_distance_m: f32,
 }
 
 /// Closest distance used to size text, so a panel at the user's face does not shrink to nothing.
@@ -81,7 +85,7 @@ impl Plugin for PanelPlugin {
         app.init_resource::<PanelRasterizer>()
             .add_systems(
                 PostUpdate,
-                (follow_the_head, render_changed_panels, face_the_user)
+                (follow_the_head, keep_angular_size, render_changed_panels, face_the_user)
                     .chain()
                     .before(TransformSystems::Propagate),
             )
@@ -103,7 +107,7 @@ fn render_changed_panels(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     for (entity, panel, transform, rendered) in &panels {
-        let distance_m = rig.head.translation.distance(transform.translation).max(MIN_SIZING_DISTANCE_M);
+        let distance_m = sizing_distance_m(&rig, transform);
         let spec = TextPanelSpec {
             lines: &panel.lines,
             cap_height_deg: appearance.cap_height_deg,
@@ -123,21 +127,25 @@ fn render_changed_panels(
         let mesh = meshes.add(Rectangle::new(image.world_width_m, image.world_height_m));
         let texture = images.add(to_bevy_image(image));
         let t_s = clock.elapsed_s();
+        let text = panel.text();
         match rendered {
             Some(rendered) => {
                 if let Some(mut material) = materials.get_mut(&rendered.material) {
                     material.base_color_texture = Some(texture);
                 }
-                commands.entity(entity).insert(Mesh3d(mesh));
+                let (panel_id, kind) = (panel.id.clone(), panel.kind);
                 report.record(
                     t_s,
-                    PresentedEvent::PanelText {
-                        panel: panel.id.clone(),
-                        kind: panel.kind,
-                        text: panel.text(),
-                        size_m,
+                    if rendered.text == text {
+                        PresentedEvent::PanelResized { panel: panel_id, kind, size_m }
+                    } else {
+                        PresentedEvent::PanelText { panel: panel_id, kind, text: text.clone(), size_m }
                     },
                 );
+                let material = rendered.material.clone();
+                commands
+                    .entity(entity)
+                    .insert((Mesh3d(mesh), Rendered { material, text, sized_for_distance_m: distance_m }));
             }
             None => {
                 let material = materials.add(StandardMaterial {
@@ -147,22 +155,36 @@ fn render_changed_panels(
                     cull_mode: None,
                     ..default()
                 });
-                commands.entity(entity).insert((
-                    Mesh3d(mesh),
-                    MeshMaterial3d(material.clone()),
-                    Rendered { material },
-                ));
                 report.record(
                     t_s,
                     PresentedEvent::PanelShown {
                         panel: panel.id.clone(),
                         kind: panel.kind,
-                        text: panel.text(),
+                        text: text.clone(),
                         position_m: transform.translation.to_array(),
                         size_m,
                     },
                 );
+                commands.entity(entity).insert((
+                    Mesh3d(mesh),
+                    MeshMaterial3d(material.clone()),
+                    Rendered { material, text, sized_for_distance_m: distance_m },
+                ));
             }
+        }
+    }
+}
+
+fn sizing_distance_m(rig: &Rig, transform: &Transform) -> f32 {
+    rig.head.translation.distance(transform.translation).max(MIN_SIZING_DISTANCE_M)
+}
+
+/// Re-renders panels whose viewing distance has changed enough that their
+/// text no longer has the angular size the user asked for.
+fn keep_angular_size(rig: Res<Rig>, mut panels: Query<(&Transform, &Rendered, &mut TextPanel)>) {
+    for (transform, rendered, mut panel) in &mut panels {
+        if needs_resize(rendered.sized_for_distance_m, sizing_distance_m(&rig, transform)) {
+            panel.set_changed();
         }
     }
 }

@@ -50,13 +50,45 @@ pub enum PanelKind {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PresentedEvent {
-    PanelShown { panel: String, kind: PanelKind, text: String, position_m: [f32; 3], size_m: [f32; 2] },
-    PanelText { panel: String, kind: PanelKind, text: String, size_m: [f32; 2] },
-    PanelHidden { panel: String },
-    SpeechStarted { person: String, audio: PathBuf, duration_s: f32, position_m: [f32; 3] },
-    SpeechEnded { person: String, audio: PathBuf },
-    Input { device: String, input: String },
-    Capture { name: String },
+    PanelShown {
+        panel: String,
+        kind: PanelKind,
+        text: String,
+        position_m: [f32; 3],
+        size_m: [f32; 2],
+    },
+    PanelText {
+        panel: String,
+        kind: PanelKind,
+        text: String,
+        size_m: [f32; 2],
+    },
+    /// Same text, re-rendered to keep its angular size after the user moved.
+    PanelResized {
+        panel: String,
+        kind: PanelKind,
+        size_m: [f32; 2],
+    },
+    PanelHidden {
+        panel: String,
+    },
+    SpeechStarted {
+        person: String,
+        audio: PathBuf,
+        duration_s: f32,
+        position_m: [f32; 3],
+    },
+    SpeechEnded {
+        person: String,
+        audio: PathBuf,
+    },
+    Input {
+        device: String,
+        input: String,
+    },
+    Capture {
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

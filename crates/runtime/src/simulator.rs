@@ -105,17 +105,17 @@ impl Simulator {
 
     /// Plays the whole scenario and writes `report.json` beside the captures.
     pub fn run(mut self) -> Result<SessionReport> {
+        let end_s = self.frames as f64 / self.frame_rate_hz;
         for frame in 0..=self.frames {
-            let t_s = frame as f64 / self.frame_rate_hz;
-            self.app.world_mut().resource_mut::<SessionClock>().step_to(t_s);
-            self.update();
+            self.step_to(frame as f64 / self.frame_rate_hz);
         }
-        // Readbacks arrive a frame or two after the frame they capture.
+        // Readbacks arrive a frame or two after the frame they capture. The
+        // clock stands still meanwhile, so nothing fires a second time.
         for _ in 0..MAX_DRAIN_UPDATES {
             if self.app.world().resource::<OffscreenView>().pending == 0 {
                 break;
             }
-            self.update();
+            self.step_to(end_s);
         }
         let pending = self.app.world().resource::<OffscreenView>().pending;
         if pending > 0 {
@@ -128,7 +128,9 @@ impl Simulator {
         Ok(report)
     }
 
-    fn update(&mut self) {
+    /// Moves the session clock to `t_s` and runs one update.
+    fn step_to(&mut self, t_s: f64) {
+        self.app.world_mut().resource_mut::<SessionClock>().step_to(t_s);
         self.app.update();
         if self.app.world().resource::<OffscreenView>().pending > 0 {
             // Let the GPU (or lavapipe) finish so the readback can complete.
