@@ -74,20 +74,16 @@ fn move_head_from_keys_and_mouse(
     mut rig: ResMut<Rig>,
 ) {
     let dt = time.delta_secs();
-    let pressed = |a: KeyCode, b: KeyCode| keys.pressed(a) || keys.pressed(b);
-    let axis = |plus: bool, minus: bool| plus as i8 as f32 - minus as i8 as f32;
-    head.yaw_deg +=
-        axis(keys.pressed(KeyCode::KeyQ), keys.pressed(KeyCode::KeyE)) * TURN_SPEED_DEG_PER_S * dt;
-    head.pitch_deg +=
-        axis(keys.pressed(KeyCode::KeyR), keys.pressed(KeyCode::KeyF)) * TURN_SPEED_DEG_PER_S * dt;
+    head.yaw_deg += key_axis(&keys, &[KeyCode::KeyQ], &[KeyCode::KeyE]) * TURN_SPEED_DEG_PER_S * dt;
+    head.pitch_deg += key_axis(&keys, &[KeyCode::KeyR], &[KeyCode::KeyF]) * TURN_SPEED_DEG_PER_S * dt;
     if buttons.pressed(MouseButton::Right) {
         head.yaw_deg -= mouse.delta.x * MOUSE_DEG_PER_PIXEL;
         head.pitch_deg -= mouse.delta.y * MOUSE_DEG_PER_PIXEL;
     }
     head.pitch_deg = head.pitch_deg.clamp(-85.0, 85.0);
 
-    let forward = axis(pressed(KeyCode::KeyW, KeyCode::ArrowUp), pressed(KeyCode::KeyS, KeyCode::ArrowDown));
-    let right = axis(pressed(KeyCode::KeyD, KeyCode::ArrowRight), pressed(KeyCode::KeyA, KeyCode::ArrowLeft));
+    let forward = key_axis(&keys, &[KeyCode::KeyW, KeyCode::ArrowUp], &[KeyCode::KeyS, KeyCode::ArrowDown]);
+    let right = key_axis(&keys, &[KeyCode::KeyD, KeyCode::ArrowRight], &[KeyCode::KeyA, KeyCode::ArrowLeft]);
     let yaw = Quat::from_rotation_y(head.yaw_deg.to_radians());
     let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
     head.position_m += step;
@@ -108,12 +104,12 @@ fn move_hands_from_keys_and_mouse(
     if keys.just_pressed(KeyCode::Digit2) {
         *active = ActiveHand::Right;
     }
-    let axis =
-        |plus: KeyCode, minus: KeyCode| keys.pressed(plus) as i8 as f32 - keys.pressed(minus) as i8 as f32;
-    let mut step = Vec3::new(axis(KeyCode::KeyL, KeyCode::KeyJ), axis(KeyCode::KeyI, KeyCode::KeyK), 0.0)
-        * HAND_SPEED_M_PER_S
-        * time.delta_secs();
-    step.z = axis(KeyCode::KeyO, KeyCode::KeyU) * HAND_SPEED_M_PER_S * time.delta_secs();
+    let direction = Vec3::new(
+        key_axis(&keys, &[KeyCode::KeyL], &[KeyCode::KeyJ]),
+        key_axis(&keys, &[KeyCode::KeyI], &[KeyCode::KeyK]),
+        key_axis(&keys, &[KeyCode::KeyO], &[KeyCode::KeyU]),
+    );
+    let mut step = direction * HAND_SPEED_M_PER_S * time.delta_secs();
     if buttons.pressed(MouseButton::Left) {
         step += Vec3::new(mouse.delta.x, -mouse.delta.y, 0.0) * MOUSE_M_PER_PIXEL;
     }
@@ -122,4 +118,9 @@ fn move_hands_from_keys_and_mouse(
         ActiveHand::Right => &mut rig.right_hand_from_head,
     };
     hand.translation += step;
+}
+
+/// +1 while any `plus` key is held, −1 while any `minus` key is, 0 for both or neither.
+fn key_axis(keys: &ButtonInput<KeyCode>, plus: &[KeyCode], minus: &[KeyCode]) -> f32 {
+    keys.any_pressed(plus.iter().copied()) as i8 as f32 - keys.any_pressed(minus.iter().copied()) as i8 as f32
 }

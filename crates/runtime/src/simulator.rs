@@ -36,7 +36,6 @@ pub struct Simulator {
     app: App,
     frames: u64,
     frame_rate_hz: f64,
-    out_dir: PathBuf,
 }
 
 /// Where the simulated eye renders, and how many captures are still in flight.
@@ -100,7 +99,7 @@ impl Simulator {
         .add_systems(PostUpdate, request_captures);
         app.finish();
         app.cleanup();
-        Ok(Self { app, frames, frame_rate_hz, out_dir: out_dir.to_path_buf() })
+        Ok(Self { app, frames, frame_rate_hz })
     }
 
     /// Plays the whole scenario and writes `report.json` beside the captures.
@@ -123,7 +122,7 @@ impl Simulator {
         }
         let mut report = self.app.world().resource::<SessionReport>().clone();
         report.frames = self.frames + 1;
-        let path = self.out_dir.join("report.json");
+        let path = self.app.world().resource::<OffscreenView>().out_dir.join("report.json");
         report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(report)
     }
