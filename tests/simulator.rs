@@ -8,7 +8,7 @@ fn events<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
 }
 
 #[test]
-fn default_scenario_presents_room_people_signs_and_attributed_captions() {
+fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
     let out = tempfile::tempdir().unwrap();
     let (report, json) = simulate(&repo_root().join("assets/scenarios/default.toml"), out.path());
 
@@ -21,44 +21,43 @@ fn default_scenario_presents_room_people_signs_and_attributed_captions() {
     let kinds = |kind: &str| shown.iter().filter(|e| e["kind"] == kind).count();
     assert_eq!(kinds("sign"), 1);
     assert_eq!(kinds("name_tag"), 2);
-    assert_eq!(kinds("caption"), 5, "one caption panel per utterance");
+    assert!(kinds("caption") >= 2, "each speaker's caption panel appears");
     for e in &shown {
         let size = e["size_m"].as_array().unwrap();
         assert!(size[0].as_f64().unwrap() > 0.0 && size[1].as_f64().unwrap() > 0.0);
     }
 
-    // Captions are attributed by name and grow word by word from the caption track.
-    let caption_texts = |speaker: &str| -> Vec<String> {
-        json["timeline"]
-            .as_array()
-            .unwrap()
+    // Live recognition of each speaker's audio, attributed to that speaker:
+    // committed words accumulate, partial words come first.
+    let caption_events = events(&json, "caption");
+    let said = |person: &str, kind: &str| -> String {
+        caption_events
             .iter()
-            .filter(|e| {
-                e["kind"] == "caption"
-                    && e["panel"].as_str().unwrap().starts_with(&format!("caption-{speaker}-"))
-            })
-            .map(|e| e["text"].as_str().unwrap().to_string())
-            .collect()
+            .filter(|e| e["person"] == person && e["kind"] == kind)
+            .map(|e| e["text"].as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
     };
-    let narrator = caption_texts("narrator");
-    let guest = caption_texts("guest");
-    assert!(narrator.len() > 20 && guest.len() > 10, "{} / {}", narrator.len(), guest.len());
-    assert!(narrator.iter().all(|t| t.starts_with("Narrator:\n")), "{narrator:?}");
-    assert!(guest.iter().all(|t| t.starts_with("Guest reader:\n")), "{guest:?}");
-    let reference = std::fs::read_to_string(
-        repo_root().join("assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.txt"),
-    )
-    .unwrap();
-    let last_words: Vec<&str> =
-        reference.split_whitespace().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
-    assert!(
-        narrator.iter().any(|t| t.ends_with(&last_words.join(" "))),
-        "the first reading's last words were shown"
-    );
-    for lines in narrator.iter().chain(&guest) {
-        let caption_lines: Vec<&str> = lines.lines().skip(1).collect();
-        assert!((1..=2).contains(&caption_lines.len()), "{lines:?}");
-        assert!(caption_lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+    let (narrator, guest) = (said("narrator", "commit"), said("guest", "commit"));
+    assert!(narrator.contains("Dashwood") && narrator.contains("selfish"), "{narrator}");
+    assert!(guest.contains("amiable") && !guest.contains("Dashwood"), "{guest}");
+    assert!(!said("narrator", "partial").is_empty());
+    // The panels name the speaker on the first line, then at most 2 rolled-up
+    // lines of about 40 characters and one line of partial words.
+    let panel_texts: Vec<&str> = events(&json, "panel_text")
+        .into_iter()
+        .chain(events(&json, "panel_shown"))
+        .filter(|e| e["kind"] == "caption")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(panel_texts.len() > 10);
+    for text in &panel_texts {
+        let mut lines = text.lines();
+        let name = lines.next().unwrap();
+        assert!(name.ends_with("Narrator:") || name.ends_with("Guest reader:"), "{text:?}");
+        let rest: Vec<&str> = lines.collect();
+        assert!((1..=3).contains(&rest.len()), "{text:?}");
+        assert!(rest.iter().all(|l| l.chars().count() <= 42), "{text:?}");
     }
 
     // Every recording starts and ends, at its length apart, and captions retire afterwards.
@@ -70,14 +69,14 @@ fn default_scenario_presents_room_people_signs_and_attributed_captions() {
         assert!((length - s["duration_s"].as_f64().unwrap()).abs() <= 1.0 / 30.0 + 1e-4, "{s} / {e}");
     }
     let hidden = events(&json, "panel_hidden");
-    // The last reading ends at 27.5 s; its caption lingers past the 28 s end.
-    assert_eq!(hidden.iter().filter(|e| e["panel"].as_str().unwrap().starts_with("caption-")).count(), 4);
+    // Captions retire a few seconds after their last words.
+    assert!(hidden.iter().any(|e| e["panel"].as_str().unwrap().starts_with("caption-")));
     assert_eq!(events(&json, "input").len(), 1);
 
     // Captures exist and show the room with a text panel in it.
     assert_eq!(report.captures.len(), 3);
     let capture = report.captures.iter().find(|c| c.name == "narrator-reading").unwrap();
-    for id in ["narrator", "narrator-name", "caption-narrator-0", "welcome"] {
+    for id in ["narrator", "narrator-name", "caption-narrator", "welcome"] {
         assert!(capture.in_view.iter().any(|v| v == id), "{id} is in view: {:?}", capture.in_view);
     }
     let image = Capture::read(&capture.path);

@@ -1,5 +1,6 @@
 //! `allverse`: the command-line entry point of the Allverse accessibility runtime.
 
+mod captions_cmd;
 mod profile_cmd;
 mod run_cmd;
 
@@ -45,6 +46,9 @@ Profile (allverse profile ...):
 enum Command {
     /// Start a session in a headset, a window, or the headless simulator.
     Run(run_cmd::RunArgs),
+    /// Live captions from on-device speech recognition.
+    #[command(subcommand)]
+    Captions(captions_cmd::CaptionsCommand),
     /// Show, change, check or reset your accessibility profile.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args, &store),
         Command::Profile(command) => profile_cmd::run(command, &store),
+        Command::Captions(command) => captions_cmd::run(command, &store),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! demo or green tests with one command.
 
 mod boundaries;
+mod model;
 mod setup;
 
 use anyhow::{Result, bail};
@@ -37,6 +38,12 @@ enum Task {
     },
     /// Fail if an engine-free crate depends on Bevy.
     CheckDeps,
+    /// Provision the caption model (Whisper tiny.en as ggml) and check it recognises speech.
+    Model {
+        /// Rebuild the model even if one is present.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -63,6 +70,7 @@ fn main() -> Result<()> {
         Task::Setup => setup::run(),
         Task::Demo => {
             setup::run()?;
+            model::run(false)?;
             let out = workspace_root().join("out/demo");
             run(
                 "demo",
@@ -84,6 +92,7 @@ fn main() -> Result<()> {
         }
         Task::Test => {
             setup::run()?;
+            model::run(false)?;
             boundaries::check_workspace()?;
             let has_nextest =
                 cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
@@ -104,5 +113,9 @@ fn main() -> Result<()> {
             run("bench", &mut command)
         }
         Task::CheckDeps => boundaries::check_workspace(),
+        Task::Model { force } => {
+            setup::run()?;
+            model::run(force)
+        }
     }
 }

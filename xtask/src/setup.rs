@@ -9,6 +9,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("mesa-vulkan-drivers", "lavapipe, a CPU Vulkan driver for the headless simulator's offscreen view"),
     ("libopenxr-loader1", "OpenXR loader, so the headset backend can look for a runtime"),
     ("libopenxr-dev", "the unversioned libopenxr_loader.so name the OpenXR bindings load"),
+    ("cmake", "to build whisper.cpp, the speech recogniser behind live captions"),
+    ("g++", "to build whisper.cpp"),
+    ("pkg-config", "to find ALSA when building the audio backend"),
+    ("libasound2-dev", "ALSA headers, for microphone capture and audio output"),
 ];
 
 /// Files the demo and tests read, committed in the repository.

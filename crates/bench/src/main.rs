@@ -3,6 +3,7 @@
 //! Each benchmark measures on the machine it runs on and prints every figure
 //! beside its target. Timings are never asserted in tests, only reported.
 
+mod captions;
 mod measurement;
 mod panel;
 mod simulator;
@@ -17,6 +18,11 @@ struct Benchmark {
 }
 
 const BENCHMARKS: &[Benchmark] = &[
+    Benchmark {
+        name: "captions",
+        about: "live captions from LibriVox at real-time pace: latency, WER, cost",
+        run: captions::run,
+    },
     Benchmark { name: "panel", about: "caption text to panel image (pipeline)", run: panel::run },
     Benchmark {
         name: "simulator",

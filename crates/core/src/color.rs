@@ -37,7 +37,8 @@ impl Srgba8 {
         0.2126 * linear(self.r) + 0.7152 * linear(self.g) + 0.0722 * linear(self.b)
     }
 
-    fn lerp(self, other: Self, t: f32) -> Self {
+    /// Moves `t` (0–1) of the way toward `other`, per channel.
+    pub fn lerp(self, other: Self, t: f32) -> Self {
         let mix = |a: u8, b: u8| (a as f32 + (b as f32 - a as f32) * t).round() as u8;
         Self { r: mix(self.r, other.r), g: mix(self.g, other.g), b: mix(self.b, other.b), a: self.a }
     }

@@ -22,8 +22,10 @@
 //!   re-exports the same version, so no conversion is needed at the seam.
 
 pub mod caption;
+pub mod caption_placement;
 pub mod color;
 pub mod event;
+pub mod paths;
 pub mod placement;
 pub mod profile;
 pub mod scenario;

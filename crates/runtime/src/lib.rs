@@ -24,6 +24,7 @@
 //!   rule chose in the pipeline reach the display unchanged.
 
 pub mod backend;
+pub mod captions;
 pub mod desktop;
 pub mod notices;
 pub mod panels;

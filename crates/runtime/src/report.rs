@@ -82,6 +82,13 @@ pub enum PresentedEvent {
         person: String,
         audio: PathBuf,
     },
+    /// A live caption change: `kind` is `partial` (replaces the words that may
+    /// still change) or `commit` (appends words that never change).
+    Caption {
+        person: String,
+        kind: String,
+        text: String,
+    },
     Input {
         device: String,
         input: String,

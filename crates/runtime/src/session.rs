@@ -12,20 +12,15 @@ use crate::report::{PanelKind, PersonEntry, PresentedEvent, SessionReport};
 use crate::rig::{Rig, follow_rig, spawn_rig_parts, transform_from_yaw_pitch};
 use crate::scene;
 
-use allverse_core::caption::{CaptionLayout, WordTrack};
 use allverse_core::profile::Profile;
 use allverse_core::scenario::{Hand, Scenario};
-use allverse_pipeline::panel::PanelLine;
 use anyhow::{Context, Result};
 use bevy::prelude::*;
 use std::path::PathBuf;
 
-/// How long a caption stays up after its speaker stops, so a slow reader can finish it.
-const CAPTION_LINGER_S: f32 = 3.0;
-/// Captions sit this far in front of the speaker (toward the user) and below their eyes,
-/// so neither the speaker's face nor their body hides the text.
-const CAPTION_TOWARD_USER_M: f32 = 0.35;
-const CAPTION_BELOW_EYES_M: f32 = 0.4;
+/// The session's per-frame systems; captions and backends order themselves after them.
+#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SessionSystems;
 
 /// Everything a session needs, checked before any window or device opens.
 #[derive(Resource, Clone, Debug)]
@@ -37,6 +32,9 @@ pub struct SessionConfig {
     /// Messages the user must see (fallbacks, profile problems); copied into the report.
     pub notices: Vec<String>,
     pub backend_name: String,
+    /// The speech recogniser's model; `None` (with a notice) when captions
+    /// are off because it is missing or unusable.
+    pub caption_model: Option<allverse_captions::Model>,
 }
 
 /// An utterance with its recording's length and caption track read in.
@@ -45,39 +43,49 @@ pub struct LoadedUtterance {
     pub audio: PathBuf,
     pub at_s: f32,
     pub duration_s: f32,
-    pub words: Option<WordTrack>,
+    /// The recording as 16 kHz mono, for the speech recogniser; read only
+    /// when captions are on.
+    pub samples_16k: Option<std::sync::Arc<Vec<f32>>>,
 }
 
 impl SessionConfig {
     /// Reads every recording's header and caption track; a malformed file is
     /// an error that names it, before anything starts.
     pub fn new(scenario: Scenario, profile: Profile, backend_name: &str) -> Result<Self> {
+        let mut notices = Vec::new();
+        let caption_model = if profile.captions.enabled {
+            let model = allverse_captions::resolve_model_path(None, profile.captions.model.as_deref())
+                .and_then(|path| allverse_captions::Model::load(&path));
+            model.map_err(|error| notices.push(format!("Captions are off. {error}"))).ok()
+        } else {
+            None
+        };
         let speech = scenario
             .people
             .iter()
-            .map(|person| person.speech.iter().map(load_utterance).collect::<Result<Vec<_>>>())
+            .map(|person| {
+                person
+                    .speech
+                    .iter()
+                    .map(|u| load_utterance(u, caption_model.is_some()))
+                    .collect::<Result<Vec<_>>>()
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { scenario, profile, speech, notices: Vec::new(), backend_name: backend_name.into() })
+        Ok(Self { scenario, profile, speech, notices, backend_name: backend_name.into(), caption_model })
     }
 }
 
-fn load_utterance(u: &allverse_core::scenario::Utterance) -> Result<LoadedUtterance> {
+fn load_utterance(u: &allverse_core::scenario::Utterance, for_captions: bool) -> Result<LoadedUtterance> {
     let reader = hound::WavReader::open(&u.audio)
         .with_context(|| format!("{} is not a readable WAV file", u.audio.display()))?;
     let spec = reader.spec();
     let duration_s = reader.duration() as f32 / spec.sample_rate as f32;
-    let words = match &u.words {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Some(
-                WordTrack::from_alignment_json(&text)
-                    .with_context(|| format!("{} is not a word-timing file", path.display()))?,
-            )
-        }
-        None => None,
+    let samples_16k = if for_captions {
+        Some(std::sync::Arc::new(allverse_captions::audio::read_wav_16k_mono(&u.audio)?))
+    } else {
+        None
     };
-    Ok(LoadedUtterance { audio: u.audio.clone(), at_s: u.at_s, duration_s, words })
+    Ok(LoadedUtterance { audio: u.audio.clone(), at_s: u.at_s, duration_s, samples_16k })
 }
 
 /// Session time. The simulator steps it one frame at a time; interactive
@@ -121,15 +129,6 @@ impl SessionClock {
 #[derive(Message, Clone, Debug)]
 pub struct CaptureRequested {
     pub name: String,
-}
-
-/// An utterance that is playing, or whose caption is still lingering.
-#[derive(Component)]
-struct PlayingUtterance {
-    person: usize,
-    utterance: usize,
-    shown_text: String,
-    ended: bool,
 }
 
 pub struct SessionPlugin {
@@ -177,7 +176,8 @@ impl Plugin for SessionPlugin {
             .add_message::<CaptureRequested>()
             .add_plugins((PanelPlugin, NoticePlugin))
             .add_systems(Startup, (spawn_scene, spawn_rig_parts))
-            .add_systems(Update, (run_timeline, update_captions, follow_rig).chain());
+            .add_systems(Update, (run_timeline, follow_rig).chain().in_set(SessionSystems))
+            .add_plugins(crate::captions::CaptionPlugin { stepped: self.stepped });
         if self.stepped {
             // The simulator's rig follows the scenario's head, hand and gaze keys.
             app.add_systems(Update, drive_rig_from_scenario.before(run_timeline));
@@ -227,7 +227,6 @@ fn run_timeline(
     mut commands: Commands,
     config: Res<SessionConfig>,
     clock: Res<SessionClock>,
-    rig: Res<Rig>,
     mut report: ResMut<SessionReport>,
     mut captures: MessageWriter<CaptureRequested>,
 ) {
@@ -241,9 +240,7 @@ fn run_timeline(
     }
     for (person_index, utterances) in config.speech.iter().enumerate() {
         let person = &scenario.people[person_index];
-        for (utterance_index, utterance) in
-            utterances.iter().enumerate().filter(|(_, u)| clock.is_due(u.at_s))
-        {
+        for utterance in utterances.iter().filter(|u| clock.is_due(u.at_s)) {
             report.record(
                 t_s,
                 PresentedEvent::SpeechStarted {
@@ -253,21 +250,12 @@ fn run_timeline(
                     position_m: person.position_m.to_array(),
                 },
             );
-            // The entity becomes a caption panel once the first word is spoken.
-            let mut toward_user = rig.head.translation - person.position_m;
-            toward_user.y = 0.0;
-            let caption_position = person.position_m
-                + toward_user.normalize_or_zero() * CAPTION_TOWARD_USER_M
-                - Vec3::Y * CAPTION_BELOW_EYES_M;
-            commands.spawn((
-                PlayingUtterance {
-                    person: person_index,
-                    utterance: utterance_index,
-                    shown_text: String::new(),
-                    ended: false,
-                },
-                Transform::from_translation(caption_position),
-            ));
+        }
+        for utterance in utterances.iter().filter(|u| clock.is_due(u.at_s + u.duration_s)) {
+            report.record(
+                t_s,
+                PresentedEvent::SpeechEnded { person: person.id.clone(), audio: utterance.audio.clone() },
+            );
         }
     }
     for input in scenario.inputs.iter().filter(|i| clock.is_due(i.at_s)) {
@@ -277,51 +265,6 @@ fn run_timeline(
     for checkpoint in scenario.checkpoints.iter().filter(|c| clock.is_due(c.at_s)) {
         report.record(t_s, PresentedEvent::Capture { name: checkpoint.capture.clone() });
         captures.write(CaptureRequested { name: checkpoint.capture.clone() });
-    }
-}
-
-/// Shows each utterance's words as they are spoken, under the speaker's
-/// name, and retires the caption a little after the speaker stops.
-fn update_captions(
-    mut commands: Commands,
-    config: Res<SessionConfig>,
-    clock: Res<SessionClock>,
-    mut captions: Query<(Entity, &mut PlayingUtterance, Option<&mut TextPanel>)>,
-    mut report: ResMut<SessionReport>,
-) {
-    let layout = CaptionLayout::default();
-    let t_s = clock.elapsed_s();
-    for (entity, mut caption, panel) in &mut captions {
-        let utterance = &config.speech[caption.person][caption.utterance];
-        let person = &config.scenario.people[caption.person];
-        let into_utterance_s = t_s - utterance.at_s;
-        if !caption.ended && into_utterance_s >= utterance.duration_s {
-            caption.ended = true;
-            report.record(
-                t_s,
-                PresentedEvent::SpeechEnded { person: person.id.clone(), audio: utterance.audio.clone() },
-            );
-        }
-        let linger_s = if utterance.words.is_some() { CAPTION_LINGER_S } else { 0.0 };
-        if into_utterance_s >= utterance.duration_s + linger_s {
-            commands.entity(entity).despawn();
-            continue;
-        }
-        let spoken = utterance.words.as_ref().map(|w| w.spoken_by(into_utterance_s)).unwrap_or_default();
-        if spoken.is_empty() || spoken == caption.shown_text {
-            continue;
-        }
-        // Attribute by name, never by colour alone.
-        let mut lines = vec![PanelLine::bold(format!("{}:", person.name))];
-        lines.extend(layout.roll_up(&spoken).into_iter().map(PanelLine::regular));
-        caption.shown_text = spoken;
-        match panel {
-            Some(mut panel) => panel.lines = lines,
-            None => {
-                let id = format!("caption-{}-{}", person.id, caption.utterance);
-                commands.entity(entity).insert(TextPanel { id, kind: PanelKind::Caption, lines });
-            }
-        }
     }
 }
 

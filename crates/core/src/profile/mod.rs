@@ -27,6 +27,7 @@ pub struct Profile {
     pub display: DisplaySettings,
     pub audio: AudioSettings,
     pub comfort: ComfortSettings,
+    pub captions: CaptionSettings,
 }
 
 impl Default for Profile {
@@ -36,6 +37,7 @@ impl Default for Profile {
             display: DisplaySettings::default(),
             audio: AudioSettings::default(),
             comfort: ComfortSettings::default(),
+            captions: CaptionSettings::default(),
         }
     }
 }
@@ -95,6 +97,44 @@ pub struct ComfortSettings {
     pub height_offset_m: f32,
 }
 
+/// Where caption panels sit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptionPlacement {
+    /// Fixed in the view, below its centre.
+    HeadLocked,
+    /// Below the centre of view, trailing head turns smoothly.
+    LazyFollow,
+    /// Left where it was put in the room.
+    WorldLocked,
+    /// Beside the person speaking, wherever the user looks.
+    SpeakerAnchored,
+    /// Beside the speaker while they are in view; otherwise near the centre of
+    /// view with an arrow toward them.
+    #[default]
+    Hybrid,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptionSettings {
+    pub enabled: bool,
+    pub placement: CaptionPlacement,
+    /// Roll-up lines shown per speaker, 1 to 3.
+    pub lines: u8,
+    /// Show words that may still change (in italics, dimmer) before they
+    /// are committed.
+    pub show_partial: bool,
+    /// A Whisper ggml model to use instead of the provisioned one.
+    pub model: Option<std::path::PathBuf>,
+}
+
+impl Default for CaptionSettings {
+    fn default() -> Self {
+        Self { enabled: true, placement: CaptionPlacement::Hybrid, lines: 2, show_partial: true, model: None }
+    }
+}
+
 /// A profile value that is out of its allowed range or otherwise unusable.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{key} = {value} is not allowed: {reason}")]
@@ -131,6 +171,13 @@ impl Profile {
             ("audio.balance", a.balance, BALANCE, ""),
             ("comfort.height_offset_m", self.comfort.height_offset_m, HEIGHT_OFFSET_M, "metres"),
         ];
+        if !(1..=3).contains(&self.captions.lines) {
+            return Err(InvalidValue {
+                key: "captions.lines".into(),
+                value: self.captions.lines.to_string(),
+                reason: "must be between 1 and 3".into(),
+            });
+        }
         for (key, value, range, unit) in checks {
             if !range.contains(&value) {
                 let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
@@ -176,6 +223,15 @@ mod tests {
         let profile = Profile::default();
         profile.validate().unwrap();
         assert_eq!(Profile::from_toml(&profile.to_toml()).unwrap(), profile);
+    }
+
+    #[test]
+    fn caption_settings_parse_and_validate() {
+        let profile = Profile::from_toml("[captions]\nplacement = \"head_locked\"\nlines = 3\n").unwrap();
+        assert_eq!((profile.captions.placement, profile.captions.lines), (CaptionPlacement::HeadLocked, 3));
+        let err = Profile::from_toml("[captions]\nlines = 5\n").unwrap_err();
+        assert_eq!(err.to_string(), "captions.lines = 5 is not allowed: must be between 1 and 3");
+        assert!(Profile::from_toml("[captions]\nplacement = \"floating\"\n").is_err());
     }
 
     #[test]

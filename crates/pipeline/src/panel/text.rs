@@ -22,6 +22,9 @@ pub enum LineWeight {
     Regular,
     /// For labels such as the speaker's name.
     Bold,
+    /// Words that may still change (partial captions): dimmer, though
+    /// still above 4.5:1 contrast.
+    Tentative,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +40,10 @@ impl PanelLine {
 
     pub fn bold(text: impl Into<String>) -> Self {
         Self { text: text.into(), weight: LineWeight::Bold }
+    }
+
+    pub fn tentative(text: impl Into<String>) -> Self {
+        Self { text: text.into(), weight: LineWeight::Tentative }
     }
 }
 
@@ -140,9 +147,18 @@ impl TextRasterizer {
         buffer.set_size(None, None);
         let regular = Attrs::new().family(Family::Name(FAMILY));
         let bold = regular.clone().weight(Weight::BOLD);
+        let background = spec.style.background;
+        let text = ensure_contrast(spec.style.text, background.with_alpha(255), MIN_TEXT_CONTRAST);
+        let dimmed =
+            ensure_contrast(text.lerp(background, 0.35), background.with_alpha(255), MIN_TEXT_CONTRAST);
+        let tentative = regular.clone().color(Color::rgba(dimmed.r, dimmed.g, dimmed.b, dimmed.a));
         let joined: Vec<String> = spec.lines.iter().map(|l| l.text.replace('\n', " ")).collect();
         let spans = joined.iter().zip(spec.lines).enumerate().flat_map(|(i, (text, line))| {
-            let attrs = if line.weight == LineWeight::Bold { bold.clone() } else { regular.clone() };
+            let attrs = match line.weight {
+                LineWeight::Bold => bold.clone(),
+                LineWeight::Regular => regular.clone(),
+                LineWeight::Tentative => tentative.clone(),
+            };
             let newline = if i + 1 < joined.len() { Some(("\n", regular.clone())) } else { None };
             std::iter::once((text.as_str(), attrs)).chain(newline)
         });
@@ -156,8 +172,6 @@ impl TextRasterizer {
             return Err(TextPanelError::TooLarge { width_px, height_px });
         }
 
-        let background = spec.style.background;
-        let text = ensure_contrast(spec.style.text, background.with_alpha(255), MIN_TEXT_CONTRAST);
         let mut rgba =
             [background.r, background.g, background.b, background.a].repeat((width_px * height_px) as usize);
         let origin = padding_px as i32;

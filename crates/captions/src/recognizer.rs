@@ -1,0 +1,113 @@
+//! One Whisper decoding state: audio buffer in, words out.
+
+use crate::guard;
+use crate::model::Model;
+use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
+
+/// whisper.cpp refuses input shorter than one second.
+const MIN_SAMPLES: usize = crate::audio::SAMPLE_RATE_HZ as usize;
+/// Encoder frames per second of audio (1500 frames span 30 s).
+const ENCODER_FRAMES_PER_S: f32 = 50.0;
+const MAX_ENCODER_FRAMES: i32 = 1500;
+
+#[derive(Debug, thiserror::Error)]
+#[error("speech recognition failed: {0}")]
+pub struct RecognitionError(String);
+
+impl RecognitionError {
+    pub(crate) fn from_display(error: impl std::fmt::Display) -> Self {
+        Self(error.to_string())
+    }
+}
+
+/// What Whisper heard in a buffer, after the hallucination guard.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hypothesis {
+    pub words: Vec<String>,
+}
+
+impl Hypothesis {
+    pub fn text(&self) -> String {
+        self.words.join(" ")
+    }
+}
+
+/// How much of Whisper's 30 s window the encoder runs over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncoderWindow {
+    /// All 1500 frames, as the model was trained: the most accurate.
+    Full,
+    /// Only the frames the audio fills, plus a margin. Streaming re-decodes
+    /// a growing buffer every half second, and on a 2-core machine a full
+    /// window costs several times more than that; the price is some
+    /// accuracy (and more decoder loops, which the guard removes).
+    Fitted,
+}
+
+pub struct Recognizer {
+    model: Model,
+    state: WhisperState,
+    threads: i32,
+    padded: Vec<f32>,
+}
+
+impl Recognizer {
+    pub fn new(model: &Model) -> Result<Self, RecognitionError> {
+        let state = model.context.create_state().map_err(|e| RecognitionError(e.to_string()))?;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4) as i32;
+        Ok(Self { model: model.clone(), state, threads, padded: Vec::new() })
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Decodes a whole utterance buffer of 16 kHz mono audio.
+    pub fn transcribe(
+        &mut self,
+        audio: &[f32],
+        window: EncoderWindow,
+    ) -> Result<Hypothesis, RecognitionError> {
+        let samples = if audio.len() < MIN_SAMPLES {
+            self.padded.clear();
+            self.padded.extend_from_slice(audio);
+            self.padded.resize(MIN_SAMPLES, 0.0);
+            &self.padded[..]
+        } else {
+            audio
+        };
+        let seconds = samples.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(self.threads);
+        params.set_language(Some("en"));
+        params.set_translate(false);
+        params.set_no_context(true);
+        params.set_single_segment(true);
+        params.set_no_timestamps(true);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        params.set_suppress_nst(true);
+        // No temperature fallback: its retries make the cost of a pass
+        // unpredictable, and the agreement policy absorbs a bad pass anyway.
+        params.set_temperature(0.0);
+        params.set_temperature_inc(0.0);
+        params.set_max_tokens(guard::max_tokens_for(seconds));
+        if window == EncoderWindow::Fitted {
+            let encoder_frames = ((seconds * ENCODER_FRAMES_PER_S) as i32 + 64).min(MAX_ENCODER_FRAMES);
+            params.set_audio_ctx(encoder_frames);
+        }
+        self.state.full(params, samples).map_err(|e| RecognitionError(e.to_string()))?;
+
+        let mut text = String::new();
+        let mut no_speech = 0.0f32;
+        for segment in self.state.as_iter() {
+            no_speech = no_speech.max(segment.no_speech_probability());
+            text.push_str(&segment.to_str_lossy().map_err(|e| RecognitionError(e.to_string()))?);
+        }
+        let speech_s = audio.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+        Ok(Hypothesis { words: guard::clean(&text, speech_s, no_speech) })
+    }
+}

@@ -1,0 +1,209 @@
+//! Streaming captions for one speaker: voice detection, re-decoding, agreement.
+
+use crate::agreement::{Agreement, AgreementUpdate, CommittedWord};
+use crate::model::Model;
+use crate::recognizer::{EncoderWindow, RecognitionError, Recognizer};
+use crate::vad::{Boundary, Segmenter, VadConfig};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StreamConfig {
+    /// Audio between re-decodes of the open utterance.
+    pub step_s: f32,
+    pub vad: VadConfig,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        Self { step_s: 0.5, vad: VadConfig::default() }
+    }
+}
+
+/// What the caption panel should change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaptionEvent {
+    /// Replace the partial (still changing) words after the committed ones.
+    Partial { time_s: f64, text: String },
+    /// Append these words; they never change again.
+    Commit {
+        time_s: f64,
+        text: String,
+        #[serde(skip)]
+        words: Vec<CommittedWord>,
+    },
+}
+
+impl CaptionEvent {
+    pub fn time_s(&self) -> f64 {
+        match self {
+            Self::Partial { time_s, .. } | Self::Commit { time_s, .. } => *time_s,
+        }
+    }
+}
+
+/// Turns one speaker's 16 kHz audio into caption events.
+///
+/// Cost stays bounded however the audio arrives: a pass decodes the current
+/// utterance only (never more than the VAD's length cap), and audio that
+/// arrived during a slow pass is covered by the next single pass instead of
+/// queuing one pass per step, so stale passes are never run.
+pub struct StreamingRecognizer {
+    config: StreamConfig,
+    recognizer: Recognizer,
+    segmenter: Segmenter,
+    agreement: Agreement,
+    samples_since_pass: usize,
+    shown_partial: String,
+    decoding: std::time::Duration,
+}
+
+impl StreamingRecognizer {
+    pub fn new(model: &Model, config: StreamConfig) -> Result<Self, RecognitionError> {
+        Ok(Self {
+            config,
+            recognizer: Recognizer::new(model)?,
+            segmenter: Segmenter::new(config.vad),
+            agreement: Agreement::default(),
+            samples_since_pass: 0,
+            shown_partial: String::new(),
+            decoding: std::time::Duration::ZERO,
+        })
+    }
+
+    /// Wall time spent in recognition passes so far.
+    pub fn decoding_s(&self) -> f64 {
+        self.decoding.as_secs_f64()
+    }
+
+    fn pass(&mut self, audio: Option<Vec<f32>>) -> Result<Vec<String>, RecognitionError> {
+        let started = std::time::Instant::now();
+        let hypothesis = match audio {
+            Some(audio) => self.recognizer.transcribe(&audio, EncoderWindow::Fitted),
+            None => self.recognizer.transcribe(self.segmenter.utterance(), EncoderWindow::Fitted),
+        };
+        self.decoding += started.elapsed();
+        Ok(hypothesis?.words)
+    }
+
+    /// Feeds audio; `now_s` tells the time events become visible (the
+    /// session clock, or wall time in live use, read after each pass).
+    pub fn push(
+        &mut self,
+        samples: &[f32],
+        now_s: &dyn Fn() -> f64,
+    ) -> Result<Vec<CaptionEvent>, RecognitionError> {
+        let mut events = Vec::new();
+        let mut boundaries = Vec::new();
+        self.segmenter.push(samples, |segmenter, boundary| {
+            if boundary != Boundary::Started {
+                // The utterance buffer is cleared after this callback, so
+                // its final pass cannot wait.
+                boundaries.push((boundary, segmenter.utterance().to_vec()));
+            }
+        });
+        for (_, utterance) in boundaries {
+            let words = self.pass(Some(utterance))?;
+            let update = self.agreement.finish(&words, now_s());
+            self.emit(update, now_s(), &mut events);
+            self.samples_since_pass = 0;
+        }
+        if self.segmenter.is_speaking() {
+            self.samples_since_pass += samples.len();
+            let step = (self.config.step_s * crate::audio::SAMPLE_RATE_HZ as f32) as usize;
+            if self.samples_since_pass >= step {
+                self.samples_since_pass = 0;
+                let words = self.pass(None)?;
+                let update = self.agreement.observe(&words, now_s());
+                self.emit(update, now_s(), &mut events);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Ends the stream: whatever is still open is decoded and committed.
+    pub fn finish(&mut self, now_s: &dyn Fn() -> f64) -> Result<Vec<CaptionEvent>, RecognitionError> {
+        let mut events = Vec::new();
+        if self.segmenter.is_speaking() {
+            let words = self.pass(None)?;
+            let update = self.agreement.finish(&words, now_s());
+            self.emit(update, now_s(), &mut events);
+        }
+        self.segmenter = Segmenter::new(self.config.vad);
+        Ok(events)
+    }
+
+    fn emit(&mut self, update: AgreementUpdate, time_s: f64, events: &mut Vec<CaptionEvent>) {
+        if !update.newly_committed.is_empty() {
+            let text = update.newly_committed.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            events.push(CaptionEvent::Commit { time_s, text, words: update.newly_committed });
+        }
+        let partial = update.partial.join(" ");
+        if partial != self.shown_partial {
+            self.shown_partial.clone_from(&partial);
+            events.push(CaptionEvent::Partial { time_s, text: partial });
+        }
+    }
+}
+
+/// Transcribes a whole recording in one pass per utterance, as a
+/// reference for streaming (same model, same voice detection).
+pub fn transcribe_offline(model: &Model, audio: &[f32]) -> Result<String, RecognitionError> {
+    let mut recognizer = Recognizer::new(model)?;
+    let mut segmenter = Segmenter::new(VadConfig { max_utterance_s: 28.0, ..VadConfig::default() });
+    let mut utterances = Vec::new();
+    segmenter.push(audio, |s, boundary| {
+        if boundary != Boundary::Started {
+            utterances.push(s.utterance().to_vec());
+        }
+    });
+    if segmenter.is_speaking() {
+        utterances.push(segmenter.utterance().to_vec());
+    }
+    let mut words = Vec::new();
+    for utterance in utterances {
+        words.extend(recognizer.transcribe(&utterance, EncoderWindow::Full)?.words);
+    }
+    Ok(words.join(" "))
+}
+
+/// Plays `audio` into a recognizer at real-time pace, as a microphone
+/// would deliver it, and hands each event to `on_event` stamped with the
+/// wall time since playback began. Audio that arrives while a pass runs is
+/// delivered together afterwards, exactly as a capture ring would hold it.
+pub fn replay_at_real_time(
+    model: &Model,
+    config: StreamConfig,
+    audio: &[f32],
+    mut on_event: impl FnMut(&CaptionEvent),
+) -> Result<ReplayStats, RecognitionError> {
+    const CHUNK_S: f64 = 0.02;
+    let chunk = (CHUNK_S * f64::from(crate::audio::SAMPLE_RATE_HZ)) as usize;
+    let mut recognizer = StreamingRecognizer::new(model, config)?;
+    let start = std::time::Instant::now();
+    let now = || start.elapsed().as_secs_f64();
+    let mut delivered = 0;
+    while delivered < audio.len() {
+        let due_s = (delivered + chunk) as f64 / f64::from(crate::audio::SAMPLE_RATE_HZ);
+        if let Some(wait) = std::time::Duration::from_secs_f64(due_s).checked_sub(start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        // Everything that has "arrived" by now, in one go.
+        let arrived =
+            ((now() * f64::from(crate::audio::SAMPLE_RATE_HZ)) as usize).clamp(delivered + 1, audio.len());
+        for event in recognizer.push(&audio[delivered..arrived], &now)? {
+            on_event(&event);
+        }
+        delivered = arrived;
+    }
+    for event in recognizer.finish(&now)? {
+        on_event(&event);
+    }
+    Ok(ReplayStats { decoding_s: recognizer.decoding_s(), audio_s: audio.len() as f64 / 16_000.0 })
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayStats {
+    pub decoding_s: f64,
+    pub audio_s: f64,
+}

@@ -1,0 +1,26 @@
+//! Real recordings and the real model for tests.
+
+use std::path::PathBuf;
+
+pub const CLIPS: [&str; 5] = ["0870", "0880", "0890", "0920", "0930"];
+
+pub fn librivox_path(index: usize, extension: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/audio/librivox")
+        .join(format!("sense_and_sensibility_01_austen_64kb-{}.{extension}", CLIPS[index]))
+}
+
+pub fn librivox_clip(index: usize) -> Vec<f32> {
+    crate::audio::read_wav_16k_mono(&librivox_path(index, "wav")).expect("bundled clip")
+}
+
+pub fn librivox_text(index: usize) -> String {
+    std::fs::read_to_string(librivox_path(index, "txt")).expect("bundled transcript")
+}
+
+/// The provisioned model; `cargo xtask test` runs `cargo xtask model` first.
+pub fn model_path() -> PathBuf {
+    let path = allverse_core::paths::default_caption_model().expect("a cache directory");
+    assert!(path.is_file(), "no caption model at {}: run `cargo xtask model`", path.display());
+    path
+}

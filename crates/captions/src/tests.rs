@@ -1,0 +1,95 @@
+//! Recognition with the real model on real recordings.
+
+use crate::test_audio::{CLIPS, librivox_clip, librivox_text, model_path};
+use crate::{CaptionEvent, Model, StreamConfig, StreamingRecognizer, transcribe_offline, wer};
+
+fn model() -> Model {
+    Model::load(&model_path()).expect("the provisioned model loads")
+}
+
+/// Feeds audio in 20 ms pieces on a clock that follows the audio.
+fn stream(recognizer: &mut StreamingRecognizer, audio: &[f32]) -> Vec<CaptionEvent> {
+    let mut events = Vec::new();
+    let mut fed = 0usize;
+    for piece in audio.chunks(320) {
+        fed += piece.len();
+        let now = fed as f64 / 16_000.0;
+        events.extend(recognizer.push(piece, &|| now).unwrap());
+    }
+    events.extend(recognizer.finish(&|| fed as f64 / 16_000.0).unwrap());
+    events
+}
+
+fn committed_text(events: &[CaptionEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            CaptionEvent::Commit { text, .. } => Some(text.as_str()),
+            CaptionEvent::Partial { .. } => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn offline_recognition_of_librivox_is_accurate() {
+    let model = model();
+    let (mut errors, mut words) = (0, 0);
+    for index in 0..CLIPS.len() {
+        let heard = transcribe_offline(&model, &librivox_clip(index)).unwrap();
+        let alignment = wer::align(&wer::normalize(&librivox_text(index)), &wer::normalize(&heard));
+        errors += alignment.errors;
+        words += alignment.reference_len;
+    }
+    let rate = errors as f64 / words as f64;
+    assert!(rate < 0.2, "WER {:.1}% over {words} words", rate * 100.0);
+}
+
+#[test]
+fn streaming_recognition_commits_what_was_said() {
+    let model = model();
+    let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+    let events = stream(&mut recognizer, &librivox_clip(0));
+    assert!(events.iter().any(|e| matches!(e, CaptionEvent::Partial { text, .. } if !text.is_empty())));
+    let rate = wer::wer(&librivox_text(0), &committed_text(&events));
+    assert!(rate < 0.2, "streaming WER {:.1}%", rate * 100.0);
+    // Events come in time order, and commits append rather than replace.
+    assert!(events.windows(2).all(|w| w[0].time_s() <= w[1].time_s()));
+}
+
+#[test]
+fn silence_and_noise_produce_no_captions() {
+    let model = model();
+    let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+    let silence = vec![0.0f32; 16_000 * 4];
+    let mut state = 12_345u32;
+    let noise: Vec<f32> = (0..16_000 * 4)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((state >> 8) as f32 / (1 << 24) as f32 - 0.5) * 0.2
+        })
+        .collect();
+    assert!(stream(&mut recognizer, &silence).is_empty());
+    assert!(stream(&mut recognizer, &noise).is_empty());
+}
+
+#[test]
+fn speakers_have_independent_recognizers_on_one_model() {
+    let model = model();
+    let mut first = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+    let mut second = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+    let (a, b) = (librivox_clip(2), librivox_clip(3));
+    // Interleave the two streams as a session would.
+    let (mut events_a, mut events_b) = (Vec::new(), Vec::new());
+    for (i, (pa, pb)) in a.chunks(8000).zip(b.chunks(8000)).enumerate() {
+        let now = (i + 1) as f64 * 0.5;
+        events_a.extend(first.push(pa, &|| now).unwrap());
+        events_b.extend(second.push(pb, &|| now).unwrap());
+    }
+    events_a.extend(first.push(&a[a.len().min(b.len()) / 8000 * 8000..], &|| 99.0).unwrap());
+    events_a.extend(first.finish(&|| 99.0).unwrap());
+    events_b.extend(second.push(&b[a.len().min(b.len()) / 8000 * 8000..], &|| 99.0).unwrap());
+    events_b.extend(second.finish(&|| 99.0).unwrap());
+    assert!(wer::wer(&librivox_text(2), &committed_text(&events_a)) < 0.25);
+    assert!(wer::wer(&librivox_text(3), &committed_text(&events_b)) < 0.25);
+}

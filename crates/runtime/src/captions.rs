@@ -1,0 +1,240 @@
+//! Live captions in the scene: each speaker's audio through their own
+//! recogniser, shown by name beside them or, out of view, with an arrow.
+//!
+//! The simulator steps recognition on the session clock, so its captions
+//! are the same on every run; interactive backends hand audio to a worker
+//! thread ([`allverse_captions::live`]) so a recognition pass never holds up
+//! a frame.
+
+use crate::panels::{HeadLocked, TextPanel};
+use crate::report::{PanelKind, PresentedEvent, SessionReport};
+use crate::rig::Rig;
+use crate::session::{SessionClock, SessionConfig};
+use allverse_captions::live::{LiveCaptions, SpeakerInput, StreamFormat};
+use allverse_captions::{CaptionEvent, StreamConfig, StreamingRecognizer};
+use allverse_core::caption::CaptionLayout;
+use allverse_core::caption_placement::{CaptionAnchor, caption_spot};
+use allverse_core::placement::FieldOfView;
+use allverse_pipeline::panel::PanelLine;
+use bevy::prelude::*;
+
+/// How long a caption stays up after its last change, so a slow reader can finish it.
+const CAPTION_LINGER_S: f32 = 4.0;
+/// Beside the speaker: toward the user and below the eyes, clear of the face.
+const CAPTION_TOWARD_USER_M: f32 = 0.35;
+const CAPTION_BELOW_EYES_M: f32 = 0.4;
+/// In view: ahead of and below the centre of view, where captions are read on TV.
+const VIEW_OFFSET_M: Vec3 = Vec3::new(0.0, -0.45, -1.6);
+
+/// One person's caption: recogniser output and the panel showing it.
+#[derive(Default)]
+struct SpeakerCaption {
+    committed: String,
+    partial: String,
+    last_change_s: f32,
+    panel: Option<Entity>,
+}
+
+enum Recognition {
+    /// Decoded on the main thread at session-clock time (simulator).
+    Stepped(Vec<StreamingRecognizer>),
+    /// Decoded on a worker thread (interactive backends).
+    Worker { captions: LiveCaptions, inputs: Vec<SpeakerInput> },
+}
+
+/// Held as a non-send resource: whisper.cpp states are used from one thread.
+struct Captioning {
+    recognition: Recognition,
+    speakers: Vec<SpeakerCaption>,
+    /// Samples of each (person, utterance) already handed to recognition.
+    fed: Vec<Vec<usize>>,
+}
+
+pub struct CaptionPlugin {
+    pub stepped: bool,
+}
+
+impl Plugin for CaptionPlugin {
+    fn build(&self, app: &mut App) {
+        let config = app.world().resource::<SessionConfig>().clone();
+        let Some(model) = config.caption_model.clone() else { return };
+        if !config.profile.captions.enabled {
+            return;
+        }
+        let people = config.scenario.people.len();
+        let recognition = if self.stepped {
+            let recognizers = (0..people)
+                .map(|_| StreamingRecognizer::new(&model, StreamConfig::default()))
+                .collect::<Result<Vec<_>, _>>();
+            match recognizers {
+                Ok(recognizers) => Recognition::Stepped(recognizers),
+                Err(error) => return warn!("captions are off: {error}"),
+            }
+        } else {
+            let formats: Vec<StreamFormat> = config
+                .scenario
+                .people
+                .iter()
+                .map(|p| StreamFormat { speaker: p.id.clone(), sample_rate_hz: 16_000, channels: 1 })
+                .collect();
+            match LiveCaptions::spawn(&model, StreamConfig::default(), &formats, std::time::Instant::now()) {
+                Ok((captions, inputs)) => Recognition::Worker { captions, inputs },
+                Err(error) => return warn!("captions are off: {error}"),
+            }
+        };
+        let fed = config.speech.iter().map(|u| vec![0; u.len()]).collect();
+        app.insert_non_send(Captioning {
+            recognition,
+            speakers: (0..people).map(|_| SpeakerCaption::default()).collect(),
+            fed,
+        })
+        .add_systems(Update, (hear_speech, place_captions).chain().after(crate::session::SessionSystems));
+    }
+}
+
+/// Hands the audio spoken since the last frame to each speaker's recogniser
+/// and shows what comes back.
+fn hear_speech(
+    mut commands: Commands,
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    mut captioning: NonSendMut<Captioning>,
+    mut report: ResMut<SessionReport>,
+    mut panels: Query<&mut TextPanel>,
+) {
+    let t_s = clock.elapsed_s();
+    let captioning = &mut *captioning;
+    let mut heard: Vec<(usize, CaptionEvent)> = Vec::new();
+    for (person, utterances) in config.speech.iter().enumerate() {
+        for (index, utterance) in utterances.iter().enumerate() {
+            let Some(samples) = utterance.samples_16k.as_deref() else { continue };
+            let fed = &mut captioning.fed[person][index];
+            let due = (((t_s - utterance.at_s).max(0.0) * 16_000.0) as usize).min(samples.len());
+            if due <= *fed {
+                continue;
+            }
+            let finished = due == samples.len();
+            match &mut captioning.recognition {
+                Recognition::Stepped(recognizers) => {
+                    let now = || f64::from(t_s);
+                    let recognizer = &mut recognizers[person];
+                    let mut events = recognizer.push(&samples[*fed..due], &now);
+                    if finished {
+                        // The stream ends with the recording: commit what is open.
+                        events = events.and_then(|mut e| {
+                            e.extend(recognizer.finish(&now)?);
+                            Ok(e)
+                        });
+                    }
+                    match events {
+                        Ok(events) => heard.extend(events.into_iter().map(|e| (person, e))),
+                        Err(error) => warn!("captions: {error}"),
+                    }
+                }
+                Recognition::Worker { inputs, .. } => inputs[person].write(&samples[*fed..due]),
+            }
+            *fed = due;
+        }
+    }
+    if let Recognition::Worker { captions, .. } = &captioning.recognition {
+        for (speaker, event) in captions.events.try_iter() {
+            if let Some(person) = config.scenario.people.iter().position(|p| p.id == speaker) {
+                heard.push((person, event));
+            }
+        }
+    }
+
+    let layout = CaptionLayout { visible_lines: usize::from(config.profile.captions.lines), ..default() };
+    let show_partial = config.profile.captions.show_partial;
+    for (person_index, event) in heard {
+        let person = &config.scenario.people[person_index];
+        let speaker = &mut captioning.speakers[person_index];
+        let (kind, text) = match &event {
+            CaptionEvent::Partial { text, .. } => {
+                speaker.partial.clone_from(text);
+                ("partial", text.clone())
+            }
+            CaptionEvent::Commit { text, .. } => {
+                if !speaker.committed.is_empty() {
+                    speaker.committed.push(' ');
+                }
+                speaker.committed.push_str(text);
+                ("commit", text.clone())
+            }
+        };
+        report.record(t_s, PresentedEvent::Caption { person: person.id.clone(), kind: kind.into(), text });
+        speaker.last_change_s = t_s;
+        let mut lines = vec![PanelLine::bold(format!("{}:", person.name))];
+        lines.extend(layout.roll_up(&speaker.committed).into_iter().map(PanelLine::regular));
+        if show_partial && !speaker.partial.is_empty() {
+            // Dimmer and trailed by an ellipsis: distinct without relying on colour.
+            let partial = layout.roll_up(&speaker.partial).pop().unwrap_or_default();
+            lines.push(PanelLine::tentative(format!("{partial} …")));
+        }
+        match speaker.panel.and_then(|entity| panels.get_mut(entity).ok()) {
+            Some(mut panel) => panel.lines = lines,
+            None => {
+                let id = format!("caption-{}", person.id);
+                let entity =
+                    commands.spawn((TextPanel { id, kind: PanelKind::Caption, lines }, Transform::default()));
+                speaker.panel = Some(entity.id());
+            }
+        }
+    }
+    // Retire captions nobody has added to for a while; the next words start afresh.
+    for speaker in &mut captioning.speakers {
+        if let Some(entity) = speaker.panel {
+            if t_s - speaker.last_change_s > CAPTION_LINGER_S && speaker.partial.is_empty() {
+                commands.entity(entity).despawn();
+                *speaker = SpeakerCaption::default();
+            }
+        }
+    }
+}
+
+/// Puts each caption beside its speaker or in view, per the profile, and
+/// marks the direction to a speaker who is out of view.
+fn place_captions(
+    mut commands: Commands,
+    config: Res<SessionConfig>,
+    rig: Res<Rig>,
+    captioning: NonSend<Captioning>,
+    mut panels: Query<(&mut TextPanel, &mut Transform)>,
+) {
+    let world_from_head = rig.head.compute_affine();
+    for (person, speaker) in config.scenario.people.iter().zip(&captioning.speakers) {
+        let Some(entity) = speaker.panel else { continue };
+        let Ok((mut panel, mut transform)) = panels.get_mut(entity) else { continue };
+        let spot = caption_spot(
+            config.profile.captions.placement,
+            &world_from_head,
+            person.position_m,
+            FieldOfView::HEADSET,
+        );
+        match spot.anchor {
+            CaptionAnchor::Speaker => {
+                let mut toward_user = rig.head.translation - person.position_m;
+                toward_user.y = 0.0;
+                transform.translation = person.position_m
+                    + toward_user.normalize_or_zero() * CAPTION_TOWARD_USER_M
+                    - Vec3::Y * CAPTION_BELOW_EYES_M;
+                commands.entity(entity).remove::<HeadLocked>();
+            }
+            CaptionAnchor::View { .. } => {
+                commands.entity(entity).insert(HeadLocked { head_offset_m: VIEW_OFFSET_M });
+            }
+            CaptionAnchor::World => {
+                if transform.translation == Vec3::ZERO {
+                    transform.translation = rig.head.transform_point(VIEW_OFFSET_M);
+                }
+            }
+        }
+        let name = match spot.arrow {
+            Some(arrow) => format!("{} {}:", arrow.symbol(), person.name),
+            None => format!("{}:", person.name),
+        };
+        if panel.lines.first().is_some_and(|line| line.text != name) {
+            panel.lines[0] = PanelLine::bold(name);
+        }
+    }
+}
