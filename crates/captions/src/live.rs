@@ -152,7 +152,7 @@ pub enum MicrophoneError {
 
 /// An open microphone; captions flow while this is alive.
 pub struct Microphone {
-    stream: cpal::Stream,
+    _stream: cpal::Stream,
     pub format: StreamFormat,
 }
 
@@ -189,10 +189,6 @@ impl Microphone {
             )
             .map_err(|e| MicrophoneError::Open(e.to_string()))?;
         stream.play().map_err(|e| MicrophoneError::Open(e.to_string()))?;
-        Ok(Self { stream, format })
-    }
-
-    pub fn pause(&self) {
-        let _ = self.stream.pause();
+        Ok(Self { _stream: stream, format })
     }
 }

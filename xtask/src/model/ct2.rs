@@ -48,10 +48,6 @@ pub struct Variable {
 }
 
 impl Variable {
-    pub fn element_count(&self) -> usize {
-        self.shape.iter().product()
-    }
-
     /// The values as f32, whatever the stored float type.
     pub fn to_f32(&self) -> Result<Vec<f32>> {
         match self.dtype {
