@@ -67,13 +67,10 @@ impl Agreement {
         let newly_committed = tail
             .iter()
             .enumerate()
-            .map(|(i, word)| {
-                let shown = self
-                    .tentative
-                    .get(i)
-                    .filter(|(old, _)| normalize_word(old) == normalize_word(word))
-                    .map_or(now_s, |(_, shown)| *shown);
-                CommittedWord { text: word.clone(), first_shown_s: shown, committed_s: now_s }
+            .map(|(i, word)| CommittedWord {
+                text: word.clone(),
+                first_shown_s: first_shown(&self.tentative, i, word, now_s),
+                committed_s: now_s,
             })
             .collect();
         self.committed.clear();
@@ -87,13 +84,7 @@ impl Agreement {
         self.tentative = pending
             .iter()
             .enumerate()
-            .map(|(i, word)| {
-                let shown = previous
-                    .get(i)
-                    .filter(|(old, _)| normalize_word(old) == normalize_word(word))
-                    .map_or(now_s, |(_, shown)| *shown);
-                (word.clone(), shown)
-            })
+            .map(|(i, word)| (word.clone(), first_shown(&previous, i, word, now_s)))
             .collect();
     }
 
@@ -109,6 +100,15 @@ impl Agreement {
             .unwrap_or(n)
             .min(hypothesis.len())
     }
+}
+
+/// When `word`, now at position `i`, was first shown: earlier if the
+/// previous pass had it there too, else now.
+fn first_shown(previous: &[(String, f64)], i: usize, word: &str, now_s: f64) -> f64 {
+    previous
+        .get(i)
+        .filter(|(old, _)| normalize_word(old) == normalize_word(word))
+        .map_or(now_s, |(_, shown)| *shown)
 }
 
 #[cfg(test)]

@@ -4,6 +4,19 @@
 use super::*;
 use ggml::{Tensor, TensorData};
 
+const TINY_EN: ggml::HyperParams = ggml::HyperParams {
+    n_vocab: 51_864,
+    n_audio_ctx: 1500,
+    n_audio_state: 384,
+    n_audio_head: 6,
+    n_audio_layer: 4,
+    n_text_ctx: 448,
+    n_text_state: 384,
+    n_text_head: 6,
+    n_text_layer: 4,
+    n_mels: 80,
+};
+
 fn real_model() -> ct2::Ct2Model {
     let dir = allverse_core::paths::models_dir().expect("a cache dir").join("sources");
     let source = dir.join(format!("{SOURCE_PACKAGE}-{SOURCE_VERSION}"));
@@ -24,21 +37,7 @@ fn find<'a>(tensors: &'a [Tensor], name: &str) -> &'a Tensor {
 fn real_model_maps_to_every_whisper_cpp_tensor() {
     let model = real_model();
     let params = ggml::HyperParams::read(&model).unwrap();
-    assert_eq!(
-        params,
-        ggml::HyperParams {
-            n_vocab: 51_864,
-            n_audio_ctx: 1500,
-            n_audio_state: 384,
-            n_audio_head: 6,
-            n_audio_layer: 4,
-            n_text_ctx: 448,
-            n_text_state: 384,
-            n_text_head: 6,
-            n_text_layer: 4,
-            n_mels: 80,
-        }
-    );
+    assert_eq!(params, TINY_EN);
     let tensors = ggml::whisper_tensors(&model, &params).unwrap();
     // whisper.cpp's loader counts: encoder 3 + 2 + 4 × 15, decoder 2 + 2 + 4 × 24.
     assert_eq!(tensors.len(), 67 + 100);
@@ -96,18 +95,7 @@ fn vocabulary_is_the_english_byte_level_one() {
 
 #[test]
 fn written_file_has_the_header_whisper_cpp_reads() {
-    let params = ggml::HyperParams {
-        n_vocab: 51_864,
-        n_audio_ctx: 1500,
-        n_audio_state: 384,
-        n_audio_head: 6,
-        n_audio_layer: 4,
-        n_text_ctx: 448,
-        n_text_state: 384,
-        n_text_head: 6,
-        n_text_layer: 4,
-        n_mels: 80,
-    };
+    let params = TINY_EN;
     let tensor = Tensor {
         name: "encoder.conv1.bias".into(),
         shape: vec![384, 1],
