@@ -60,6 +60,16 @@ impl Agreement {
         AgreementUpdate { newly_committed, partial: tail[agreed..].to_vec() }
     }
 
+    /// Takes a pass too early in the utterance to trust for commitment:
+    /// Whisper often drops or mishears the first word of a very short
+    /// buffer, and two such passes can agree on the mistake. Its words are
+    /// shown as partial and keep their first-shown times.
+    pub fn preview(&mut self, hypothesis: &[String], now_s: f64) -> AgreementUpdate {
+        let tail = &hypothesis[self.committed_prefix_len(hypothesis)..];
+        self.retain_tentative(tail, 0, now_s);
+        AgreementUpdate { newly_committed: Vec::new(), partial: tail.to_vec() }
+    }
+
     /// The utterance is over: its last pass is final, so everything in it
     /// is committed.
     pub fn finish(&mut self, hypothesis: &[String], now_s: f64) -> AgreementUpdate {
@@ -161,6 +171,20 @@ mod tests {
         agreement.observe(&words("their estate was large"), 0.5);
         let update = agreement.observe(&words("Their estate was large,"), 1.0);
         assert_eq!(texts(&update), "Their estate was large,");
+    }
+
+    #[test]
+    fn previews_show_words_without_committing_them() {
+        let mut agreement = Agreement::default();
+        let update = agreement.preview(&words("Mr. John"), 0.3);
+        assert_eq!((texts(&update).as_str(), update.partial.clone()), ("", words("Mr. John")));
+        agreement.preview(&words("Mr. John"), 0.6);
+        assert!(agreement.committed().is_empty());
+        let update = agreement.observe(&words("And Mr. John Dashwood"), 0.9);
+        assert_eq!(texts(&update), "");
+        let update = agreement.observe(&words("And Mr. John Dashwood had"), 1.2);
+        assert_eq!(texts(&update), "And Mr. John Dashwood");
+        assert_eq!(update.newly_committed[1].first_shown_s, 0.9, "shown at another place before");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Audio from a microphone, a session stream or a file is brought to 16 kHz
 //! mono ([`audio`]), cut into utterances by a voice detector ([`vad`]),
-//! re-decoded by Whisper every half second while it grows ([`recognizer`],
+//! re-decoded by Whisper every 0.3 s while it grows ([`recognizer`],
 //! [`streaming`]), and turned into *partial* words that appear fast and
 //! *committed* words that never change ([`agreement`]).
 //!

@@ -11,11 +11,17 @@ pub struct StreamConfig {
     /// Audio between re-decodes of the open utterance.
     pub step_s: f32,
     pub vad: VadConfig,
+    /// Passes over less audio than this only preview words; see
+    /// [`Agreement::preview`](crate::agreement::Agreement::preview).
+    pub min_commit_audio_s: f32,
 }
 
 impl Default for StreamConfig {
     fn default() -> Self {
-        Self { step_s: 0.5, vad: VadConfig::default() }
+        // Tuned with `cargo xtask bench captions` on a 2-core machine: a pass
+        // over a q8_0 tiny.en model takes 0.3–0.5 s there, so a 0.3 s step
+        // keeps one pass running while someone speaks.
+        Self { step_s: 0.3, vad: VadConfig::default(), min_commit_audio_s: 1.5 }
     }
 }
 
@@ -114,7 +120,12 @@ impl StreamingRecognizer {
             if self.samples_since_pass >= step {
                 self.samples_since_pass = 0;
                 let words = self.pass(None)?;
-                let update = self.agreement.observe(&words, now_s());
+                let heard_s = self.segmenter.utterance().len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+                let update = if heard_s < self.config.min_commit_audio_s {
+                    self.agreement.preview(&words, now_s())
+                } else {
+                    self.agreement.observe(&words, now_s())
+                };
                 self.emit(update, now_s(), &mut events);
             }
         }

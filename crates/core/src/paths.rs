@@ -5,8 +5,11 @@ use std::path::PathBuf;
 /// Overrides the folder speech-recognition models live in.
 pub const MODELS_ENV: &str = "ALLVERSE_MODELS";
 
-/// The caption model `cargo xtask model` provisions: Whisper tiny, English.
-pub const DEFAULT_CAPTION_MODEL_FILE: &str = "ggml-tiny.en.bin";
+/// The caption model `cargo xtask model` provisions and the app uses:
+/// Whisper tiny, English, weights quantised to 8 bits (q8_0).
+pub const DEFAULT_CAPTION_MODEL_FILE: &str = "ggml-tiny.en-q8_0.bin";
+/// The same model in half precision, as converted, for comparison.
+pub const FULL_PRECISION_CAPTION_MODEL_FILE: &str = "ggml-tiny.en.bin";
 
 /// `$ALLVERSE_MODELS`, else `models/` in the platform's cache directory
 /// (`~/.cache/allverse/models` on Linux). Models are large, reproducible

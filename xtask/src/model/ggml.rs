@@ -14,6 +14,12 @@ use std::io::Write;
 const GGML_MAGIC: u32 = 0x6767_6d6c;
 const GGML_TYPE_F32: i32 = 0;
 const GGML_TYPE_F16: i32 = 1;
+const GGML_TYPE_Q8_0: i32 = 8;
+/// whisper.cpp's file type for "mostly q8_0", tagged with ggml's
+/// quantisation format version (2) × 1000.
+const GGML_FTYPE_Q8_0_V2: i32 = 2 * 1000 + 7;
+/// q8_0 packs 32 weights as one f16 scale and 32 signed bytes.
+const Q8_0_BLOCK: usize = 32;
 /// whisper.cpp's English-only vocabulary: 50256 byte-level tokens, then
 /// `<|endoftext|>` and the special tokens it derives from `n_vocab` itself.
 pub const REGULAR_TOKENS: usize = 50_256;
@@ -91,6 +97,7 @@ fn count_layers(model: &Ct2Model, stack: &str) -> usize {
 pub enum TensorData {
     F16(Vec<u8>),
     F32(Vec<f32>),
+    Q8_0(Vec<u8>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -227,6 +234,60 @@ pub fn whisper_tensors(model: &Ct2Model, params: &HyperParams) -> Result<Vec<Ten
     Ok(mapper.tensors)
 }
 
+/// Quantises every half-precision matrix to q8_0, as whisper.cpp's own
+/// quantiser does: 2-D weights only; the 3-D conv kernels stay f16 (the
+/// loader expects them so) and vectors stay f32.
+pub fn quantize_q8_0(tensors: &mut [Tensor]) {
+    for tensor in tensors.iter_mut().filter(|t| t.shape.len() == 2) {
+        if let TensorData::F16(bytes) = &tensor.data {
+            let values: Vec<f32> = bytes
+                .chunks_exact(2)
+                .map(|b| super::ct2::f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect();
+            tensor.data = TensorData::Q8_0(q8_0_blocks(&values));
+        }
+    }
+}
+
+fn q8_0_blocks(values: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() / Q8_0_BLOCK * (2 + Q8_0_BLOCK));
+    for block in values.chunks(Q8_0_BLOCK) {
+        let max = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let scale = max / 127.0;
+        let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        out.extend(f32_to_f16(scale).to_le_bytes());
+        out.extend(block.iter().map(|v| (v * inverse).round() as i8 as u8));
+    }
+    out
+}
+
+/// Single → half precision, rounding to nearest even (finite inputs).
+fn f32_to_f16(value: f32) -> u16 {
+    let bits = value.to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    let exponent = ((bits >> 23) & 0xff) as i32 - 127 + 15;
+    let mantissa = bits & 0x7f_ffff;
+    if exponent >= 0x1f {
+        return sign | 0x7c00;
+    }
+    if exponent <= 0 {
+        if exponent < -10 {
+            return sign;
+        }
+        let full = mantissa | 0x80_0000;
+        let shift = (14 - exponent) as u32;
+        let half = full >> shift;
+        let rest = full & ((1 << shift) - 1);
+        let halfway = 1 << (shift - 1);
+        let round_up = rest > halfway || (rest == halfway && half & 1 == 1);
+        return sign | (half + u32::from(round_up)) as u16;
+    }
+    let half = ((exponent as u32) << 10) | (mantissa >> 13);
+    let rest = mantissa & 0x1fff;
+    let round_up = rest > 0x1000 || (rest == 0x1000 && half & 1 == 1);
+    sign | (half + u32::from(round_up)) as u16
+}
+
 /// Writes a complete ggml model file.
 pub fn write(
     out: &mut impl Write,
@@ -241,7 +302,9 @@ pub fn write(
     for field in params.fields() {
         out.write_all(&i32_of(field)?)?;
     }
-    out.write_all(&GGML_TYPE_F16.to_le_bytes())?;
+    let quantized = tensors.iter().any(|t| matches!(t.data, TensorData::Q8_0(_)));
+    let file_type = if quantized { GGML_FTYPE_Q8_0_V2 } else { GGML_TYPE_F16 };
+    out.write_all(&file_type.to_le_bytes())?;
 
     out.write_all(&i32_of(params.n_mels)?)?;
     out.write_all(&i32_of(mel_filters.len() / params.n_mels)?)?;
@@ -259,6 +322,7 @@ pub fn write(
         let kind = match tensor.data {
             TensorData::F16(_) => GGML_TYPE_F16,
             TensorData::F32(_) => GGML_TYPE_F32,
+            TensorData::Q8_0(_) => GGML_TYPE_Q8_0,
         };
         out.write_all(&i32_of(tensor.shape.len())?)?;
         out.write_all(&i32_of(tensor.name.len())?)?;
@@ -268,7 +332,7 @@ pub fn write(
         }
         out.write_all(tensor.name.as_bytes())?;
         match &tensor.data {
-            TensorData::F16(bytes) => out.write_all(bytes)?,
+            TensorData::F16(bytes) | TensorData::Q8_0(bytes) => out.write_all(bytes)?,
             TensorData::F32(values) => {
                 for value in values {
                     out.write_all(&value.to_le_bytes())?;
@@ -277,4 +341,33 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ct2::f16_to_f32;
+
+    #[test]
+    fn half_precision_round_trips_and_rounds_to_nearest() {
+        for bits in [0x0000u16, 0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x3555, 0x8400] {
+            assert_eq!(f32_to_f16(f16_to_f32(bits)), bits, "{bits:#06x}");
+        }
+        assert_eq!(f32_to_f16(1.0 + 1.0 / 4096.0), 0x3c00, "a quarter ulp rounds down");
+        assert_eq!(f32_to_f16(1.0 + 3.0 / 2048.0), 0x3c02, "a tie rounds to even");
+    }
+
+    #[test]
+    fn q8_0_blocks_hold_a_scale_and_32_bytes_and_reconstruct_closely() {
+        let values: Vec<f32> = (0..64).map(|i| ((i as f32) * 0.37).sin()).collect();
+        let blocks = q8_0_blocks(&values);
+        assert_eq!(blocks.len(), 2 * 34);
+        for (block, original) in blocks.chunks(34).zip(values.chunks(32)) {
+            let scale = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
+            let max = original.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            for (q, v) in block[2..].iter().zip(original) {
+                assert!((f32::from(*q as i8) * scale - v).abs() <= max / 127.0, "{v}");
+            }
+        }
+    }
 }
