@@ -42,6 +42,7 @@ fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
     assert!(narrator.contains("Dashwood") && narrator.contains("selfish"), "{narrator}");
     assert!(guest.contains("amiable") && !guest.contains("Dashwood"), "{guest}");
     assert!(!said("narrator", "partial").is_empty());
+    assert_eq!(said("narrator", "sound"), "[laughter]", "non-speech sounds are captioned");
     // The panels name the speaker on the first line, then at most 2 rolled-up
     // lines of about 40 characters and one line of partial words.
     let panel_texts: Vec<&str> = events(&json, "panel_text")

@@ -30,6 +30,7 @@ pub struct Scenario {
     pub controllers: Vec<ControllerKey>,
     pub gaze: Vec<GazeKey>,
     pub inputs: Vec<InputEvent>,
+    pub sounds: Vec<SoundEvent>,
     pub checkpoints: Vec<Checkpoint>,
 }
 
@@ -154,6 +155,18 @@ pub struct InputEvent {
     pub input: String,
 }
 
+/// A non-speech sound worth captioning, e.g. applause or laughter, made by
+/// (or near) a person; it appears in that person's caption as `[label]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SoundEvent {
+    pub at_s: f32,
+    /// What is heard, in a few words: `applause`, `laughter`, `door knocks`.
+    pub label: String,
+    /// The `id` of the person it comes from.
+    pub source: String,
+}
+
 /// A moment at which the simulator captures the user's view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -186,6 +199,8 @@ struct ScenarioFile {
     gaze: Vec<Spanned<GazeKey>>,
     #[serde(default)]
     inputs: Vec<Spanned<InputEvent>>,
+    #[serde(default)]
+    sounds: Vec<Spanned<SoundEvent>>,
     #[serde(default)]
     checkpoints: Vec<Spanned<Checkpoint>>,
 }
@@ -258,6 +273,7 @@ impl Scenario {
             controllers: raw.controllers.into_iter().map(Spanned::into_inner).collect(),
             gaze: raw.gaze.into_iter().map(Spanned::into_inner).collect(),
             inputs: raw.inputs.into_iter().map(Spanned::into_inner).collect(),
+            sounds: raw.sounds.into_iter().map(Spanned::into_inner).collect(),
             checkpoints: raw.checkpoints.into_iter().map(Spanned::into_inner).collect(),
         })
     }
@@ -430,6 +446,19 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         for input in &raw.inputs {
             self.in_time(input.span(), input.get_ref().at_s)?;
         }
+        for sound in &raw.sounds {
+            let s = sound.get_ref();
+            self.in_time(sound.span(), s.at_s)?;
+            if s.label.trim().is_empty() {
+                return Err(at(sound.span(), "a sound needs a label, e.g. `applause`".into()));
+            }
+            if !raw.people.iter().any(|p| p.get_ref().id == s.source) {
+                return Err(at(
+                    sound.span(),
+                    format!("sound source `{}` is not a person in this scenario", s.source),
+                ));
+            }
+        }
         let mut captures = std::collections::HashSet::new();
         for checkpoint in &raw.checkpoints {
             let c = checkpoint.get_ref();
@@ -590,6 +619,16 @@ capture = "start"
             (MINIMAL.replace("at_s = 4.0", "at_s = -1.0"), 22, "time order"),
             (MINIMAL.replace("capture = \"start\"", "capture = \"../etc\""), 27, "letters, digits"),
             (MINIMAL.replace("duration_s = 5.0", "duration_s = 0.0"), 3, "duration_s"),
+            (
+                format!("{MINIMAL}\n[[sounds]]\nat_s = 1.0\nlabel = \"applause\"\nsource = \"bob\"\n"),
+                31,
+                "not a person",
+            ),
+            (
+                format!("{MINIMAL}\n[[sounds]]\nat_s = 1.0\nlabel = \" \"\nsource = \"ana\"\n"),
+                31,
+                "needs a label",
+            ),
         ];
         for (text, line, needle) in cases {
             let err = parse(&text).unwrap_err();

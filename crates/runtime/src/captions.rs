@@ -6,7 +6,7 @@
 //! thread ([`allverse_captions::live`]) so a recognition pass never holds up
 //! a frame.
 
-use crate::panels::{HeadLocked, TextPanel};
+use crate::panels::{HeadLocked, LazyFollow, TextPanel};
 use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
 use crate::session::{SessionClock, SessionConfig};
@@ -25,6 +25,16 @@ const CAPTION_TOWARD_USER_M: f32 = 0.35;
 const CAPTION_BELOW_EYES_M: f32 = 0.4;
 /// In view: ahead of and below the centre of view, where captions are read on TV.
 const VIEW_OFFSET_M: Vec3 = Vec3::new(0.0, -0.45, -1.6);
+
+/// What a caption panel is told: recognised words, or a captioned sound.
+enum Heard {
+    Words(CaptionEvent),
+    Sound(String),
+}
+
+/// A world-locked caption that has been put in its place.
+#[derive(Component)]
+struct WorldPlaced;
 
 /// One person's caption: recogniser output and the panel showing it.
 #[derive(Default)]
@@ -104,7 +114,7 @@ fn hear_speech(
 ) {
     let t_s = clock.elapsed_s();
     let captioning = &mut *captioning;
-    let mut heard: Vec<(usize, CaptionEvent)> = Vec::new();
+    let mut heard: Vec<(usize, Heard)> = Vec::new();
     for (person, utterances) in config.speech.iter().enumerate() {
         for (index, utterance) in utterances.iter().enumerate() {
             let Some(samples) = utterance.samples_16k.as_deref() else { continue };
@@ -127,7 +137,7 @@ fn hear_speech(
                         });
                     }
                     match events {
-                        Ok(events) => heard.extend(events.into_iter().map(|e| (person, e))),
+                        Ok(events) => heard.extend(events.into_iter().map(|e| (person, Heard::Words(e)))),
                         Err(error) => warn!("captions: {error}"),
                     }
                 }
@@ -139,8 +149,13 @@ fn hear_speech(
     if let Recognition::Worker { captions, .. } = &captioning.recognition {
         for (speaker, event) in captions.events.try_iter() {
             if let Some(person) = config.scenario.people.iter().position(|p| p.id == speaker) {
-                heard.push((person, event));
+                heard.push((person, Heard::Words(event)));
             }
+        }
+    }
+    for sound in config.scenario.sounds.iter().filter(|s| clock.is_due(s.at_s)) {
+        if let Some(person) = config.scenario.people.iter().position(|p| p.id == sound.source) {
+            heard.push((person, Heard::Sound(format!("[{}]", sound.label))));
         }
     }
 
@@ -149,19 +164,20 @@ fn hear_speech(
     for (person_index, event) in heard {
         let person = &config.scenario.people[person_index];
         let speaker = &mut captioning.speakers[person_index];
-        let (kind, text) = match &event {
-            CaptionEvent::Partial { text, .. } => {
-                speaker.partial.clone_from(text);
-                ("partial", text.clone())
+        let (kind, text) = match event {
+            Heard::Words(CaptionEvent::Partial { text, .. }) => {
+                speaker.partial.clone_from(&text);
+                ("partial", text)
             }
-            CaptionEvent::Commit { text, .. } => {
-                if !speaker.committed.is_empty() {
-                    speaker.committed.push(' ');
-                }
-                speaker.committed.push_str(text);
-                ("commit", text.clone())
-            }
+            Heard::Words(CaptionEvent::Commit { text, .. }) => ("commit", text),
+            Heard::Sound(label) => ("sound", label),
         };
+        if kind != "partial" {
+            if !speaker.committed.is_empty() {
+                speaker.committed.push(' ');
+            }
+            speaker.committed.push_str(&text);
+        }
         report.record(t_s, PresentedEvent::Caption { person: person.id.clone(), kind: kind.into(), text });
         speaker.last_change_s = t_s;
         let mut lines = vec![PanelLine::bold(format!("{}:", person.name))];
@@ -200,6 +216,8 @@ fn place_captions(
     rig: Res<Rig>,
     captioning: NonSend<Captioning>,
     mut panels: Query<(&mut TextPanel, &mut Transform)>,
+    lazy: Query<(), With<LazyFollow>>,
+    world_placed: Query<(), With<WorldPlaced>>,
 ) {
     let world_from_head = rig.head.compute_affine();
     for (person, speaker) in config.scenario.people.iter().zip(&captioning.speakers) {
@@ -211,6 +229,7 @@ fn place_captions(
             person.position_m,
             FieldOfView::HEADSET,
         );
+        let mut panel_entity = commands.entity(entity);
         match spot.anchor {
             CaptionAnchor::Speaker => {
                 let mut toward_user = rig.head.translation - person.position_m;
@@ -218,14 +237,20 @@ fn place_captions(
                 transform.translation = person.position_m
                     + toward_user.normalize_or_zero() * CAPTION_TOWARD_USER_M
                     - Vec3::Y * CAPTION_BELOW_EYES_M;
-                commands.entity(entity).remove::<HeadLocked>();
+                panel_entity.remove::<(HeadLocked, LazyFollow)>();
             }
-            CaptionAnchor::View { .. } => {
-                commands.entity(entity).insert(HeadLocked { head_offset_m: VIEW_OFFSET_M });
+            CaptionAnchor::View { lazy: false } => {
+                panel_entity.remove::<LazyFollow>().insert(HeadLocked { head_offset_m: VIEW_OFFSET_M });
+            }
+            CaptionAnchor::View { lazy: true } => {
+                if !lazy.contains(entity) {
+                    panel_entity.remove::<HeadLocked>().insert(LazyFollow::new(VIEW_OFFSET_M));
+                }
             }
             CaptionAnchor::World => {
-                if transform.translation == Vec3::ZERO {
+                if !world_placed.contains(entity) {
                     transform.translation = rig.head.transform_point(VIEW_OFFSET_M);
+                    panel_entity.insert(WorldPlaced);
                 }
             }
         }

@@ -208,9 +208,60 @@ pub struct HeadLocked {
     pub head_offset_m: Vec3,
 }
 
-fn follow_the_head(rig: Res<Rig>, mut panels: Query<(&HeadLocked, &mut Transform)>) {
-    for (locked, mut transform) in &mut panels {
+/// Like [`HeadLocked`], but lazy: the panel stays put through small head
+/// movements and glides after larger ones. Text that is welded to the head
+/// moves with every tremor, which some people find hard to read or
+/// nauseating.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct LazyFollow {
+    pub head_offset_m: Vec3,
+    placed: bool,
+    /// Set while gliding; cleared once the panel has caught up.
+    catching_up: bool,
+}
+
+impl LazyFollow {
+    pub fn new(head_offset_m: Vec3) -> Self {
+        Self { head_offset_m, placed: false, catching_up: false }
+    }
+}
+
+/// Head turns within this angle leave a lazy panel where it is.
+const LAZY_DEAD_ZONE_DEG: f32 = 12.0;
+/// Once gliding, it stops this close to its place.
+const LAZY_SETTLED_DEG: f32 = 1.0;
+/// Time constant of the glide.
+const LAZY_GLIDE_S: f32 = 0.3;
+
+fn follow_the_head(
+    rig: Res<Rig>,
+    clock: Res<SessionClock>,
+    mut locked: Query<(&HeadLocked, &mut Transform), Without<LazyFollow>>,
+    mut lazy: Query<(&mut LazyFollow, &mut Transform), Without<HeadLocked>>,
+) {
+    for (locked, mut transform) in &mut locked {
         transform.translation = rig.head.transform_point(locked.head_offset_m);
+    }
+    let head = rig.head.translation;
+    for (mut follow, mut transform) in &mut lazy {
+        let target = rig.head.transform_point(follow.head_offset_m);
+        if !follow.placed {
+            transform.translation = target;
+            follow.placed = true;
+            continue;
+        }
+        let off_deg = (transform.translation - head).angle_between(target - head).to_degrees();
+        if off_deg > LAZY_DEAD_ZONE_DEG {
+            follow.catching_up = true;
+        }
+        if follow.catching_up {
+            let blend = 1.0 - (-clock.step_s() / LAZY_GLIDE_S).exp();
+            transform.translation = transform.translation.lerp(target, blend);
+            // Keep the viewing distance while gliding.
+            transform.translation =
+                head + (transform.translation - head).normalize_or_zero() * (target - head).length();
+            follow.catching_up = off_deg > LAZY_SETTLED_DEG;
+        }
     }
 }
 
@@ -241,4 +292,65 @@ fn to_bevy_image(image: PanelImage) -> Image {
     texture.texture_descriptor.mip_level_count = levels;
     texture.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor::linear());
     texture
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct LazyPanel {
+        app: App,
+        panel: Entity,
+        t_s: f64,
+    }
+
+    impl LazyPanel {
+        fn new() -> Self {
+            let mut app = App::new();
+            app.insert_resource(Rig::default())
+                .insert_resource(SessionClock::new())
+                .add_systems(Update, follow_the_head);
+            let panel = app
+                .world_mut()
+                .spawn((LazyFollow::new(Vec3::new(0.0, 0.0, -1.6)), Transform::default()))
+                .id();
+            let mut this = Self { app, panel, t_s: 0.0 };
+            this.turn_head_to(0.0);
+            this
+        }
+
+        /// Advances one 90 Hz frame with the head at `yaw_deg`; returns
+        /// the panel's direction from the head, as a yaw in degrees.
+        fn turn_head_to(&mut self, yaw_deg: f32) -> f32 {
+            self.t_s += 1.0 / 90.0;
+            let world = self.app.world_mut();
+            world.resource_mut::<SessionClock>().step_to(self.t_s);
+            world.resource_mut::<Rig>().head.rotation = Quat::from_rotation_y(yaw_deg.to_radians());
+            self.app.update();
+            let head = self.app.world().resource::<Rig>().head.translation;
+            let to_panel = self.app.world().get::<Transform>(self.panel).unwrap().translation - head;
+            (-to_panel.x).atan2(-to_panel.z).to_degrees()
+        }
+    }
+
+    #[test]
+    fn lazy_panels_ignore_small_head_turns() {
+        let mut panel = LazyPanel::new();
+        for _ in 0..90 {
+            assert!(panel.turn_head_to(8.0).abs() < 1e-3, "stays ahead of where the head was");
+        }
+    }
+
+    #[test]
+    fn lazy_panels_glide_after_large_head_turns() {
+        let mut panel = LazyPanel::new();
+        let first = panel.turn_head_to(40.0);
+        assert!(first > 0.0 && first < 20.0, "moves, but not in one jump: {first}");
+        let mut yaw = first;
+        // Two seconds: the glide's time constant is 0.3 s.
+        for _ in 0..180 {
+            yaw = panel.turn_head_to(40.0);
+        }
+        assert!((yaw - 40.0).abs() <= LAZY_SETTLED_DEG + 0.1, "settles in front of the head: {yaw}");
+    }
 }

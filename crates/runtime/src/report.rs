@@ -83,7 +83,8 @@ pub enum PresentedEvent {
         audio: PathBuf,
     },
     /// A live caption change: `kind` is `partial` (replaces the words that may
-    /// still change) or `commit` (appends words that never change).
+    /// still change), `commit` (appends words that never change) or `sound`
+    /// (appends a captioned sound such as `[applause]`).
     Caption {
         person: String,
         kind: String,

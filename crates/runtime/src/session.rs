@@ -100,12 +100,17 @@ pub struct SessionClock {
 }
 
 impl SessionClock {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { elapsed_s: 0.0, previous_s: f64::NEG_INFINITY, started: false }
     }
 
     pub fn elapsed_s(&self) -> f32 {
         self.elapsed_s as f32
+    }
+
+    /// Length of the last step; zero before the second.
+    pub fn step_s(&self) -> f32 {
+        if self.previous_s.is_finite() { (self.elapsed_s - self.previous_s) as f32 } else { 0.0 }
     }
 
     /// Moves the clock to `t_s`; events in (previous, t_s] fire on the next update.
@@ -118,7 +123,7 @@ impl SessionClock {
     }
 
     /// True for an event at `at_s` that became due in the last step.
-    fn is_due(&self, at_s: f32) -> bool {
+    pub(crate) fn is_due(&self, at_s: f32) -> bool {
         // Compare at the precision event times are written in, so that an
         // event at 0.1 s fires on the frame whose time rounds to 0.1 s.
         at_s > self.previous_s as f32 && at_s <= self.elapsed_s as f32

@@ -28,27 +28,49 @@ pub fn set_key(profile: &Profile, key: &str, value: &str) -> Result<Profile, Pro
             }
         };
     }
-    let Some(current) = table.get(leaf) else {
-        return Err(invalid(format!("there is no such setting; {}", known_keys(profile))).into());
+    let named = NAMED_VALUES.iter().find(|(k, _)| *k == key).and_then(|(_, names)| {
+        names.iter().find(|(name, _)| *name == value).map(|(_, v)| toml::Value::Float(*v))
+    });
+    let new_value = match (named, table.get(leaf)) {
+        (Some(named), _) => named,
+        (None, Some(current)) => {
+            parse_like(current, value).ok_or_else(|| invalid(format!("expected {}", type_name(current))))?
+        }
+        // Unset optional settings (a model path) have no TOML form to copy
+        // the type from; deserialising below rejects keys that do not exist.
+        (None, None) => parse_value(value),
     };
-    let new_value =
-        parse_like(current, value).ok_or_else(|| invalid(format!("expected {}", type_name(current))))?;
     table.insert(leaf.to_string(), new_value);
 
-    let updated: Profile =
-        document.try_into().map_err(|e: toml::de::Error| invalid(e.message().to_string()))?;
+    let updated: Profile = document.try_into().map_err(|e: toml::de::Error| {
+        let message = e.message();
+        if message.contains("unknown field") {
+            invalid(format!("there is no such setting; {}", known_keys(profile)))
+        } else {
+            invalid(message.to_string())
+        }
+    })?;
     updated.validate()?;
     Ok(updated)
 }
 
-/// Parses `text` as a TOML value of the same type as `current`.
-fn parse_like(current: &toml::Value, text: &str) -> Option<toml::Value> {
-    let parsed = toml::from_str::<toml::Table>(&format!("v = {text}"))
+/// Words accepted for numeric settings: the caption size choices.
+const NAMED_VALUES: &[(&str, &[(&str, f64)])] = &[(
+    "display.caption_cap_height_deg",
+    &[("small", 0.5), ("medium", 0.7), ("large", 1.0), ("extra_large", 1.4)],
+)];
+
+fn parse_value(text: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {text}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
-        // Bare words are strings (enum names such as `high_contrast_dark`).
-        .unwrap_or_else(|| toml::Value::String(text.to_string()));
-    match (current, parsed) {
+        // Bare words are strings (enum names such as `high_contrast_dark`, paths).
+        .unwrap_or_else(|| toml::Value::String(text.to_string()))
+}
+
+/// Parses `text` as a TOML value of the same type as `current`.
+fn parse_like(current: &toml::Value, text: &str) -> Option<toml::Value> {
+    match (current, parse_value(text)) {
         (toml::Value::Float(_), toml::Value::Integer(i)) => Some(toml::Value::Float(i as f64)),
         (current, parsed) if current.same_type(&parsed) => Some(parsed),
         _ => None,
@@ -98,6 +120,23 @@ mod tests {
         assert_eq!(p.display.contrast_theme, ContrastTheme::YellowOnBlack);
         let p = set_key(&p, "display.contrast_theme", "\"light\"").unwrap();
         assert_eq!(p.display.contrast_theme, ContrastTheme::Light);
+    }
+
+    #[test]
+    fn caption_sizes_have_names() {
+        let p = set_key(&Profile::default(), "display.caption_cap_height_deg", "large").unwrap();
+        assert_eq!(p.display.caption_cap_height_deg, 1.0);
+        let p = set_key(&p, "display.caption_cap_height_deg", "extra_large").unwrap();
+        assert_eq!(p.display.caption_cap_height_deg, 1.4);
+        assert!(set_key(&p, "display.caption_cap_height_deg", "huge").is_err());
+    }
+
+    #[test]
+    fn unset_optional_settings_can_be_set() {
+        let p = set_key(&Profile::default(), "captions.model", "/models/ggml-base.en.bin").unwrap();
+        assert_eq!(p.captions.model.as_deref(), Some(std::path::Path::new("/models/ggml-base.en.bin")));
+        let err = set_key(&p, "captions.modle", "x").unwrap_err().to_string();
+        assert!(err.contains("no such setting") && err.contains("captions.model"), "{err}");
     }
 
     #[test]
