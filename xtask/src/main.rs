@@ -43,6 +43,10 @@ enum Task {
         /// Rebuild the model even if one is present.
         #[arg(long)]
         force: bool,
+        /// Instead, download an official ggml model (needs internet):
+        /// tiny, tiny.en, tiny.en-q8_0, base or base.en.
+        #[arg(long, value_name = "NAME")]
+        download: Option<String>,
     },
 }
 
@@ -70,7 +74,7 @@ fn main() -> Result<()> {
         Task::Setup => setup::run(),
         Task::Demo => {
             setup::run()?;
-            model::run(false)?;
+            model::run(false, None)?;
             let out = workspace_root().join("out/demo");
             run(
                 "demo",
@@ -92,7 +96,7 @@ fn main() -> Result<()> {
         }
         Task::Test => {
             setup::run()?;
-            model::run(false)?;
+            model::run(false, None)?;
             boundaries::check_workspace()?;
             let has_nextest =
                 cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
@@ -113,9 +117,9 @@ fn main() -> Result<()> {
             run("bench", &mut command)
         }
         Task::CheckDeps => boundaries::check_workspace(),
-        Task::Model { force } => {
+        Task::Model { force, download } => {
             setup::run()?;
-            model::run(force)
+            model::run(force, download.as_deref())
         }
     }
 }

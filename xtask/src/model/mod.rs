@@ -9,6 +9,7 @@
 //! file that merely has the right size proves nothing.
 
 mod ct2;
+mod download;
 mod ggml;
 mod mel;
 mod vocab;
@@ -40,9 +41,18 @@ const OUTPUTS: [(&str, bool); 2] = [
     (allverse_core::paths::DEFAULT_CAPTION_MODEL_FILE, true),
 ];
 
-pub fn run(force: bool) -> Result<()> {
+pub fn run(force: bool, download: Option<&str>) -> Result<()> {
     let models_dir = allverse_core::paths::models_dir()
         .context("no cache directory on this system; set ALLVERSE_MODELS to a folder for models")?;
+    if let Some(name) = download {
+        let path = download::fetch(name, &models_dir)?;
+        verify_by_recognition(&path)?;
+        println!(
+            "[model] use it with --model {} or `allverse profile set captions.model PATH`",
+            path.display()
+        );
+        return Ok(());
+    }
     for (file, quantize) in OUTPUTS {
         let target = models_dir.join(file);
         if target.is_file() && !force {
