@@ -43,12 +43,17 @@ fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
     assert!(guest.contains("amiable") && !guest.contains("Dashwood"), "{guest}");
     assert!(!said("narrator", "partial").is_empty());
     assert_eq!(said("narrator", "sound"), "[laughter]", "non-speech sounds are captioned");
+    // Asking for the history shows who said what, earlier turns included.
+    let history = shown.iter().find(|e| e["panel"] == "caption-history").expect("history panel shown");
+    let history = history["text"].as_str().unwrap();
+    assert!(history.contains("Guest reader:") && history.contains("Narrator:"), "{history}");
+    assert!(history.contains("[laughter]") || history.contains("respectable"), "{history}");
     // The panels name the speaker on the first line, then at most 2 rolled-up
     // lines of about 40 characters and one line of partial words.
     let panel_texts: Vec<&str> = events(&json, "panel_text")
         .into_iter()
         .chain(events(&json, "panel_shown"))
-        .filter(|e| e["kind"] == "caption")
+        .filter(|e| e["kind"] == "caption" && e["panel"] != "caption-history")
         .map(|e| e["text"].as_str().unwrap())
         .collect();
     assert!(panel_texts.len() > 10);
@@ -72,7 +77,7 @@ fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
     let hidden = events(&json, "panel_hidden");
     // Captions retire a few seconds after their last words.
     assert!(hidden.iter().any(|e| e["panel"].as_str().unwrap().starts_with("caption-")));
-    assert_eq!(events(&json, "input").len(), 1);
+    assert_eq!(events(&json, "input").len(), 2);
 
     // Captures exist and show the room with a text panel in it.
     assert_eq!(report.captures.len(), 3);

@@ -58,6 +58,22 @@ struct Captioning {
     speakers: Vec<SpeakerCaption>,
     /// Samples of each (person, utterance) already handed to recognition.
     fed: Vec<Vec<usize>>,
+    /// Everything committed this session, as (speaker name, text) turns.
+    history: Vec<(String, String)>,
+}
+
+/// How long the caption history stays up after it is asked for.
+const HISTORY_SHOWN_S: f32 = 10.0;
+/// Lines of history shown, the most recent last.
+const HISTORY_LINES: usize = 8;
+/// The key that asks for the history (keyboard, or a scripted `keyboard` input).
+const HISTORY_KEY: &str = "H";
+const HISTORY_OFFSET_M: Vec3 = Vec3::new(0.0, 0.05, -1.4);
+
+/// The caption history panel while it is shown.
+#[derive(Component)]
+struct CaptionHistory {
+    until_s: f32,
 }
 
 pub struct CaptionPlugin {
@@ -97,8 +113,12 @@ impl Plugin for CaptionPlugin {
             recognition,
             speakers: (0..people).map(|_| SpeakerCaption::default()).collect(),
             fed,
+            history: Vec::new(),
         })
-        .add_systems(Update, (hear_speech, place_captions).chain().after(crate::session::SessionSystems));
+        .add_systems(
+            Update,
+            (hear_speech, place_captions, show_history).chain().after(crate::session::SessionSystems),
+        );
     }
 }
 
@@ -177,6 +197,13 @@ fn hear_speech(
                 speaker.committed.push(' ');
             }
             speaker.committed.push_str(&text);
+            match captioning.history.last_mut() {
+                Some((name, turn)) if *name == person.name => {
+                    turn.push(' ');
+                    turn.push_str(&text);
+                }
+                _ => captioning.history.push((person.name.clone(), text.clone())),
+            }
         }
         report.record(t_s, PresentedEvent::Caption { person: person.id.clone(), kind: kind.into(), text });
         speaker.last_change_s = t_s;
@@ -262,4 +289,54 @@ fn place_captions(
             panel.lines[0] = PanelLine::bold(name);
         }
     }
+}
+
+/// Shows what was said so far, by whom, when the user asks (the `H` key, or
+/// a scripted `keyboard` `H` input): for anyone who looked away, read
+/// slowly, or joined late. It closes by itself after a while.
+fn show_history(
+    mut commands: Commands,
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    captioning: NonSend<Captioning>,
+    shown: Query<(Entity, &CaptionHistory)>,
+) {
+    let t_s = clock.elapsed_s();
+    let scripted = config
+        .scenario
+        .inputs
+        .iter()
+        .any(|i| i.device == "keyboard" && i.input == HISTORY_KEY && clock.is_due(i.at_s));
+    let pressed = keys.is_some_and(|k| k.just_pressed(KeyCode::KeyH));
+    for (entity, history) in &shown {
+        if t_s >= history.until_s || scripted || pressed {
+            commands.entity(entity).despawn();
+            if scripted || pressed {
+                // A second press closes it.
+                return;
+            }
+        }
+    }
+    if !(scripted || pressed) {
+        return;
+    }
+    let layout = CaptionLayout { visible_lines: HISTORY_LINES, ..default() };
+    let mut lines: Vec<PanelLine> = Vec::new();
+    for (name, turn) in &captioning.history {
+        lines.push(PanelLine::bold(format!("{name}:")));
+        lines.extend(layout.wrap(turn).into_iter().map(PanelLine::regular));
+    }
+    let keep_from = lines.len().saturating_sub(HISTORY_LINES);
+    let mut lines = lines.split_off(keep_from);
+    if lines.is_empty() {
+        lines.push(PanelLine::regular("Nothing has been captioned yet."));
+    }
+    lines.insert(0, PanelLine::bold("Caption history (H to close)"));
+    commands.spawn((
+        TextPanel { id: "caption-history".into(), kind: PanelKind::Caption, lines },
+        HeadLocked { head_offset_m: HISTORY_OFFSET_M },
+        Transform::default(),
+        CaptionHistory { until_s: t_s + HISTORY_SHOWN_S },
+    ));
 }
