@@ -56,8 +56,8 @@ enum Recognition {
 struct Captioning {
     recognition: Recognition,
     speakers: Vec<SpeakerCaption>,
-    /// Samples of each (person, utterance) already handed to recognition.
-    fed: Vec<Vec<usize>>,
+    /// Samples of each person's stream already handed to recognition.
+    stream_pos: Vec<usize>,
     /// Everything committed this session, as (speaker name, text) turns.
     history: Vec<(String, String)>,
 }
@@ -108,11 +108,10 @@ impl Plugin for CaptionPlugin {
                 Err(error) => return warn!("captions are off: {error}"),
             }
         };
-        let fed = config.speech.iter().map(|u| vec![0; u.len()]).collect();
         app.insert_non_send(Captioning {
             recognition,
             speakers: (0..people).map(|_| SpeakerCaption::default()).collect(),
-            fed,
+            stream_pos: vec![0; people],
             history: Vec::new(),
         })
         .add_systems(
@@ -135,35 +134,33 @@ fn hear_speech(
     let t_s = clock.elapsed_s();
     let captioning = &mut *captioning;
     let mut heard: Vec<(usize, Heard)> = Vec::new();
+    let due = (t_s.max(0.0) * 16_000.0) as usize;
     for (person, utterances) in config.speech.iter().enumerate() {
-        for (index, utterance) in utterances.iter().enumerate() {
+        let from = captioning.stream_pos[person];
+        if due <= from {
+            continue;
+        }
+        // Each person is a continuous voice stream, as a voice-chat layer
+        // delivers it: their recordings where they speak, silence between,
+        // so the voice detector hears them stop.
+        let mut stream = vec![0.0f32; due - from];
+        for utterance in utterances {
             let Some(samples) = utterance.samples_16k.as_deref() else { continue };
-            let fed = &mut captioning.fed[person][index];
-            let due = (((t_s - utterance.at_s).max(0.0) * 16_000.0) as usize).min(samples.len());
-            if due <= *fed {
-                continue;
+            let start = (utterance.at_s.max(0.0) * 16_000.0) as usize;
+            let (lo, hi) = (from.max(start), due.min(start + samples.len()));
+            if lo < hi {
+                stream[lo - from..hi - from].copy_from_slice(&samples[lo - start..hi - start]);
             }
-            let finished = due == samples.len();
-            match &mut captioning.recognition {
-                Recognition::Stepped(recognizers) => {
-                    let now = || f64::from(t_s);
-                    let recognizer = &mut recognizers[person];
-                    let mut events = recognizer.push(&samples[*fed..due], &now);
-                    if finished {
-                        // The stream ends with the recording: commit what is open.
-                        events = events.and_then(|mut e| {
-                            e.extend(recognizer.finish(&now)?);
-                            Ok(e)
-                        });
-                    }
-                    match events {
-                        Ok(events) => heard.extend(events.into_iter().map(|e| (person, Heard::Words(e)))),
-                        Err(error) => warn!("captions: {error}"),
-                    }
+        }
+        captioning.stream_pos[person] = due;
+        match &mut captioning.recognition {
+            Recognition::Stepped(recognizers) => {
+                match recognizers[person].push(&stream, &|| f64::from(t_s)) {
+                    Ok(events) => heard.extend(events.into_iter().map(|e| (person, Heard::Words(e)))),
+                    Err(error) => warn!("captions: {error}"),
                 }
-                Recognition::Worker { inputs, .. } => inputs[person].write(&samples[*fed..due]),
             }
-            *fed = due;
+            Recognition::Worker { inputs, .. } => inputs[person].write(&stream),
         }
     }
     if let Recognition::Worker { captions, .. } = &captioning.recognition {
