@@ -66,7 +66,10 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
     }
     let backend_name = format!("{:?}", choice.backend).to_lowercase();
     let mut config = SessionConfig::new(scenario, profile, &backend_name)?;
-    config.notices = notices;
+    for notice in &config.notices {
+        eprintln!("allverse: {notice}");
+    }
+    config.notices.extend(notices);
 
     match choice.backend {
         Backend::Headless => {

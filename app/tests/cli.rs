@@ -184,3 +184,52 @@ fn no_vulkan_driver_gives_a_clear_error_not_a_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn captions_transcribe_prints_what_was_said_on_this_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = "assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.wav";
+    let out = allverse(&dir.path().join("p.toml"), &["captions", "transcribe", clip, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["text"].as_str().unwrap().contains("Dashwood"), "{json}");
+}
+
+#[test]
+fn captions_errors_say_what_is_wrong_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let broken = dir.path().join("broken.wav");
+    std::fs::write(&broken, b"RIFF....WAVEnot really").unwrap();
+    let out = allverse(&profile, &["captions", "transcribe", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("broken.wav") && text(&out.stderr).contains("WAV"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let clip = "assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.wav";
+    let missing = dir.path().join("no-model.bin");
+    let out = allverse(&profile, &["captions", "transcribe", clip, "--model", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("cargo xtask model"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_session_without_a_caption_model_runs_with_captions_off_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let missing = dir.path().join("no-model.bin");
+    let set = allverse(&profile, &["profile", "set", "captions.model", missing.to_str().unwrap()]);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let out_dir = dir.path().join("out");
+    let out = session(&profile, "headless", "assets/scenarios/default.toml", &out_dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = read_report(&out_dir);
+    let notices = report["notices"].to_string();
+    assert!(notices.contains("Captions are off") && notices.contains("cargo xtask model"), "{notices}");
+    let timeline = report["timeline"].as_array().unwrap();
+    assert!(!timeline.iter().any(|e| e["event"] == "caption" && e["kind"] == "commit"));
+    assert!(timeline.iter().any(|e| e["event"] == "speech_started"), "the session itself went on");
+}
