@@ -12,8 +12,11 @@
 //!   streaming recogniser, but re-decoding a short, growing buffer and
 //!   committing what two passes agree on (LocalAgreement-2) gives words on
 //!   screen within about a second and text that does not flicker once
-//!   committed. The encoder runs only over the frames the buffer fills, so a
-//!   pass costs a fraction of a full 30 s window.
+//!   committed. Streaming passes encode a 10 s window (more only for longer
+//!   utterances) instead of Whisper's full 30 s, and the default model is
+//!   quantised to q8_0: together a pass costs about a fifth of a full one,
+//!   which is what lets it keep up on two cores. The price is a little
+//!   accuracy (see `cargo xtask bench captions`).
 //! * **One recogniser per speaker stream.** Attribution comes from the
 //!   stream, not from guessing voices, so it is never wrong when the voice
 //!   chat layer knows who is talking. The model's weights are shared.
