@@ -100,15 +100,15 @@ impl StreamingRecognizer {
         now_s: &dyn Fn() -> f64,
     ) -> Result<Vec<CaptionEvent>, RecognitionError> {
         let mut events = Vec::new();
-        let mut boundaries = Vec::new();
+        let mut closed = Vec::new();
         self.segmenter.push(samples, |segmenter, boundary| {
             if boundary != Boundary::Started {
                 // The utterance buffer is cleared after this callback, so
-                // its final pass cannot wait.
-                boundaries.push((boundary, segmenter.utterance().to_vec()));
+                // keep a copy for its final pass.
+                closed.push(segmenter.utterance().to_vec());
             }
         });
-        for (_, utterance) in boundaries {
+        for utterance in closed {
             let words = self.pass(Some(utterance))?;
             let update = self.agreement.finish(&words, now_s());
             self.emit(update, now_s(), &mut events);
