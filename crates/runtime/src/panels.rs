@@ -70,7 +70,14 @@ pub struct PanelRasterizer(pub TextRasterizer);
 /// and resized panels apart by it, and it says when to resize.
 #[derive(Component)]
 struct Rendered {
+    /// The texture and quad are updated in place when the text changes: a
+    /// new image asset is not on the GPU until the frame after, so swapping
+    /// in a new one would make the panel vanish for a frame on every
+    /// caption update. The material is touched too, so that its bind group
+    /// picks up the re-uploaded texture in the same frame.
     material: Handle<StandardMaterial>,
+    texture: Handle<Image>,
+    mesh: Handle<Mesh>,
     text: String,
     sized_for_distance_m: f32,
 }
@@ -124,14 +131,23 @@ fn render_changed_panels(
             }
         };
         let size_m = [image.world_width_m, image.world_height_m];
-        let mesh = meshes.add(Rectangle::new(image.world_width_m, image.world_height_m));
-        let texture = images.add(to_bevy_image(image));
+        let quad = Mesh::from(Rectangle::new(image.world_width_m, image.world_height_m));
         let t_s = clock.elapsed_s();
         let text = panel.text();
         match rendered {
             Some(rendered) => {
+                // `insert`, not `get_mut`: the main world drops its copy of
+                // a render-world-only texture once uploaded.
+                if let Err(e) = images
+                    .insert(&rendered.texture, to_bevy_image(image))
+                    .and_then(|()| meshes.insert(&rendered.mesh, quad))
+                {
+                    error!("panel `{}` could not be updated: {e}", panel.id);
+                }
+                // Re-point the material at the same texture: this marks it
+                // changed, so its bind group is rebuilt (see `Rendered`).
                 if let Some(mut material) = materials.get_mut(&rendered.material) {
-                    material.base_color_texture = Some(texture);
+                    material.base_color_texture = Some(rendered.texture.clone());
                 }
                 let (panel_id, kind) = (panel.id.clone(), panel.kind);
                 report.record(
@@ -142,14 +158,19 @@ fn render_changed_panels(
                         PresentedEvent::PanelText { panel: panel_id, kind, text: text.clone(), size_m }
                     },
                 );
-                let material = rendered.material.clone();
-                commands
-                    .entity(entity)
-                    .insert((Mesh3d(mesh), Rendered { material, text, sized_for_distance_m: distance_m }));
+                commands.entity(entity).insert(Rendered {
+                    material: rendered.material.clone(),
+                    texture: rendered.texture.clone(),
+                    mesh: rendered.mesh.clone(),
+                    text,
+                    sized_for_distance_m: distance_m,
+                });
             }
             None => {
+                let texture = images.add(to_bevy_image(image));
+                let mesh = meshes.add(quad);
                 let material = materials.add(StandardMaterial {
-                    base_color_texture: Some(texture),
+                    base_color_texture: Some(texture.clone()),
                     unlit: true,
                     alpha_mode: AlphaMode::Blend,
                     cull_mode: None,
@@ -166,9 +187,9 @@ fn render_changed_panels(
                     },
                 );
                 commands.entity(entity).insert((
-                    Mesh3d(mesh),
+                    Mesh3d(mesh.clone()),
                     MeshMaterial3d(material.clone()),
-                    Rendered { material, text, sized_for_distance_m: distance_m },
+                    Rendered { material, texture, mesh, text, sized_for_distance_m: distance_m },
                 ));
             }
         }
