@@ -19,4 +19,5 @@
 //!   confuse: I/l/1, O/0). Bundling it makes rendering identical on every
 //!   machine, which the simulator's deterministic captures rely on.
 
+pub mod audio;
 pub mod panel;

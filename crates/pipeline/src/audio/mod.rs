@@ -1,0 +1,30 @@
+//! The audio engine: voices placed in space through measured HRTFs, mixed for the listener's ears.
+//!
+//! [`engine`] builds a pair: [`AudioControl`], used from any thread to
+//! start, move and stop voices and to set the head pose, and [`Renderer`],
+//! whose `process` is the audio callback. The renderer runs in a device
+//! stream ([`device`]) or is called directly to render faster than real
+//! time ([`offline`]), which is how tests, benchmarks and the simulator use
+//! it.
+
+mod convolver;
+pub mod device;
+mod engine;
+mod hrtf;
+mod mix;
+pub mod offline;
+mod voice;
+
+pub use convolver::BLOCK_FRAMES;
+pub use engine::{
+    AudioControl, AudioError, EngineConfig, EngineStats, Renderer, SAMPLE_RATE_HZ, Spatializer,
+    StatsSnapshot, engine,
+};
+pub use hrtf::{
+    DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet, azimuth_elevation_deg, head_direction,
+};
+pub use mix::{LIMITER_CEILING, MixSettings};
+pub use voice::{Bus, Placement, Pose, VoiceFeed, VoiceId};
+
+#[cfg(test)]
+mod tests;
