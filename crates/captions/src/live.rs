@@ -7,7 +7,7 @@
 //! a pass runs, audio keeps collecting in the ring, and the next pass covers
 //! all of it.
 
-use crate::audio::To16kMono;
+use crate::audio::to_16k_mono;
 use crate::model::Model;
 use crate::streaming::{CaptionEvent, StreamConfig, StreamingRecognizer};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -71,7 +71,7 @@ impl LiveCaptions {
             let (producer, consumer) =
                 rtrb::RingBuffer::new(format.sample_rate_hz as usize * format.channels * RING_S);
             inputs.push(SpeakerInput { producer, dropped_samples: dropped_samples.clone() });
-            let converter = To16kMono::new(format.sample_rate_hz, format.channels)
+            let converter = to_16k_mono(format.sample_rate_hz, format.channels)
                 .map_err(|e| crate::recognizer::RecognitionError::from_display(e))?;
             speakers.push((
                 format.speaker.clone(),

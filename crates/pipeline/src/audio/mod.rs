@@ -13,6 +13,7 @@ mod engine;
 mod hrtf;
 mod mix;
 pub mod offline;
+pub mod resample;
 mod voice;
 
 pub use convolver::BLOCK_FRAMES;
