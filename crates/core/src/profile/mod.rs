@@ -28,6 +28,7 @@ pub struct Profile {
     pub audio: AudioSettings,
     pub comfort: ComfortSettings,
     pub captions: CaptionSettings,
+    pub speech: SpeechSettings,
 }
 
 impl Default for Profile {
@@ -38,6 +39,7 @@ impl Default for Profile {
             audio: AudioSettings::default(),
             comfort: ComfortSettings::default(),
             captions: CaptionSettings::default(),
+            speech: SpeechSettings::default(),
         }
     }
 }
@@ -79,11 +81,21 @@ pub struct AudioSettings {
     pub mono: bool,
     /// Left (−1) to right (+1) balance.
     pub balance: f32,
+    /// A SOFA (AES69) file of head-related transfer functions to hear space
+    /// through, e.g. personal measurements; unset uses the MIT KEMAR set.
+    pub hrtf: Option<std::path::PathBuf>,
 }
 
 impl Default for AudioSettings {
     fn default() -> Self {
-        Self { master_volume: 1.0, speech_volume: 1.0, scene_volume: 0.8, mono: false, balance: 0.0 }
+        Self {
+            master_volume: 1.0,
+            speech_volume: 1.0,
+            scene_volume: 0.8,
+            mono: false,
+            balance: 0.0,
+            hrtf: None,
+        }
     }
 }
 
@@ -135,6 +147,32 @@ impl Default for CaptionSettings {
     }
 }
 
+/// How synthesized speech sounds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpeechSettings {
+    /// An espeak-ng voice name, e.g. `en`, `en-gb`, `fr`, `de`.
+    pub voice: String,
+    /// Speaking rate in words per minute.
+    pub rate_wpm: u32,
+    /// Voice pitch, 0 (low) to 99 (high).
+    pub pitch: u32,
+    /// Speak chat messages as they arrive.
+    pub read_chat: bool,
+    /// Speak each committed caption line (for people who hear better than they read).
+    pub read_captions: bool,
+}
+
+impl Default for SpeechSettings {
+    fn default() -> Self {
+        Self { voice: "en".into(), rate_wpm: 175, pitch: 50, read_chat: true, read_captions: false }
+    }
+}
+
+/// Speaking rates espeak-ng supports, in words per minute.
+pub const SPEECH_RATE_WPM: RangeInclusive<u32> = 80..=450;
+const SPEECH_PITCH: RangeInclusive<u32> = 0..=99;
+
 /// A profile value that is out of its allowed range or otherwise unusable.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{key} = {value} is not allowed: {reason}")]
@@ -177,6 +215,19 @@ impl Profile {
                 value: self.captions.lines.to_string(),
                 reason: "must be between 1 and 3".into(),
             });
+        }
+        let whole_checks = [
+            ("speech.rate_wpm", self.speech.rate_wpm, SPEECH_RATE_WPM, " words per minute"),
+            ("speech.pitch", self.speech.pitch, SPEECH_PITCH, ""),
+        ];
+        for (key, value, range, unit) in whole_checks {
+            if !range.contains(&value) {
+                return Err(InvalidValue {
+                    key: key.into(),
+                    value: value.to_string(),
+                    reason: format!("must be between {} and {}{unit}", range.start(), range.end()),
+                });
+            }
         }
         for (key, value, range, unit) in checks {
             if !range.contains(&value) {

@@ -162,8 +162,8 @@ pub struct AudioControl {
     commands: Producer<Command>,
     retired: Consumer<VoiceStream>,
     pose: triple_buffer::Input<Pose>,
-    /// The id playing in each slot, until the renderer hands the slot back.
-    busy: Vec<Option<VoiceId>>,
+    /// The voice playing in each slot, until the renderer hands the slot back.
+    busy: Vec<Option<(VoiceId, Arc<StreamState>)>>,
     next_generation: u32,
     ring_frames: usize,
     stats: Arc<EngineStats>,
@@ -186,7 +186,7 @@ impl AudioControl {
         if self.commands.push(Command::Start { stream, bus, placement, gain }).is_err() {
             return Err(AudioError::CommandQueueFull);
         }
-        self.busy[slot] = Some(id);
+        self.busy[slot] = Some((id, state.clone()));
         Ok(VoiceFeed { id, producer, state })
     }
 
@@ -195,8 +195,13 @@ impl AudioControl {
         let _ = self.commands.push(Command::Move { id, placement });
     }
 
-    /// Stops a voice with a short fade; its feed then reports [`VoiceFeed::is_stopped`].
+    /// Stops a voice with a short fade; its feed reports [`VoiceFeed::is_stopped`] at once.
     pub fn stop(&mut self, id: VoiceId) {
+        if let Some(Some((playing, state))) = self.busy.get(id.slot as usize)
+            && *playing == id
+        {
+            state.stopped.store(true, Ordering::Release);
+        }
         let _ = self.commands.push(Command::Stop { id });
     }
 
@@ -212,7 +217,7 @@ impl AudioControl {
     /// Whether a voice is still playing (or waiting for its first samples).
     pub fn is_playing(&mut self, id: VoiceId) -> bool {
         self.collect_retired();
-        self.busy[id.slot as usize] == Some(id)
+        self.busy[id.slot as usize].as_ref().is_some_and(|(playing, _)| *playing == id)
     }
 
     pub fn playing_voices(&mut self) -> usize {
@@ -233,7 +238,7 @@ impl AudioControl {
     fn collect_retired(&mut self) {
         while let Ok(stream) = self.retired.pop() {
             let slot = &mut self.busy[stream.id.slot as usize];
-            if *slot == Some(stream.id) {
+            if slot.as_ref().is_some_and(|(playing, _)| *playing == stream.id) {
                 *slot = None;
             }
         }
@@ -385,9 +390,6 @@ impl Renderer {
                 Command::Stop { id } => {
                     if let Some(voice) = self.voice_mut(id) {
                         voice.stopping = true;
-                        if let Some(stream) = &voice.stream {
-                            stream.state.stopped.store(true, Ordering::Release);
-                        }
                     }
                 }
                 Command::Mix(mix) => self.mix = mix,

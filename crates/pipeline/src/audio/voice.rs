@@ -65,7 +65,7 @@ pub(crate) struct StreamState {
 }
 
 /// Where a producer (text-to-speech, a file, a network stream) writes a voice's
-/// mono 48 kHz samples. Dropping it (or [`VoiceFeed::finish`]) ends the voice
+/// mono 48 kHz samples. Dropping it ends the voice
 /// once what was written has played.
 pub struct VoiceFeed {
     pub(crate) id: VoiceId,
@@ -95,18 +95,15 @@ impl VoiceFeed {
         self.producer.slots()
     }
 
-    /// The voice was stopped (interrupted, skipped); stop producing for it.
+    /// The voice was stopped (interrupted, skipped) or the engine is gone; stop producing for it.
     pub fn is_stopped(&self) -> bool {
-        self.state.stopped.load(Ordering::Acquire)
+        self.state.stopped.load(Ordering::Acquire) || self.producer.is_abandoned()
     }
 
     /// Frames of this voice the renderer has played so far.
     pub fn played_frames(&self) -> u64 {
         self.state.played_frames.load(Ordering::Acquire)
     }
-
-    /// Marks the end of the voice's samples.
-    pub fn finish(self) {}
 }
 
 impl Drop for VoiceFeed {
