@@ -100,12 +100,27 @@ fn main() -> Result<()> {
             boundaries::check_workspace()?;
             let has_nextest =
                 cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
-            if has_nextest {
-                run("test", cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))
+            let runner: &[&str] = if has_nextest {
+                &["nextest", "run", "--no-fail-fast"]
             } else {
                 println!("[test] cargo-nextest is not installed; using cargo test");
-                run("test", cargo().args(["test", "--workspace", "--no-fail-fast"]))
-            }
+                &["test", "--no-fail-fast"]
+            };
+            let everything = run("test", cargo().args(runner).arg("--workspace"));
+            // The system voice is off by default (it would make the app need
+            // libspeechd at run time); its own tests keep it building.
+            let system_voice = run(
+                "test",
+                cargo().args(runner).args([
+                    "-p",
+                    "allverse-voice",
+                    "--features",
+                    "system-voice",
+                    "--lib",
+                    "system",
+                ]),
+            );
+            everything.and(system_voice)
         }
         Task::Bench { name, json } => {
             let mut command = cargo();

@@ -13,6 +13,13 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("g++", "to build whisper.cpp"),
     ("pkg-config", "to find ALSA when building the audio backend"),
     ("libasound2-dev", "ALSA headers, for microphone capture and audio output"),
+    ("libespeak-ng-dev", "espeak-ng, the speech synthesizer behind spoken chat, alerts and menus (GPL-3.0)"),
+    (
+        "libmysofa1",
+        "for its MIT KEMAR head-related transfer functions (a SOFA file), used to place sound around you",
+    ),
+    ("libspeechd-dev", "speech-dispatcher's client library, to check the `system-voice` fallback builds"),
+    ("libclang-dev", "for bindgen, which the speech-dispatcher bindings run when `system-voice` is built"),
 ];
 
 /// Files the demo and tests read, committed in the repository.

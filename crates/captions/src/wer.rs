@@ -3,8 +3,8 @@
 //! The normaliser follows the parts of Whisper's `EnglishTextNormalizer`
 //! that matter for read speech: case, punctuation, bracketed annotations,
 //! hyphens and apostrophes. Scores are therefore comparable to published
-//! Whisper WERs on clean read speech, though not identical on numbers and
-//! spelling variants, which it leaves alone.
+//! Whisper WERs on clean read speech. Small numbers written as digits count
+//! as their words; larger numbers and spelling variants are left alone.
 
 pub fn normalize_word(word: &str) -> String {
     word.chars()
@@ -17,8 +17,28 @@ pub fn normalize_word(word: &str) -> String {
 
 /// Abbreviations Whisper writes that read-speech transcripts spell out
 /// (a subset of Whisper's own standardisation list).
-const SPELLED_OUT: &[(&str, &str)] =
-    &[("mr", "mister"), ("mrs", "missus"), ("dr", "doctor"), ("st", "saint"), ("prof", "professor")];
+const SPELLED_OUT: &[(&str, &str)] = &[
+    ("mr", "mister"),
+    ("mrs", "missus"),
+    ("dr", "doctor"),
+    ("st", "saint"),
+    ("prof", "professor"),
+    // Whisper writes small numbers as digits; references spell them.
+    ("0", "zero"),
+    ("1", "one"),
+    ("2", "two"),
+    ("3", "three"),
+    ("4", "four"),
+    ("5", "five"),
+    ("6", "six"),
+    ("7", "seven"),
+    ("8", "eight"),
+    ("9", "nine"),
+    ("10", "ten"),
+    ("11", "eleven"),
+    ("12", "twelve"),
+    ("20", "twenty"),
+];
 
 pub fn normalize(text: &str) -> Vec<String> {
     let mut depth = 0usize;
