@@ -77,7 +77,21 @@ fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
     let hidden = events(&json, "panel_hidden");
     // Captions retire a few seconds after their last words.
     assert!(hidden.iter().any(|e| e["panel"].as_str().unwrap().starts_with("caption-")));
-    assert_eq!(events(&json, "input").len(), 2);
+    assert_eq!(events(&json, "input").len(), 3);
+
+    // Chat, an alert and a caption read aloud (the T key), each from where it belongs.
+    let spoken = events(&json, "spoken");
+    let kinds: Vec<&str> = spoken.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["chat", "alert", "caption"]);
+    assert_eq!(spoken[0]["source"], "guest");
+    assert!(
+        spoken[1]["azimuth_deg"].as_f64().unwrap() < -60.0,
+        "the east door is on the right: {}",
+        spoken[1]
+    );
+    assert_eq!((spoken[2]["source"].as_str(), spoken[2]["t_s"].as_f64()), (Some("guest"), Some(21.0)));
+    assert!(guest.contains(spoken[2]["text"].as_str().unwrap().split(' ').next().unwrap()), "{}", spoken[2]);
+    assert!(report.audio.as_ref().is_some_and(|p| p.is_file()), "the session's audio is written");
 
     // Captures exist and show the room with a text panel in it.
     assert_eq!(report.captures.len(), 3);
@@ -193,4 +207,41 @@ capture = "close"
     let last = resized.last().unwrap()["size_m"][1].as_f64().unwrap();
     let ratio = last / first;
     assert!((0.25 / 1.25..=0.25 * 1.25).contains(&ratio), "{ratio}");
+}
+
+/// RMS of each ear of a stereo float WAV between two times.
+fn ear_levels(path: &std::path::Path, from_s: f32, to_s: f32) -> (f32, f32) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let rate = reader.spec().sample_rate as f32;
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    let frames = &samples[2 * (from_s * rate) as usize..2 * (to_s * rate) as usize];
+    let rms = |ear: usize| {
+        (frames.iter().skip(ear).step_by(2).map(|s| s * s).sum::<f32>() / (frames.len() / 2) as f32).sqrt()
+    };
+    (rms(0), rms(1))
+}
+
+#[test]
+fn chat_is_heard_from_its_sender_and_an_alert_interrupts_it() {
+    let scenario = repo_root().join("tests/scenarios/spoken.toml");
+    let out = tempfile::tempdir().unwrap();
+    let (report, json) = simulate(&scenario, out.path());
+    let spoken = events(&json, "spoken");
+    let said: Vec<(&str, &str, f64)> = spoken
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["source"].as_str().unwrap(), e["t_s"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(said[..3], [("chat", "left", 0.2), ("chat", "right", 2.6), ("alert", "front-door", 4.0)]);
+    assert_eq!((said[3].0, said[3].1), ("chat", "left"), "the waiting chat plays after the alert");
+    assert!(said[3].2 > 5.0, "only once the alert is over: {:?}", said[3]);
+    let azimuth = |i: usize| spoken[i]["azimuth_deg"].as_f64().unwrap();
+    assert!(azimuth(0) > 80.0 && azimuth(1) < -80.0 && azimuth(2).abs() < 5.0, "{spoken:?}");
+
+    let audio = report.audio.expect("audio.wav is written");
+    let (left, right) = ear_levels(&audio, 0.4, 2.2);
+    assert!(left > 2.0 * right, "Lena, on the left, is louder in the left ear ({left} vs {right})");
+    let (left, right) = ear_levels(&audio, 2.9, 3.9);
+    assert!(right > 2.0 * left, "Ravi, on the right, is louder in the right ear ({left} vs {right})");
+    let (left, right) = ear_levels(&audio, 4.3, 5.0);
+    assert!((left / right - 1.0).abs() < 0.5, "the alert ahead reaches both ears alike ({left} vs {right})");
 }

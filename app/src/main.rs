@@ -3,6 +3,8 @@
 mod captions_cmd;
 mod profile_cmd;
 mod run_cmd;
+#[cfg(feature = "espeak")]
+mod say_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,6 +54,9 @@ enum Command {
     /// Show, change, check or reset your accessibility profile.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
+    /// Speak text from a point around you: to a binaural WAV file, or the speakers.
+    #[cfg(feature = "espeak")]
+    Say(say_cmd::SayArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args, &store),
         Command::Profile(command) => profile_cmd::run(command, &store),
         Command::Captions(command) => captions_cmd::run(command, &store),
+        #[cfg(feature = "espeak")]
+        Command::Say(args) => say_cmd::run(args, &store),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

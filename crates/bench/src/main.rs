@@ -3,6 +3,7 @@
 //! Each benchmark measures on the machine it runs on and prints every figure
 //! beside its target. Timings are never asserted in tests, only reported.
 
+mod audio;
 mod captions;
 mod measurement;
 mod panel;
@@ -17,7 +18,16 @@ struct Benchmark {
     run: fn() -> Result<Vec<Measurement>>,
 }
 
+/// Counts allocations inside `assert_no_alloc` (the audio callback); elsewhere it is the system allocator.
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
 const BENCHMARKS: &[Benchmark] = &[
+    Benchmark {
+        name: "audio",
+        about: "spatial audio engine: voices per core, callback time, latencies",
+        run: audio::run,
+    },
     Benchmark {
         name: "captions",
         about: "live captions from LibriVox at real-time pace: latency, WER, cost",

@@ -5,50 +5,20 @@
 //! the pipeline's [`ToMono`] resampler.
 
 use allverse_pipeline::audio::resample::ToMono;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const SAMPLE_RATE_HZ: u32 = 16_000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AudioError {
-    #[error("cannot read {path}: {reason}. Give the path of a WAV file (PCM or float).")]
-    Unreadable { path: PathBuf, reason: String },
-    #[error("{path} has no audio in it")]
-    Empty { path: PathBuf },
-    #[error("cannot resample {rate_hz} Hz audio: {reason}")]
-    Resampler { rate_hz: u32, reason: String },
-}
+pub use allverse_pipeline::audio::wav::WavError as AudioError;
 
 /// Reads a WAV file as 16 kHz mono, whatever its rate, width and channels.
 pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, AudioError> {
-    let unreadable = |reason: String| AudioError::Unreadable { path: path.to_owned(), reason };
-    let mut reader = hound::WavReader::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let spec = reader.spec();
-    if spec.channels == 0 || spec.sample_rate == 0 {
-        return Err(unreadable("the header declares no channels or a zero sample rate".into()));
-    }
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-            reader.samples::<i32>().map(|s| s.map(|s| s as f32 * scale)).collect()
-        }
-    }
-    .map_err(|e| unreadable(e.to_string()))?;
-    if interleaved.is_empty() {
-        return Err(AudioError::Empty { path: path.to_owned() });
-    }
-    let mut converter = to_16k_mono(spec.sample_rate, usize::from(spec.channels))?;
-    let mut out = Vec::with_capacity(interleaved.len() * 16_000 / spec.sample_rate as usize + 1024);
-    converter.push(&interleaved, &mut out);
-    converter.finish(&mut out);
-    Ok(out)
+    allverse_pipeline::audio::wav::read_wav_mono(path, SAMPLE_RATE_HZ)
 }
 
 /// A streaming converter from interleaved PCM at `input_rate_hz` to 16 kHz mono.
 pub fn to_16k_mono(input_rate_hz: u32, channels: usize) -> Result<ToMono, AudioError> {
-    ToMono::new(input_rate_hz, channels, SAMPLE_RATE_HZ, 1024)
-        .map_err(|e| AudioError::Resampler { rate_hz: input_rate_hz, reason: e.reason })
+    allverse_pipeline::audio::wav::mono_converter(input_rate_hz, channels, SAMPLE_RATE_HZ)
 }
 
 /// Root mean square level of a block of samples.

@@ -72,7 +72,7 @@ impl LiveCaptions {
                 rtrb::RingBuffer::new(format.sample_rate_hz as usize * format.channels * RING_S);
             inputs.push(SpeakerInput { producer, dropped_samples: dropped_samples.clone() });
             let converter = to_16k_mono(format.sample_rate_hz, format.channels)
-                .map_err(|e| crate::recognizer::RecognitionError::from_display(e))?;
+                .map_err(crate::recognizer::RecognitionError::from_display)?;
             speakers.push((
                 format.speaker.clone(),
                 consumer,

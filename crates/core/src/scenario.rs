@@ -31,6 +31,8 @@ pub struct Scenario {
     pub gaze: Vec<GazeKey>,
     pub inputs: Vec<InputEvent>,
     pub sounds: Vec<SoundEvent>,
+    pub chat: Vec<ChatMessage>,
+    pub alerts: Vec<Alert>,
     pub checkpoints: Vec<Checkpoint>,
 }
 
@@ -167,6 +169,28 @@ pub struct SoundEvent {
     pub source: String,
 }
 
+/// A text-chat message typed by a person; it is spoken from their avatar.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatMessage {
+    pub at_s: f32,
+    /// The `id` of the person who sent it.
+    pub from: String,
+    pub text: String,
+}
+
+/// Something the user must notice now, spoken from where it happens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    pub at_s: f32,
+    pub text: String,
+    /// What raises it, e.g. `fire-door`, for the record.
+    pub source: String,
+    /// Where it comes from, in the room.
+    pub position_m: Vec3,
+}
+
 /// A moment at which the simulator captures the user's view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +225,10 @@ struct ScenarioFile {
     inputs: Vec<Spanned<InputEvent>>,
     #[serde(default)]
     sounds: Vec<Spanned<SoundEvent>>,
+    #[serde(default)]
+    chat: Vec<Spanned<ChatMessage>>,
+    #[serde(default)]
+    alerts: Vec<Spanned<Alert>>,
     #[serde(default)]
     checkpoints: Vec<Spanned<Checkpoint>>,
 }
@@ -274,6 +302,8 @@ impl Scenario {
             gaze: raw.gaze.into_iter().map(Spanned::into_inner).collect(),
             inputs: raw.inputs.into_iter().map(Spanned::into_inner).collect(),
             sounds: raw.sounds.into_iter().map(Spanned::into_inner).collect(),
+            chat: raw.chat.into_iter().map(Spanned::into_inner).collect(),
+            alerts: raw.alerts.into_iter().map(Spanned::into_inner).collect(),
             checkpoints: raw.checkpoints.into_iter().map(Spanned::into_inner).collect(),
         })
     }
@@ -459,6 +489,27 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
                 ));
             }
         }
+        for message in &raw.chat {
+            let m = message.get_ref();
+            self.in_time(message.span(), m.at_s)?;
+            if m.text.trim().is_empty() {
+                return Err(at(message.span(), "a chat message needs text".into()));
+            }
+            if !raw.people.iter().any(|p| p.get_ref().id == m.from) {
+                return Err(at(
+                    message.span(),
+                    format!("chat sender `{}` is not a person in this scenario", m.from),
+                ));
+            }
+        }
+        for alert in &raw.alerts {
+            let a = alert.get_ref();
+            self.in_time(alert.span(), a.at_s)?;
+            if a.text.trim().is_empty() {
+                return Err(at(alert.span(), "an alert needs text".into()));
+            }
+            self.inside_room(alert.span(), "alert", &a.source, a.position_m)?;
+        }
         let mut captures = std::collections::HashSet::new();
         for checkpoint in &raw.checkpoints {
             let c = checkpoint.get_ref();
@@ -628,6 +679,15 @@ capture = "start"
                 format!("{MINIMAL}\n[[sounds]]\nat_s = 1.0\nlabel = \" \"\nsource = \"ana\"\n"),
                 31,
                 "needs a label",
+            ),
+            (format!("{MINIMAL}\n[[chat]]\nat_s = 1.0\nfrom = \"bob\"\ntext = \"hi\"\n"), 31, "not a person"),
+            (format!("{MINIMAL}\n[[chat]]\nat_s = 1.0\nfrom = \"ana\"\ntext = \"\"\n"), 31, "needs text"),
+            (
+                format!(
+                    "{MINIMAL}\n[[alerts]]\nat_s = 1.0\ntext = \"Fire\"\nsource = \"door\"\nposition_m = [0, 1, -90]\n"
+                ),
+                31,
+                "outside the room",
             ),
         ];
         for (text, line, needle) in cases {

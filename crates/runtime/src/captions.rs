@@ -9,7 +9,7 @@
 use crate::panels::{HeadLocked, LazyFollow, TextPanel};
 use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
-use crate::session::{SessionClock, SessionConfig};
+use crate::session::{CaptionCommitted, SessionClock, SessionConfig, key_requested};
 use allverse_captions::live::{LiveCaptions, SpeakerInput, StreamFormat};
 use allverse_captions::{CaptionEvent, StreamConfig, StreamingRecognizer};
 use allverse_core::caption::CaptionLayout;
@@ -130,6 +130,7 @@ fn hear_speech(
     mut captioning: NonSendMut<Captioning>,
     mut report: ResMut<SessionReport>,
     mut panels: Query<&mut TextPanel>,
+    mut committed: MessageWriter<CaptionCommitted>,
 ) {
     let t_s = clock.elapsed_s();
     let captioning = &mut *captioning;
@@ -186,7 +187,10 @@ fn hear_speech(
                 speaker.partial.clone_from(&text);
                 ("partial", text)
             }
-            Heard::Words(CaptionEvent::Commit { text, .. }) => ("commit", text),
+            Heard::Words(CaptionEvent::Commit { text, .. }) => {
+                committed.write(CaptionCommitted { person: person_index, text: text.clone() });
+                ("commit", text)
+            }
             Heard::Sound(label) => ("sound", label),
         };
         if kind != "partial" {
@@ -300,22 +304,17 @@ fn show_history(
     shown: Query<(Entity, &CaptionHistory)>,
 ) {
     let t_s = clock.elapsed_s();
-    let scripted = config
-        .scenario
-        .inputs
-        .iter()
-        .any(|i| i.device == "keyboard" && i.input == HISTORY_KEY && clock.is_due(i.at_s));
-    let pressed = keys.is_some_and(|k| k.just_pressed(KeyCode::KeyH));
+    let asked = key_requested(&config, &clock, keys.as_deref(), HISTORY_KEY, KeyCode::KeyH);
     for (entity, history) in &shown {
-        if t_s >= history.until_s || scripted || pressed {
+        if t_s >= history.until_s || asked {
             commands.entity(entity).despawn();
-            if scripted || pressed {
+            if asked {
                 // A second press closes it.
                 return;
             }
         }
     }
-    if !(scripted || pressed) {
+    if !asked {
         return;
     }
     let layout = CaptionLayout { visible_lines: HISTORY_LINES, ..default() };

@@ -23,6 +23,7 @@
 //! * **Panels are unlit and untonemapped** so that the colours the contrast
 //!   rule chose in the pipeline reach the display unchanged.
 
+pub mod audio;
 pub mod backend;
 pub mod captions;
 pub mod desktop;

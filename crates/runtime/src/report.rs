@@ -19,6 +19,8 @@ pub struct SessionReport {
     pub captures: Vec<CaptureEntry>,
     /// Things the user was told about (fallbacks, profile problems).
     pub notices: Vec<String>,
+    /// The session as the user heard it, binaural (simulator only).
+    pub audio: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -93,6 +95,17 @@ pub enum PresentedEvent {
     Input {
         device: String,
         input: String,
+    },
+    /// Synthesized speech started: what was said, why, and from where.
+    Spoken {
+        /// `chat`, `alert`, `caption` or `announcement`.
+        kind: String,
+        text: String,
+        /// The person id or named thing it comes from.
+        source: String,
+        position_m: [f32; 3],
+        /// Direction from the listener's head when it started: positive to the left.
+        azimuth_deg: f32,
     },
     Capture {
         name: String,

@@ -35,6 +35,11 @@ pub struct SessionConfig {
     /// The speech recogniser's model; `None` (with a notice) when captions
     /// are off because it is missing or unusable.
     pub caption_model: Option<allverse_captions::Model>,
+    /// How sound is placed: the profile's HRTF set, or panning (with a notice).
+    pub spatializer: allverse_pipeline::audio::Spatializer,
+    /// The speech synthesizer; `None` (with a notice) when spoken output is unavailable.
+    #[cfg(feature = "espeak")]
+    pub voice: Option<crate::audio::SpeechSetup>,
 }
 
 /// An utterance with its recording's length and caption track read in.
@@ -46,6 +51,8 @@ pub struct LoadedUtterance {
     /// The recording as 16 kHz mono, for the speech recogniser; read only
     /// when captions are on.
     pub samples_16k: Option<std::sync::Arc<Vec<f32>>>,
+    /// The recording as 48 kHz mono, for the audio engine.
+    pub samples_48k: std::sync::Arc<Vec<f32>>,
 }
 
 impl SessionConfig {
@@ -71,7 +78,24 @@ impl SessionConfig {
                     .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { scenario, profile, speech, notices, backend_name: backend_name.into(), caption_model })
+        let (spatializer, problem) =
+            allverse_pipeline::audio::Spatializer::load_or_panning(profile.audio.hrtf.as_deref());
+        if let Some(problem) = problem {
+            notices.push(format!(
+                "3D sound is off: {problem}. Sounds are placed by plain stereo panning instead."
+            ));
+        }
+        Ok(Self {
+            #[cfg(feature = "espeak")]
+            voice: crate::audio::SpeechSetup::from_profile(&profile, &mut notices),
+            scenario,
+            profile,
+            speech,
+            notices,
+            backend_name: backend_name.into(),
+            caption_model,
+            spatializer,
+        })
     }
 }
 
@@ -85,7 +109,8 @@ fn load_utterance(u: &allverse_core::scenario::Utterance, for_captions: bool) ->
     } else {
         None
     };
-    Ok(LoadedUtterance { audio: u.audio.clone(), at_s: u.at_s, duration_s, samples_16k })
+    let samples_48k = std::sync::Arc::new(crate::audio::read_wav_48k_mono(&u.audio)?);
+    Ok(LoadedUtterance { audio: u.audio.clone(), at_s: u.at_s, duration_s, samples_16k, samples_48k })
 }
 
 /// Session time. The simulator steps it one frame at a time; interactive
@@ -128,6 +153,31 @@ impl SessionClock {
         // event at 0.1 s fires on the frame whose time rounds to 0.1 s.
         at_s > self.previous_s as f32 && at_s <= self.elapsed_s as f32
     }
+}
+
+/// Words the captions committed for a person; speech reads them aloud on request.
+#[derive(Message, Clone, Debug)]
+pub struct CaptionCommitted {
+    /// Index of the person in the scenario.
+    pub person: usize,
+    pub text: String,
+}
+
+/// Whether the user asked for something with `key` in this step: pressed
+/// live, or a scripted `keyboard` input with that name that is due.
+pub(crate) fn key_requested(
+    config: &SessionConfig,
+    clock: &SessionClock,
+    keys: Option<&ButtonInput<KeyCode>>,
+    name: &str,
+    key: KeyCode,
+) -> bool {
+    let scripted = config
+        .scenario
+        .inputs
+        .iter()
+        .any(|i| i.device == "keyboard" && i.input == name && clock.is_due(i.at_s));
+    scripted || keys.is_some_and(|k| k.just_pressed(key))
 }
 
 /// Asks the backend to capture the user's view now.
@@ -179,10 +229,12 @@ impl Plugin for SessionPlugin {
             .insert_resource(GlobalAmbientLight { brightness: 250.0, ..default() })
             .insert_resource(config)
             .add_message::<CaptureRequested>()
+            .add_message::<CaptionCommitted>()
             .add_plugins((PanelPlugin, NoticePlugin))
             .add_systems(Startup, (spawn_scene, spawn_rig_parts))
             .add_systems(Update, (run_timeline, follow_rig).chain().in_set(SessionSystems))
-            .add_plugins(crate::captions::CaptionPlugin { stepped: self.stepped });
+            .add_plugins(crate::captions::CaptionPlugin { stepped: self.stepped })
+            .add_plugins(crate::audio::AudioPlugin { stepped: self.stepped });
         if self.stepped {
             // The simulator's rig follows the scenario's head, hand and gaze keys.
             app.add_systems(Update, drive_rig_from_scenario.before(run_timeline));

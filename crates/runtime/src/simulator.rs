@@ -122,7 +122,12 @@ impl Simulator {
         }
         let mut report = self.app.world().resource::<SessionReport>().clone();
         report.frames = self.frames + 1;
-        let path = self.app.world().resource::<OffscreenView>().out_dir.join("report.json");
+        let out_dir = self.app.world().resource::<OffscreenView>().out_dir.clone();
+        let audio_path = out_dir.join("audio.wav");
+        if crate::audio::write_recording(self.app.world(), &audio_path)?.is_some() {
+            report.audio = Some(audio_path);
+        }
+        let path = out_dir.join("report.json");
         report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(report)
     }

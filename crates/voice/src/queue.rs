@@ -67,7 +67,7 @@ impl SpeechQueue {
     }
 
     /// The next utterance to play.
-    pub fn next(&mut self) -> Option<Utterance> {
+    pub fn pop_next(&mut self) -> Option<Utterance> {
         (!self.pending.is_empty()).then(|| self.pending.remove(0))
     }
 
@@ -103,7 +103,7 @@ mod tests {
     }
 
     fn order(queue: &mut SpeechQueue) -> Vec<String> {
-        std::iter::from_fn(|| queue.next()).map(|u| u.text).collect()
+        std::iter::from_fn(|| queue.pop_next()).map(|u| u.text).collect()
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl Speaker {
             }
         }
         while self.playing.is_none() {
-            let Some(utterance) = self.queue.next() else { return };
+            let Some(utterance) = self.queue.pop_next() else { return };
             if let Err(error) = self.start(utterance, audio, now_s) {
                 // The queue moves on; the record shows what could not be said.
                 eprintln!("speech: {error}");

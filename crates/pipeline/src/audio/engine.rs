@@ -7,7 +7,7 @@
 //! always reads the newest.
 
 use super::convolver::{BLOCK_FRAMES, DelayLine, SILENT_SPECTRUM, Spectrum, SpectrumPlan};
-use super::hrtf::{GridDirection, HrtfSet};
+use super::hrtf::{GridDirection, HrtfError, HrtfSet};
 use super::mix::{Limiter, MixSettings};
 use super::voice::{Bus, Placement, Pose, StreamState, VoiceFeed, VoiceId};
 use glam::Vec3;
@@ -50,6 +50,35 @@ pub enum Spatializer {
     Hrtf(Arc<HrtfSet>),
     /// Constant-power stereo panning: the fallback when no usable HRTF set exists.
     Panning,
+}
+
+impl Spatializer {
+    /// The HRTF set in `sofa_file` (or the MIT KEMAR default); when it cannot
+    /// be used, stereo panning and the reason, for the caller to announce.
+    pub fn load_or_panning(sofa_file: Option<&std::path::Path>) -> (Self, Option<HrtfError>) {
+        let loaded = match sofa_file {
+            Some(path) => HrtfSet::load(path, SAMPLE_RATE_HZ),
+            None => HrtfSet::load_default(SAMPLE_RATE_HZ),
+        };
+        match loaded {
+            Ok(set) => (Self::Hrtf(Arc::new(set)), None),
+            Err(error) => (Self::Panning, Some(error)),
+        }
+    }
+
+    /// A short description for logs and reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Hrtf(set) => format!("HRTF from {}", set.source().display()),
+            Self::Panning => "stereo panning (no HRTF)".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Spatializer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 /// Why a voice could not start.
@@ -218,6 +247,32 @@ impl AudioControl {
     pub fn is_playing(&mut self, id: VoiceId) -> bool {
         self.collect_retired();
         self.busy[id.slot as usize].as_ref().is_some_and(|(playing, _)| *playing == id)
+    }
+
+    /// For offline rendering that must not outrun its producers (the
+    /// simulator renders faster than speech is synthesized): waits until
+    /// every playing voice has `frames` frames ready or has ended. Returns
+    /// false if `timeout` passed first.
+    pub fn wait_for_producers(&mut self, frames: usize, timeout: std::time::Duration) -> bool {
+        self.collect_retired();
+        let deadline = std::time::Instant::now() + timeout;
+        for (_, state) in self.busy.iter().flatten() {
+            loop {
+                let ended = state.ended.load(Ordering::Acquire) || state.stopped.load(Ordering::Acquire);
+                let buffered = state
+                    .written_frames
+                    .load(Ordering::Acquire)
+                    .saturating_sub(state.played_frames.load(Ordering::Acquire));
+                if ended || buffered >= frames as u64 {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    return false;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(500));
+            }
+        }
+        true
     }
 
     pub fn playing_voices(&mut self) -> usize {

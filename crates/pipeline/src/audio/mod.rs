@@ -15,6 +15,7 @@ mod mix;
 pub mod offline;
 pub mod resample;
 mod voice;
+pub mod wav;
 
 pub use convolver::BLOCK_FRAMES;
 pub use engine::{

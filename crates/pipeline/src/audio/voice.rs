@@ -62,6 +62,8 @@ pub(crate) struct StreamState {
     pub(crate) stopped: AtomicBool,
     /// Frames the renderer has taken from the ring.
     pub(crate) played_frames: AtomicU64,
+    /// Frames the feed has put into the ring.
+    pub(crate) written_frames: AtomicU64,
 }
 
 /// Where a producer (text-to-speech, a file, a network stream) writes a voice's
@@ -87,6 +89,7 @@ impl VoiceFeed {
             second.copy_from_slice(&samples[first.len()..n]);
             chunk.commit_all();
         }
+        self.state.written_frames.fetch_add(n as u64, Ordering::Release);
         n
     }
 

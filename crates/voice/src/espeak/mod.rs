@@ -58,6 +58,12 @@ pub struct Espeak {
     voices: Vec<String>,
 }
 
+impl std::fmt::Debug for Espeak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "espeak-ng ({} voices)", self.voices.len())
+    }
+}
+
 impl Espeak {
     /// The process's espeak-ng, started on first use. espeak-ng's state is
     /// global, so there is exactly one owner thread per process.

@@ -1,0 +1,344 @@
+//! Sound in the session: people's voices, chat, alerts and captions read aloud, each heard from where it is.
+//!
+//! [`AudioPlugin`] owns one audio engine for the listener. People's
+//! recordings play from their heads; with the `espeak` feature, text chat
+//! is spoken from the sender's avatar, alerts from their source, and
+//! captions on request (the `T` key) or as they are committed
+//! (`speech.read_captions`). The listener's head pose follows the rig every
+//! frame, so sounds stay put in the room as the head turns.
+//!
+//! Interactive backends play through the audio device; without one, the
+//! engine is still driven by the clock (so speech queues keep moving) and a
+//! notice says sound is off. The simulator renders the session offline in
+//! step with its clock and writes it as `audio.wav` beside the report.
+
+use crate::report::SessionReport;
+use crate::rig::Rig;
+use crate::session::{SessionClock, SessionConfig, SessionSystems};
+use allverse_pipeline::audio::{
+    self, AudioControl, Bus, EngineConfig, MixSettings, Placement, Pose, Renderer, SAMPLE_RATE_HZ, VoiceFeed,
+};
+use bevy::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Reads a recording for the engine: mono at 48 kHz.
+pub fn read_wav_48k_mono(path: &Path) -> Result<Vec<f32>, audio::wav::WavError> {
+    audio::wav::read_wav_mono(path, SAMPLE_RATE_HZ)
+}
+
+pub struct AudioPlugin {
+    pub stepped: bool,
+}
+
+/// Where rendered audio goes.
+enum Output {
+    /// Playing until dropped.
+    Device { _stream: audio::device::DeviceOutput },
+    /// Rendered on the main thread by session time; kept when `recording`.
+    Offline { renderer: Renderer, recording: Option<Vec<f32>> },
+}
+
+/// A recording being handed to its voice a little ahead of playback.
+struct Clip {
+    feed: VoiceFeed,
+    samples: Arc<Vec<f32>>,
+    written: usize,
+}
+
+/// Non-send: the device stream is not `Send` on every platform.
+struct SessionAudio {
+    control: AudioControl,
+    output: Output,
+    clips: Vec<Clip>,
+    /// Session frames owed to the offline renderer (fractions carry over).
+    frames_owed: f64,
+    #[cfg(feature = "espeak")]
+    speech: Option<speech::SessionSpeech>,
+}
+
+impl Plugin for AudioPlugin {
+    fn build(&self, app: &mut App) {
+        let config = app.world().resource::<SessionConfig>().clone();
+        let (control, renderer) = audio::engine(EngineConfig::default(), config.spatializer.clone());
+        let output = if self.stepped {
+            Output::Offline { renderer, recording: Some(Vec::new()) }
+        } else {
+            match audio::device::open_default(renderer) {
+                Ok(device) => Output::Device { _stream: device },
+                Err(error) => {
+                    let notice = format!("Sound is off: {error}.");
+                    app.world_mut().resource_mut::<SessionConfig>().notices.push(notice.clone());
+                    app.world_mut().resource_mut::<SessionReport>().notices.push(notice);
+                    // A fresh engine, rendered silently on the clock, so that
+                    // speech still moves through its queue.
+                    let (control, renderer) =
+                        audio::engine(EngineConfig::default(), config.spatializer.clone());
+                    return self.finish(app, &config, control, Output::Offline { renderer, recording: None });
+                }
+            }
+        };
+        self.finish(app, &config, control, output);
+    }
+}
+
+impl AudioPlugin {
+    fn finish(&self, app: &mut App, config: &SessionConfig, mut control: AudioControl, output: Output) {
+        let settings = &config.profile.audio;
+        control.set_mix(MixSettings {
+            speech_volume: settings.speech_volume * settings.master_volume,
+            scene_volume: settings.scene_volume * settings.master_volume,
+            balance: settings.balance,
+            mono: settings.mono,
+        });
+        app.insert_non_send(SessionAudio {
+            control,
+            output,
+            clips: Vec::new(),
+            frames_owed: 0.0,
+            #[cfg(feature = "espeak")]
+            speech: speech::SessionSpeech::new(config),
+        })
+        .add_systems(Update, (start_recordings, render).chain().after(SessionSystems));
+        #[cfg(feature = "espeak")]
+        app.add_systems(Update, speech::speak_timeline.after(SessionSystems).before(render));
+    }
+}
+
+/// Starts each person's recording from their head when it is due.
+fn start_recordings(
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    mut audio: NonSendMut<SessionAudio>,
+) {
+    for (person, utterances) in config.scenario.people.iter().zip(&config.speech) {
+        for utterance in utterances.iter().filter(|u| clock.is_due(u.at_s)) {
+            match audio.control.play(Bus::Scene, Placement::World(person.position_m), 1.0) {
+                Ok(feed) => {
+                    audio.clips.push(Clip { feed, samples: utterance.samples_48k.clone(), written: 0 })
+                }
+                Err(error) => warn!("{} is not heard: {error}", utterance.audio.display()),
+            }
+        }
+    }
+}
+
+/// Feeds recordings, follows the head, moves speech along and renders this step's audio.
+fn render(
+    clock: Res<SessionClock>,
+    rig: Res<Rig>,
+    mut audio: NonSendMut<SessionAudio>,
+    mut report: ResMut<SessionReport>,
+) {
+    let audio = &mut *audio;
+    audio.control.set_head_pose(Pose { position: rig.head.translation, orientation: rig.head.rotation });
+    audio.clips.retain_mut(|clip| {
+        clip.written += clip.feed.write(&clip.samples[clip.written..]);
+        clip.written < clip.samples.len() // dropping the feed ends the voice
+    });
+    #[cfg(feature = "espeak")]
+    if let Some(speech) = &mut audio.speech {
+        speech.update(&mut audio.control, &clock, &rig, &mut report);
+    }
+    #[cfg(not(feature = "espeak"))]
+    let _ = &mut report;
+    if let Output::Offline { renderer, recording } = &mut audio.output {
+        audio.frames_owed += f64::from(clock.step_s()) * f64::from(SAMPLE_RATE_HZ);
+        let frames = audio.frames_owed.floor() as usize;
+        audio.frames_owed -= frames as f64;
+        if recording.is_some() {
+            // The simulator outruns real time; let speech synthesis keep up so
+            // the recording has no gaps (and is the same on every run).
+            // A step can start a new engine block, which reads a block ahead.
+            audio.control.wait_for_producers(frames + audio::BLOCK_FRAMES, Duration::from_secs(2));
+        }
+        let mut scratch = Vec::new();
+        let out = recording.as_mut().unwrap_or(&mut scratch);
+        audio::offline::render_into(renderer, frames, out);
+    }
+}
+
+/// Writes the session's binaural audio (simulator only); returns its length in seconds.
+pub fn write_recording(world: &World, path: &Path) -> anyhow::Result<Option<f32>> {
+    let Some(audio) = world.get_non_send::<SessionAudio>() else { return Ok(None) };
+    let Output::Offline { recording: Some(samples), .. } = &audio.output else { return Ok(None) };
+    audio::wav::write_stereo_wav(path, samples)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(samples.len() as f32 / 2.0 / SAMPLE_RATE_HZ as f32))
+}
+
+#[cfg(feature = "espeak")]
+pub use speech::SpeechSetup;
+
+#[cfg(feature = "espeak")]
+mod speech {
+    //! Spoken output in the session: chat, alerts and captions through the speaker.
+
+    use super::*;
+    use crate::report::PresentedEvent;
+    use crate::session::{CaptionCommitted, key_requested};
+    use allverse_pipeline::audio::azimuth_elevation_deg;
+    use allverse_voice::{Espeak, Speaker, SpeechKind, Utterance, VoiceParams};
+
+    /// The key that reads the latest caption aloud (keyboard, or a scripted `keyboard` input).
+    const READ_CAPTION_KEY: &str = "T";
+
+    /// The synthesizer and voice a session speaks with, checked before it starts.
+    #[derive(Clone, Debug)]
+    pub struct SpeechSetup {
+        espeak: Espeak,
+        params: VoiceParams,
+    }
+
+    impl SpeechSetup {
+        /// Starts espeak-ng with the profile's voice; problems become notices.
+        pub fn from_profile(
+            profile: &allverse_core::profile::Profile,
+            notices: &mut Vec<String>,
+        ) -> Option<Self> {
+            let espeak =
+                Espeak::shared().map_err(|e| notices.push(format!("Spoken output is off: {e}."))).ok()?;
+            let mut params = VoiceParams::from(&profile.speech);
+            if !espeak.voices().iter().any(|v| v.eq_ignore_ascii_case(&params.voice)) {
+                notices.push(format!(
+                    "There is no speech voice called `{}`; speaking with `en` instead.",
+                    params.voice
+                ));
+                params.voice = "en".into();
+            }
+            Some(Self { espeak, params })
+        }
+    }
+
+    pub(super) struct SessionSpeech {
+        speaker: Speaker,
+        reported: usize,
+        /// The latest caption turn, (person index, text), for reading aloud on request.
+        last_caption: Option<(usize, String)>,
+    }
+
+    impl SessionSpeech {
+        pub(super) fn new(config: &SessionConfig) -> Option<Self> {
+            let setup = config.voice.clone()?;
+            let speaker = Speaker::new(setup.espeak, setup.params).ok()?;
+            Some(Self { speaker, reported: 0, last_caption: None })
+        }
+
+        /// Moves the queue along and records newly started speech in the report.
+        pub(super) fn update(
+            &mut self,
+            control: &mut AudioControl,
+            clock: &SessionClock,
+            rig: &Rig,
+            report: &mut SessionReport,
+        ) {
+            self.speaker.update(control, f64::from(clock.elapsed_s()));
+            let head = Pose { position: rig.head.translation, orientation: rig.head.rotation };
+            for spoken in &self.speaker.spoken()[self.reported..] {
+                let position = match spoken.placement {
+                    Placement::World(point) => point,
+                    Placement::Head(point) => head.position + head.orientation * point,
+                };
+                let (azimuth_deg, _) = azimuth_elevation_deg(head.head_from(spoken.placement));
+                report.record(
+                    spoken.at_s as f32,
+                    PresentedEvent::Spoken {
+                        kind: kind_name(spoken.kind).into(),
+                        text: spoken.text.clone(),
+                        source: spoken.source.clone(),
+                        position_m: position.to_array(),
+                        azimuth_deg,
+                    },
+                );
+            }
+            self.reported = self.speaker.spoken().len();
+        }
+
+        fn say(
+            &mut self,
+            control: &mut AudioControl,
+            now_s: f32,
+            kind: SpeechKind,
+            text: &str,
+            source: &str,
+            from: Vec3,
+        ) {
+            let utterance = Utterance {
+                text: text.into(),
+                kind,
+                placement: Placement::World(from),
+                source: source.into(),
+            };
+            if let Err(error) = self.speaker.say(utterance, control, f64::from(now_s)) {
+                warn!("cannot say {text:?}: {error}");
+            }
+        }
+    }
+
+    fn kind_name(kind: SpeechKind) -> &'static str {
+        match kind {
+            SpeechKind::Alert => "alert",
+            SpeechKind::Announcement => "announcement",
+            SpeechKind::Chat => "chat",
+            SpeechKind::Caption => "caption",
+        }
+    }
+
+    /// Speaks the scenario's chat and alerts, and captions when asked.
+    pub(super) fn speak_timeline(
+        config: Res<SessionConfig>,
+        clock: Res<SessionClock>,
+        keys: Option<Res<ButtonInput<KeyCode>>>,
+        mut committed: MessageReader<CaptionCommitted>,
+        mut audio: NonSendMut<SessionAudio>,
+    ) {
+        let audio = &mut *audio;
+        let Some(speech) = &mut audio.speech else { return };
+        let scenario = &config.scenario;
+        let t_s = clock.elapsed_s();
+        let person_position = |id: &str| scenario.people.iter().find(|p| p.id == id).map(|p| p.position_m);
+        for alert in scenario.alerts.iter().filter(|a| clock.is_due(a.at_s)) {
+            speech.say(
+                &mut audio.control,
+                t_s,
+                SpeechKind::Alert,
+                &alert.text,
+                &alert.source,
+                alert.position_m,
+            );
+        }
+        if config.profile.speech.read_chat {
+            for message in scenario.chat.iter().filter(|m| clock.is_due(m.at_s)) {
+                let from = person_position(&message.from).unwrap_or(Vec3::ZERO);
+                speech.say(&mut audio.control, t_s, SpeechKind::Chat, &message.text, &message.from, from);
+            }
+        }
+        for caption in committed.read() {
+            match &mut speech.last_caption {
+                Some((person, turn)) if *person == caption.person => {
+                    turn.push(' ');
+                    turn.push_str(&caption.text);
+                }
+                _ => speech.last_caption = Some((caption.person, caption.text.clone())),
+            }
+            if config.profile.speech.read_captions {
+                let person = &scenario.people[caption.person];
+                speech.say(
+                    &mut audio.control,
+                    t_s,
+                    SpeechKind::Caption,
+                    &caption.text,
+                    &person.id,
+                    person.position_m,
+                );
+            }
+        }
+        if key_requested(&config, &clock, keys.as_deref(), READ_CAPTION_KEY, KeyCode::KeyT)
+            && let Some((person, turn)) = speech.last_caption.clone()
+        {
+            let person = &scenario.people[person];
+            speech.say(&mut audio.control, t_s, SpeechKind::Caption, &turn, &person.id, person.position_m);
+        }
+    }
+}
