@@ -166,6 +166,25 @@ fn the_profile_shapes_what_the_user_sees() {
 }
 
 #[test]
+fn an_unusable_hrtf_file_or_voice_is_announced_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let sofa = dir.path().join("personal.sofa");
+    std::fs::write(&sofa, b"\x89HDF\r\n\x1a\n truncated").unwrap();
+    let mut profile = allverse_core::profile::Profile::default();
+    profile.audio.hrtf = Some(sofa);
+    profile.speech.voice = "klingon-x".into();
+    let scenario = repo_root().join("tests/scenarios/spoken.toml");
+    let (report, json) = allverse_e2e::simulate_with(&scenario, profile, dir.path());
+    let notices = report.notices.join("\n");
+    assert!(notices.contains("3D sound is off") && notices.contains("personal.sofa"), "{notices}");
+    assert!(notices.contains("speaking with `en` instead"), "{notices}");
+    assert!(!events(&json, "spoken").is_empty(), "speech goes on, panned and in the default voice");
+    let shown = events(&json, "panel_shown");
+    let notice = shown.iter().find(|e| e["kind"] == "notice").expect("the notice is shown in the scene");
+    assert!(notice["text"].as_str().unwrap().contains("3D sound is off"), "{notice}");
+}
+
+#[test]
 fn text_keeps_its_angular_size_as_the_user_walks_up_to_it() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("walk.toml");

@@ -233,3 +233,80 @@ fn a_session_without_a_caption_model_runs_with_captions_off_and_says_why() {
     assert!(!timeline.iter().any(|e| e["event"] == "caption" && e["kind"] == "commit"));
     assert!(timeline.iter().any(|e| e["event"] == "speech_started"), "the session itself went on");
 }
+
+/// RMS of the left and right channels of a stereo float WAV.
+fn ear_levels(path: &Path) -> (f32, f32) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    assert_eq!((reader.spec().channels, reader.spec().sample_rate), (2, 48_000));
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    let rms = |ear: usize| {
+        (samples.iter().skip(ear).step_by(2).map(|s| s * s).sum::<f32>() / (samples.len() / 2) as f32).sqrt()
+    };
+    (rms(0), rms(1))
+}
+
+#[test]
+fn say_renders_speech_from_where_it_is_asked_to_come_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let left = dir.path().join("left.wav");
+    let said = allverse(
+        &profile,
+        &["say", "The door is on your left.", "--from", "90,0,2", "--out", left.to_str().unwrap()],
+    );
+    assert!(said.status.success(), "{}", text(&said.stderr));
+    assert!(text(&said.stdout).contains("HRTF"), "{}", text(&said.stdout));
+    let (l, r) = ear_levels(&left);
+    assert!(l > 2.0 * r, "from the left: {l} vs {r}");
+
+    let right = dir.path().join("right.wav");
+    let said = allverse(
+        &profile,
+        &["say", "And now on your right.", "--from", "-90,0,2", "--out", right.to_str().unwrap()],
+    );
+    assert!(said.status.success(), "{}", text(&said.stderr));
+    let (l, r) = ear_levels(&right);
+    assert!(r > 2.0 * l, "from the right: {l} vs {r}");
+}
+
+#[test]
+fn say_explains_bad_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let out = dir.path().join("x.wav");
+    let cases: [(&[&str], &str); 5] = [
+        (&["say", "hello", "--from", "ninety", "--out", out.to_str().unwrap()], "AZIMUTH,ELEVATION,DISTANCE"),
+        (&["say", "hello", "--from", "0,0,-1", "--out", out.to_str().unwrap()], "distance above 0"),
+        (&["say", "   ", "--out", out.to_str().unwrap()], "nothing to say"),
+        (&["say", "hello"], "--out FILE.wav, --play"),
+        (&["say", "hello", "--voice", "klingon-x", "--out", out.to_str().unwrap()], "no voice called"),
+    ];
+    for (args, needle) in cases {
+        let result = allverse(&profile, args);
+        assert!(!result.status.success(), "{args:?} should fail");
+        assert!(text(&result.stderr).contains(needle), "{args:?}: {}", text(&result.stderr));
+    }
+    assert!(!out.exists(), "nothing is written for a bad request");
+    let voices = allverse(&profile, &["say", "--list-voices"]);
+    assert!(text(&voices.stdout).lines().any(|v| v == "en"), "{}", text(&voices.stdout));
+}
+
+#[test]
+fn a_broken_hrtf_file_falls_back_to_panning_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let sofa = dir.path().join("mine.sofa");
+    std::fs::write(&sofa, b"not a sofa file").unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(&profile, format!("[audio]\nhrtf = {:?}\n", sofa.to_str().unwrap())).unwrap();
+    let out = dir.path().join("x.wav");
+    let said =
+        allverse(&profile, &["say", "Still audible.", "--from", "90,0,1", "--out", out.to_str().unwrap()]);
+    assert!(said.status.success(), "{}", text(&said.stderr));
+    assert!(
+        text(&said.stderr).contains("not a usable SOFA") && text(&said.stderr).contains("panning"),
+        "{}",
+        text(&said.stderr)
+    );
+    let (l, r) = ear_levels(&out);
+    assert!(l > 2.0 * r, "panned to the left: {l} vs {r}");
+}

@@ -37,7 +37,7 @@ enum Output {
     /// Playing until dropped.
     Device { _stream: audio::device::DeviceOutput },
     /// Rendered on the main thread by session time; kept when `recording`.
-    Offline { renderer: Renderer, recording: Option<Vec<f32>> },
+    Offline { renderer: Box<Renderer>, recording: Option<Vec<f32>> },
 }
 
 /// A recording being handed to its voice a little ahead of playback.
@@ -63,7 +63,7 @@ impl Plugin for AudioPlugin {
         let config = app.world().resource::<SessionConfig>().clone();
         let (control, renderer) = audio::engine(EngineConfig::default(), config.spatializer.clone());
         let output = if self.stepped {
-            Output::Offline { renderer, recording: Some(Vec::new()) }
+            Output::Offline { renderer: Box::new(renderer), recording: Some(Vec::new()) }
         } else {
             match audio::device::open_default(renderer) {
                 Ok(device) => Output::Device { _stream: device },
@@ -75,7 +75,12 @@ impl Plugin for AudioPlugin {
                     // speech still moves through its queue.
                     let (control, renderer) =
                         audio::engine(EngineConfig::default(), config.spatializer.clone());
-                    return self.finish(app, &config, control, Output::Offline { renderer, recording: None });
+                    return self.finish(
+                        app,
+                        &config,
+                        control,
+                        Output::Offline { renderer: Box::new(renderer), recording: None },
+                    );
                 }
             }
         };
