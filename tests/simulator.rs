@@ -264,3 +264,25 @@ fn chat_is_heard_from_its_sender_and_an_alert_interrupts_it() {
     let (left, right) = ear_levels(&audio, 4.3, 5.0);
     assert!((left / right - 1.0).abs() < 0.5, "the alert ahead reaches both ears alike ({left} vs {right})");
 }
+
+#[test]
+fn a_sign_the_gaze_rests_on_is_read_aloud_from_where_it_is() {
+    let out = tempfile::tempdir().unwrap();
+    let (_, json) = simulate(&repo_root().join("tests/scenarios/screen_reader.toml"), out.path());
+    let spoken = events(&json, "spoken");
+    let read: Vec<(&str, &str, f64)> = spoken
+        .iter()
+        .map(|e| (e["source"].as_str().unwrap(), e["kind"].as_str().unwrap(), e["t_s"].as_f64().unwrap()))
+        .collect();
+    // The exit sign after half a second of looking; the 0.2 s glance at the
+    // cloakroom is not read; coming back to the exit reads it again.
+    assert_eq!(read.len(), 2, "{read:?}");
+    assert!(read.iter().all(|(source, kind, _)| *source == "exit" && *kind == "announcement"), "{read:?}");
+    assert!((read[0].2 - 1.55).abs() < 0.06 && (read[1].2 - 3.8).abs() < 0.06, "{read:?}");
+    assert_eq!(spoken[0]["text"], "Exit to the garden");
+    assert!(
+        spoken[0]["azimuth_deg"].as_f64().unwrap().abs() < 2.0,
+        "read from straight ahead: {}",
+        spoken[0]
+    );
+}

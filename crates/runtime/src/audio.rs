@@ -107,7 +107,10 @@ impl AudioPlugin {
         })
         .add_systems(Update, (start_recordings, render).chain().after(SessionSystems));
         #[cfg(feature = "espeak")]
-        app.add_systems(Update, speech::speak_timeline.after(SessionSystems).before(render));
+        app.add_systems(
+            Update,
+            (speech::speak_timeline, speech::announce_focused_panels).after(SessionSystems).before(render),
+        );
     }
 }
 
@@ -188,6 +191,10 @@ mod speech {
 
     /// The key that reads the latest caption aloud (keyboard, or a scripted `keyboard` input).
     const READ_CAPTION_KEY: &str = "T";
+    /// A panel is focused when the gaze passes this close to its centre…
+    const FOCUS_CONE_DEG: f32 = 3.0;
+    /// …and stays this long, so sweeping the eyes across a room does not chatter.
+    const FOCUS_DWELL_S: f32 = 0.5;
 
     /// The synthesizer and voice a session speaks with, checked before it starts.
     #[derive(Clone, Debug)]
@@ -279,6 +286,58 @@ mod speech {
                 warn!("cannot say {text:?}: {error}");
             }
         }
+    }
+
+    /// Which panel the gaze rests on, since when, and whether it was announced.
+    #[derive(Default)]
+    pub(super) struct PanelFocus {
+        panel: Option<Entity>,
+        since_s: f32,
+        announced: bool,
+    }
+
+    /// The screen reader for panels: a sign, name tag or notice the user's
+    /// gaze rests on is read aloud from where it is. Input methods that move
+    /// focus without the eyes (switches, gamepads) will use the same path.
+    pub(super) fn announce_focused_panels(
+        clock: Res<SessionClock>,
+        rig: Res<Rig>,
+        panels: Query<(Entity, &crate::panels::TextPanel, &GlobalTransform)>,
+        mut focus: Local<PanelFocus>,
+        mut audio: NonSendMut<SessionAudio>,
+    ) {
+        let audio = &mut *audio;
+        let Some(speech) = &mut audio.speech else { return };
+        let t_s = clock.elapsed_s();
+        let (eye, gaze) = (rig.head.translation, rig.gaze_direction());
+        let focused = panels
+            .iter()
+            .filter(|(_, panel, _)| panel.kind != crate::report::PanelKind::Caption)
+            .map(|(entity, _, transform)| {
+                (entity, gaze.angle_between(transform.translation() - eye).to_degrees())
+            })
+            .filter(|(_, angle_deg)| *angle_deg <= FOCUS_CONE_DEG)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(entity, _)| entity);
+        if focused != focus.panel {
+            *focus = PanelFocus { panel: focused, since_s: t_s, announced: false };
+        }
+        if focus.announced || t_s - focus.since_s < FOCUS_DWELL_S {
+            return;
+        }
+        let Some((_, panel, transform)) = focus.panel.and_then(|entity| panels.get(entity).ok()) else {
+            return;
+        };
+        focus.announced = true;
+        let text = panel.text().replace('\n', ". ");
+        speech.say(
+            &mut audio.control,
+            t_s,
+            SpeechKind::Announcement,
+            &text,
+            &panel.id,
+            transform.translation(),
+        );
     }
 
     fn kind_name(kind: SpeechKind) -> &'static str {

@@ -344,3 +344,13 @@ fn a_bad_sofa_file_is_a_clear_error_and_panning_takes_over() {
     );
     assert!(energy_db(&out.left) - energy_db(&out.right) > 20.0, "panned hard left");
 }
+
+#[test]
+fn opening_the_audio_device_works_or_says_clearly_why_not() {
+    // CI machines have no sound card; a headset or laptop does. Neither may panic.
+    let (_, renderer) = engine(EngineConfig::default(), Spatializer::Panning);
+    match device::open_default(renderer) {
+        Ok(output) => assert!(output.block_frames.is_none_or(|frames| frames == 128 || frames == 256)),
+        Err(error) => assert!(error.to_string().contains("audio output device"), "{error}"),
+    }
+}
