@@ -34,7 +34,7 @@ pub fn open_default(mut renderer: Renderer) -> Result<DeviceOutput, DeviceError>
     let device_name = device.description().map(|d| d.to_string()).unwrap_or_else(|_| "default output".into());
     let supported = device
         .supported_output_configs()
-        .map_err(|e| DeviceError::Unsupported(e.to_string()))?
+        .map_err(|e| DeviceError::Open(e.to_string()))?
         .find(|c| {
             c.channels() == 2
                 && c.sample_format() == SampleFormat::F32
