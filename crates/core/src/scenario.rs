@@ -478,36 +478,17 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         }
         for sound in &raw.sounds {
             let s = sound.get_ref();
-            self.in_time(sound.span(), s.at_s)?;
-            if s.label.trim().is_empty() {
-                return Err(at(sound.span(), "a sound needs a label, e.g. `applause`".into()));
-            }
-            if !raw.people.iter().any(|p| p.get_ref().id == s.source) {
-                return Err(at(
-                    sound.span(),
-                    format!("sound source `{}` is not a person in this scenario", s.source),
-                ));
-            }
+            self.timed_words(sound.span(), s.at_s, &s.label, "a sound needs a label, e.g. `applause`")?;
+            self.is_person(sound.span(), &s.source, "sound source")?;
         }
         for message in &raw.chat {
             let m = message.get_ref();
-            self.in_time(message.span(), m.at_s)?;
-            if m.text.trim().is_empty() {
-                return Err(at(message.span(), "a chat message needs text".into()));
-            }
-            if !raw.people.iter().any(|p| p.get_ref().id == m.from) {
-                return Err(at(
-                    message.span(),
-                    format!("chat sender `{}` is not a person in this scenario", m.from),
-                ));
-            }
+            self.timed_words(message.span(), m.at_s, &m.text, "a chat message needs text")?;
+            self.is_person(message.span(), &m.from, "chat sender")?;
         }
         for alert in &raw.alerts {
             let a = alert.get_ref();
-            self.in_time(alert.span(), a.at_s)?;
-            if a.text.trim().is_empty() {
-                return Err(at(alert.span(), "an alert needs text".into()));
-            }
+            self.timed_words(alert.span(), a.at_s, &a.text, "an alert needs text")?;
             self.inside_room(alert.span(), "alert", &a.source, a.position_m)?;
         }
         let mut captures = std::collections::HashSet::new();
@@ -527,6 +508,29 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             }
         }
         Ok(())
+    }
+
+    /// An event with words (a label, a message) at a time within the scenario.
+    fn timed_words(
+        &self,
+        span: std::ops::Range<usize>,
+        at_s: f32,
+        words: &str,
+        missing: &str,
+    ) -> Result<(), ScenarioError> {
+        self.in_time(span.clone(), at_s)?;
+        if words.trim().is_empty() {
+            return Err((self.at)(span, missing.into()));
+        }
+        Ok(())
+    }
+
+    fn is_person(&self, span: std::ops::Range<usize>, id: &str, role: &str) -> Result<(), ScenarioError> {
+        if self.raw.people.iter().any(|p| p.get_ref().id == id) {
+            Ok(())
+        } else {
+            Err((self.at)(span, format!("{role} `{id}` is not a person in this scenario")))
+        }
     }
 
     fn in_time(&self, span: std::ops::Range<usize>, at_s: f32) -> Result<(), ScenarioError> {
