@@ -5,7 +5,7 @@ use allverse_pipeline::audio::{
     self, AudioControl, BLOCK_FRAMES, Bus, EngineConfig, HrtfSet, Placement, Pose, Renderer, SAMPLE_RATE_HZ,
     Spatializer, VoiceFeed, head_direction, offline,
 };
-use allverse_voice::{Espeak, Speaker, SpeechKind, Utterance, VoiceParams};
+use allverse_voice::{Espeak, Speaker, SpeechKind, Synthesizer, Utterance, VoiceParams};
 use anyhow::Result;
 use glam::Quat;
 use std::sync::Arc;
@@ -203,10 +203,8 @@ fn speech_latency_p95_ms(set: &Arc<HrtfSet>) -> Result<f64> {
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
         }
     });
-    let mut speaker = Speaker::new(
-        Espeak::shared()?,
-        VoiceParams::from(&allverse_core::profile::SpeechSettings::default()),
-    )?;
+    let params = VoiceParams::from(&allverse_core::profile::SpeechSettings::default());
+    let mut speaker = Speaker::new(Synthesizer::Espeak { espeak: Espeak::shared()?, params })?;
     let messages = [
         "Ana says hello.",
         "The talk begins now.",

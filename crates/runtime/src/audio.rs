@@ -54,7 +54,7 @@ struct SessionAudio {
     clips: Vec<Clip>,
     /// Session frames owed to the offline renderer (fractions carry over).
     frames_owed: f64,
-    #[cfg(feature = "espeak")]
+    #[cfg(feature = "speech")]
     speech: Option<speech::SessionSpeech>,
 }
 
@@ -102,11 +102,11 @@ impl AudioPlugin {
             output,
             clips: Vec::new(),
             frames_owed: 0.0,
-            #[cfg(feature = "espeak")]
+            #[cfg(feature = "speech")]
             speech: speech::SessionSpeech::new(config),
         })
         .add_systems(Update, (start_recordings, render).chain().after(SessionSystems));
-        #[cfg(feature = "espeak")]
+        #[cfg(feature = "speech")]
         app.add_systems(
             Update,
             (speech::speak_timeline, speech::announce_focused_panels).after(SessionSystems).before(render),
@@ -145,11 +145,11 @@ fn render(
         clip.written += clip.feed.write(&clip.samples[clip.written..]);
         clip.written < clip.samples.len() // dropping the feed ends the voice
     });
-    #[cfg(feature = "espeak")]
+    #[cfg(feature = "speech")]
     if let Some(speech) = &mut audio.speech {
         speech.update(&mut audio.control, &clock, &rig, &mut report);
     }
-    #[cfg(not(feature = "espeak"))]
+    #[cfg(not(feature = "speech"))]
     let _ = &mut report;
     if let Output::Offline { renderer, recording } = &mut audio.output {
         audio.frames_owed += f64::from(clock.step_s()) * f64::from(SAMPLE_RATE_HZ);
@@ -176,10 +176,10 @@ pub fn write_recording(world: &World, path: &Path) -> anyhow::Result<Option<f32>
     Ok(Some(samples.len() as f32 / 2.0 / SAMPLE_RATE_HZ as f32))
 }
 
-#[cfg(feature = "espeak")]
+#[cfg(feature = "speech")]
 pub use speech::SpeechSetup;
 
-#[cfg(feature = "espeak")]
+#[cfg(feature = "speech")]
 mod speech {
     //! Spoken output in the session: chat, alerts and captions through the speaker.
 
@@ -187,7 +187,9 @@ mod speech {
     use crate::report::PresentedEvent;
     use crate::session::{CaptionCommitted, key_requested};
     use allverse_pipeline::audio::azimuth_elevation_deg;
-    use allverse_voice::{Espeak, Speaker, SpeechKind, Utterance, VoiceParams};
+    #[cfg(feature = "espeak")]
+    use allverse_voice::{Espeak, VoiceParams};
+    use allverse_voice::{Speaker, SpeechKind, Synthesizer, Utterance};
 
     /// The key that reads the latest caption aloud (keyboard, or a scripted `keyboard` input).
     const READ_CAPTION_KEY: &str = "T";
@@ -196,30 +198,63 @@ mod speech {
     /// …and stays this long, so sweeping the eyes across a room does not chatter.
     const FOCUS_DWELL_S: f32 = 0.5;
 
-    /// The synthesizer and voice a session speaks with, checked before it starts.
+    /// The synthesizer a session speaks with, checked before it starts.
     #[derive(Clone, Debug)]
-    pub struct SpeechSetup {
-        espeak: Espeak,
-        params: VoiceParams,
+    pub enum SpeechSetup {
+        /// espeak-ng with the profile's voice, placed in space.
+        #[cfg(feature = "espeak")]
+        Espeak { espeak: Espeak, params: VoiceParams },
+        /// The system voice, heard from straight ahead.
+        #[cfg(feature = "system-voice")]
+        System,
     }
 
     impl SpeechSetup {
-        /// Starts espeak-ng with the profile's voice; problems become notices.
+        /// espeak-ng with the profile's voice, else the system voice; what
+        /// the user should know (a fallback, no speech at all) becomes a notice.
+        #[cfg_attr(not(feature = "espeak"), allow(unused_variables))]
         pub fn from_profile(
             profile: &allverse_core::profile::Profile,
             notices: &mut Vec<String>,
         ) -> Option<Self> {
-            let espeak =
-                Espeak::shared().map_err(|e| notices.push(format!("Spoken output is off: {e}."))).ok()?;
-            let mut params = VoiceParams::from(&profile.speech);
-            if !espeak.voices().iter().any(|v| v.eq_ignore_ascii_case(&params.voice)) {
-                notices.push(format!(
-                    "There is no speech voice called `{}`; speaking with `en` instead.",
-                    params.voice
-                ));
-                params.voice = "en".into();
+            let mut problems: Vec<String> = Vec::new();
+            #[cfg(feature = "espeak")]
+            match Espeak::shared() {
+                Ok(espeak) => {
+                    let mut params = VoiceParams::from(&profile.speech);
+                    if !espeak.voices().iter().any(|v| v.eq_ignore_ascii_case(&params.voice)) {
+                        notices.push(format!(
+                            "There is no speech voice called `{}`; speaking with `en` instead.",
+                            params.voice
+                        ));
+                        params.voice = "en".into();
+                    }
+                    return Some(Self::Espeak { espeak, params });
+                }
+                Err(error) => problems.push(error.to_string()),
             }
-            Some(Self { espeak, params })
+            #[cfg(feature = "system-voice")]
+            match allverse_voice::system::SystemVoice::open() {
+                Ok(_) => {
+                    notices.push(
+                        "Speech comes from the system voice, which cannot be placed in space: everything is heard from straight ahead."
+                            .into(),
+                    );
+                    return Some(Self::System);
+                }
+                Err(error) => problems.push(error.to_string()),
+            }
+            notices.push(format!("Spoken output is off: {}.", problems.join("; ")));
+            None
+        }
+
+        fn synthesizer(self) -> Option<Synthesizer> {
+            match self {
+                #[cfg(feature = "espeak")]
+                Self::Espeak { espeak, params } => Some(Synthesizer::Espeak { espeak, params }),
+                #[cfg(feature = "system-voice")]
+                Self::System => allverse_voice::system::SystemVoice::open().ok().map(Synthesizer::System),
+            }
         }
     }
 
@@ -232,8 +267,7 @@ mod speech {
 
     impl SessionSpeech {
         pub(super) fn new(config: &SessionConfig) -> Option<Self> {
-            let setup = config.voice.clone()?;
-            let speaker = Speaker::new(setup.espeak, setup.params).ok()?;
+            let speaker = Speaker::new(config.voice.clone()?.synthesizer()?).ok()?;
             Some(Self { speaker, reported: 0, last_caption: None })
         }
 

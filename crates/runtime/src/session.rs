@@ -38,7 +38,7 @@ pub struct SessionConfig {
     /// How sound is placed: the profile's HRTF set, or panning (with a notice).
     pub spatializer: allverse_pipeline::audio::Spatializer,
     /// The speech synthesizer; `None` (with a notice) when spoken output is unavailable.
-    #[cfg(feature = "espeak")]
+    #[cfg(feature = "speech")]
     pub voice: Option<crate::audio::SpeechSetup>,
 }
 
@@ -86,7 +86,7 @@ impl SessionConfig {
             ));
         }
         Ok(Self {
-            #[cfg(feature = "espeak")]
+            #[cfg(feature = "speech")]
             voice: crate::audio::SpeechSetup::from_profile(&profile, &mut notices),
             scenario,
             profile,

@@ -26,7 +26,7 @@
 pub mod espeak;
 pub mod queue;
 mod sink;
-#[cfg(feature = "espeak")]
+#[cfg(any(feature = "espeak", feature = "system-voice"))]
 mod speaker;
 #[cfg(feature = "system-voice")]
 pub mod system;
@@ -36,6 +36,6 @@ mod text;
 pub use espeak::{Espeak, SpeechEvent, VoiceParams};
 pub use queue::{SpeechKind, Utterance};
 pub use sink::{Flow, PcmSink};
-#[cfg(feature = "espeak")]
-pub use speaker::{Speaker, Spoken};
+#[cfg(any(feature = "espeak", feature = "system-voice"))]
+pub use speaker::{Speaker, Spoken, Synthesizer};
 pub use text::{MAX_TEXT_CHARS, SpeechError, prepare_text};

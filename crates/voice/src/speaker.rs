@@ -1,10 +1,27 @@
-//! The speaker: takes utterances, orders them, synthesizes each into an engine voice placed where it belongs.
+//! The speaker: takes utterances, orders them, and has each synthesized where it belongs.
 
+#[cfg(feature = "espeak")]
 use crate::espeak::{Espeak, SpeechEvent, VoiceParams};
 use crate::queue::{Admission, SpeechKind, SpeechQueue, Utterance};
+#[cfg(feature = "system-voice")]
+use crate::system::SystemVoice;
 use crate::text::{SpeechError, prepare_text};
-use allverse_pipeline::audio::{AudioControl, Bus, Placement, VoiceId};
+use allverse_pipeline::audio::{AudioControl, Placement};
+#[cfg(feature = "espeak")]
+use allverse_pipeline::audio::{Bus, VoiceId};
+#[cfg(feature = "espeak")]
 use std::sync::mpsc;
+
+/// What turns text into sound.
+pub enum Synthesizer {
+    /// espeak-ng into engine voices, heard from where each utterance belongs.
+    #[cfg(feature = "espeak")]
+    Espeak { espeak: Espeak, params: VoiceParams },
+    /// The operating system's voice. It plays by itself, so everything is
+    /// heard straight ahead: the fallback where espeak-ng is not built in.
+    #[cfg(feature = "system-voice")]
+    System(SystemVoice),
+}
 
 /// One utterance as it was spoken, for reports and tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,33 +36,42 @@ pub struct Spoken {
     pub interrupted: bool,
 }
 
+/// Where the utterance being spoken is playing.
+enum Sound {
+    #[cfg(feature = "espeak")]
+    Engine { voice: VoiceId, events: mpsc::Receiver<SpeechEvent> },
+    #[cfg(feature = "system-voice")]
+    System,
+}
+
 struct Playing {
-    voice: VoiceId,
+    sound: Sound,
     record: usize,
-    events: mpsc::Receiver<SpeechEvent>,
     /// The word being spoken: its characters in the text.
     word: Option<(usize, usize)>,
 }
 
 /// Speech output for one listener.
 pub struct Speaker {
-    espeak: Espeak,
-    params: VoiceParams,
+    synthesizer: Synthesizer,
     queue: SpeechQueue,
     playing: Option<Playing>,
     spoken: Vec<Spoken>,
 }
 
 impl Speaker {
-    /// A speaker with the given voice; an unknown voice is an error the caller can report and retry with `en`.
-    pub fn new(espeak: Espeak, params: VoiceParams) -> Result<Self, SpeechError> {
-        if !espeak.voices().iter().any(|v| v.eq_ignore_ascii_case(&params.voice)) {
+    /// A speaker; with espeak-ng, an unknown voice is an error the caller can report and retry with `en`.
+    pub fn new(synthesizer: Synthesizer) -> Result<Self, SpeechError> {
+        #[cfg(feature = "espeak")]
+        if let Synthesizer::Espeak { espeak, params } = &synthesizer
+            && !espeak.voices().iter().any(|v| v.eq_ignore_ascii_case(&params.voice))
+        {
             return Err(SpeechError::UnknownVoice {
-                name: params.voice,
+                name: params.voice.clone(),
                 examples: "en, en-gb, en-us, fr, de, es".into(),
             });
         }
-        Ok(Self { espeak, params, queue: SpeechQueue::default(), playing: None, spoken: Vec::new() })
+        Ok(Self { synthesizer, queue: SpeechQueue::default(), playing: None, spoken: Vec::new() })
     }
 
     /// Queues an utterance (or interrupts for it) and starts it if nothing is playing.
@@ -68,12 +94,24 @@ impl Speaker {
     /// Notices finished utterances and starts the next; call once per frame.
     pub fn update(&mut self, audio: &mut AudioControl, now_s: f64) {
         if let Some(playing) = &mut self.playing {
-            for event in playing.events.try_iter() {
-                if let SpeechEvent::Word { char_start, char_len, .. } = event {
-                    playing.word = Some((char_start, char_len));
+            let finished = match &playing.sound {
+                #[cfg(feature = "espeak")]
+                Sound::Engine { voice, events } => {
+                    for event in events.try_iter() {
+                        if let SpeechEvent::Word { char_start, char_len, .. } = event {
+                            playing.word = Some((char_start, char_len));
+                        }
+                    }
+                    !audio.is_playing(*voice)
                 }
-            }
-            if !audio.is_playing(playing.voice) {
+                #[cfg(feature = "system-voice")]
+                Sound::System => match &self.synthesizer {
+                    Synthesizer::System(system) => !system.is_speaking(),
+                    #[allow(unreachable_patterns)]
+                    _ => true,
+                },
+            };
+            if finished {
                 self.playing = None;
             }
         }
@@ -86,21 +124,32 @@ impl Speaker {
         }
     }
 
+    #[cfg_attr(not(feature = "espeak"), allow(unused_variables))]
     fn start(
         &mut self,
         utterance: Utterance,
         audio: &mut AudioControl,
         now_s: f64,
     ) -> Result<(), SpeechError> {
-        let feed = audio
-            .play(Bus::Speech, utterance.placement, 1.0)
-            .map_err(|e| SpeechError::Unavailable(e.to_string()))?;
-        let voice = feed.id();
-        let events = match self.espeak.speak(&utterance.text, &self.params, Box::new(feed)) {
-            Ok(events) => events,
-            Err(error) => {
-                audio.stop(voice);
-                return Err(error);
+        let sound = match &mut self.synthesizer {
+            #[cfg(feature = "espeak")]
+            Synthesizer::Espeak { espeak, params } => {
+                let feed = audio
+                    .play(Bus::Speech, utterance.placement, 1.0)
+                    .map_err(|e| SpeechError::Unavailable(e.to_string()))?;
+                let voice = feed.id();
+                match espeak.speak(&utterance.text, params, Box::new(feed)) {
+                    Ok(events) => Sound::Engine { voice, events },
+                    Err(error) => {
+                        audio.stop(voice);
+                        return Err(error);
+                    }
+                }
+            }
+            #[cfg(feature = "system-voice")]
+            Synthesizer::System(system) => {
+                system.speak(&utterance.text, false)?;
+                Sound::System
             }
         };
         self.spoken.push(Spoken {
@@ -111,13 +160,25 @@ impl Speaker {
             placement: utterance.placement,
             interrupted: false,
         });
-        self.playing = Some(Playing { voice, record: self.spoken.len() - 1, events, word: None });
+        self.playing = Some(Playing { sound, record: self.spoken.len() - 1, word: None });
         Ok(())
     }
 
+    #[cfg_attr(not(feature = "espeak"), allow(unused_variables))]
     fn interrupt(&mut self, audio: &mut AudioControl) {
         if let Some(playing) = self.playing.take() {
-            audio.stop(playing.voice);
+            match playing.sound {
+                #[cfg(feature = "espeak")]
+                Sound::Engine { voice, .. } => audio.stop(voice),
+                #[cfg(feature = "system-voice")]
+                Sound::System => {
+                    if let Synthesizer::System(system) = &mut self.synthesizer
+                        && let Err(error) = system.stop()
+                    {
+                        eprintln!("speech: {error}");
+                    }
+                }
+            }
             self.spoken[playing.record].interrupted = true;
         }
     }
@@ -134,15 +195,6 @@ impl Speaker {
         self.interrupt(audio);
     }
 
-    /// Moves the voice of what is playing now, if it comes from `source` (an avatar walked).
-    pub fn follow_source(&mut self, source: &str, placement: Placement, audio: &mut AudioControl) {
-        if let Some(playing) = &self.playing
-            && self.spoken[playing.record].source == source
-        {
-            audio.move_voice(playing.voice, placement);
-        }
-    }
-
     /// What is being said now, and the characters of the word being spoken (for highlighting).
     pub fn now_speaking(&self) -> Option<(&Spoken, Option<(usize, usize)>)> {
         self.playing.as_ref().map(|p| (&self.spoken[p.record], p.word))
@@ -155,9 +207,5 @@ impl Speaker {
     /// Everything spoken so far, in order.
     pub fn spoken(&self) -> &[Spoken] {
         &self.spoken
-    }
-
-    pub fn set_params(&mut self, params: VoiceParams) {
-        self.params = params;
     }
 }

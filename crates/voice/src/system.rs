@@ -29,6 +29,11 @@ impl SystemVoice {
             .map_err(|e| SpeechError::Unavailable(format!("the system voice: {e}")))
     }
 
+    /// Whether the platform voice is still speaking; platforms that cannot tell report false.
+    pub fn is_speaking(&self) -> bool {
+        self.tts.is_speaking().unwrap_or(false)
+    }
+
     pub fn stop(&mut self) -> Result<(), SpeechError> {
         self.tts.stop().map(|_| ()).map_err(|e| SpeechError::Unavailable(format!("the system voice: {e}")))
     }

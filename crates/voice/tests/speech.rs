@@ -4,7 +4,9 @@
 use allverse_pipeline::audio::{
     self, BLOCK_FRAMES, EngineConfig, Placement, Spatializer, head_direction, offline,
 };
-use allverse_voice::{Espeak, Speaker, SpeechError, SpeechEvent, SpeechKind, Utterance, VoiceParams};
+use allverse_voice::{
+    Espeak, Speaker, SpeechError, SpeechEvent, SpeechKind, Synthesizer, Utterance, VoiceParams,
+};
 
 fn params() -> VoiceParams {
     VoiceParams { voice: "en".into(), rate_wpm: 175, pitch: 50 }
@@ -55,7 +57,8 @@ fn bad_requests_get_clear_errors_and_the_voice_keeps_working() {
 fn chat_is_heard_from_the_senders_side_and_an_alert_interrupts_it() {
     let set = std::sync::Arc::new(audio::HrtfSet::load_default(audio::SAMPLE_RATE_HZ).unwrap());
     let (mut control, mut renderer) = audio::engine(EngineConfig::default(), Spatializer::Hrtf(set));
-    let mut speaker = Speaker::new(Espeak::shared().unwrap(), params()).unwrap();
+    let mut speaker =
+        Speaker::new(Synthesizer::Espeak { espeak: Espeak::shared().unwrap(), params: params() }).unwrap();
     let left = Placement::Head(head_direction(90.0, 0.0) * 2.0);
     let say = |text: &str, kind| Utterance { text: text.into(), kind, placement: left, source: "ana".into() };
     speaker.say(say("Hello from the left side of the room.", SpeechKind::Chat), &mut control, 0.0).unwrap();
@@ -95,4 +98,25 @@ fn chat_is_heard_from_the_senders_side_and_an_alert_interrupts_it() {
     assert_eq!(speaker.spoken().len(), 3, "then the queued chat plays");
     assert!(speaker.is_idle() || speaker.now_speaking().is_some());
     assert_eq!(control.stats().underruns, 0);
+}
+
+#[test]
+fn skip_moves_on_and_stop_forgets_the_queue() {
+    let (mut control, _renderer) = audio::engine(EngineConfig::default(), Spatializer::Panning);
+    let mut speaker =
+        Speaker::new(Synthesizer::Espeak { espeak: Espeak::shared().unwrap(), params: params() }).unwrap();
+    let ahead = Placement::Head(head_direction(0.0, 0.0));
+    for text in ["First message.", "Second message.", "Third message."] {
+        let utterance =
+            Utterance { text: text.into(), kind: SpeechKind::Chat, placement: ahead, source: "ana".into() };
+        speaker.say(utterance, &mut control, 0.0).unwrap();
+    }
+    speaker.skip(&mut control, 1.0);
+    assert_eq!(speaker.now_speaking().map(|(s, _)| s.text.as_str()), Some("Second message."));
+    speaker.stop_all(&mut control);
+    speaker.update(&mut control, 2.0);
+    assert!(speaker.is_idle(), "nothing plays or waits after a stop");
+    let spoken: Vec<(&str, bool)> =
+        speaker.spoken().iter().map(|s| (s.text.as_str(), s.interrupted)).collect();
+    assert_eq!(spoken, [("First message.", true), ("Second message.", true)], "the third is never said");
 }
