@@ -25,6 +25,7 @@ pub mod caption;
 pub mod caption_placement;
 pub mod color;
 pub mod event;
+pub mod input;
 pub mod paths;
 pub mod placement;
 pub mod profile;

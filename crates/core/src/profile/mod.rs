@@ -29,6 +29,7 @@ pub struct Profile {
     pub comfort: ComfortSettings,
     pub captions: CaptionSettings,
     pub speech: SpeechSettings,
+    pub input: crate::input::InputSettings,
 }
 
 impl Default for Profile {
@@ -40,6 +41,7 @@ impl Default for Profile {
             comfort: ComfortSettings::default(),
             captions: CaptionSettings::default(),
             speech: SpeechSettings::default(),
+            input: crate::input::InputSettings::default(),
         }
     }
 }
@@ -173,6 +175,23 @@ impl Default for SpeechSettings {
 pub const SPEECH_RATE_WPM: RangeInclusive<u32> = 80..=450;
 const SPEECH_PITCH: RangeInclusive<u32> = 0..=99;
 
+/// `Ok` when `value` lies in `range`; otherwise the error naming the key and the range.
+fn within<T: PartialOrd + std::fmt::Display>(
+    key: &str,
+    value: T,
+    range: RangeInclusive<T>,
+    unit: &str,
+) -> Result<(), InvalidValue> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(InvalidValue {
+        key: key.into(),
+        value: value.to_string(),
+        reason: format!("must be between {} and {}{unit}", range.start(), range.end()),
+    })
+}
+
 /// A profile value that is out of its allowed range or otherwise unusable.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{key} = {value} is not allowed: {reason}")]
@@ -198,46 +217,31 @@ impl Profile {
                 reason: format!("this build of Allverse reads schema version {SCHEMA_VERSION}"),
             });
         }
-        let d = &self.display;
-        let a = &self.audio;
-        let checks: [(&str, f32, RangeInclusive<f32>, &str); 7] = [
-            ("display.caption_cap_height_deg", d.caption_cap_height_deg, CAP_HEIGHT_DEG, "degrees"),
-            ("display.panel_background_opacity", d.panel_background_opacity, UNIT, ""),
-            ("audio.master_volume", a.master_volume, UNIT, ""),
-            ("audio.speech_volume", a.speech_volume, UNIT, ""),
-            ("audio.scene_volume", a.scene_volume, UNIT, ""),
-            ("audio.balance", a.balance, BALANCE, ""),
-            ("comfort.height_offset_m", self.comfort.height_offset_m, HEIGHT_OFFSET_M, "metres"),
-        ];
-        if !(1..=3).contains(&self.captions.lines) {
-            return Err(InvalidValue {
-                key: "captions.lines".into(),
-                value: self.captions.lines.to_string(),
-                reason: "must be between 1 and 3".into(),
-            });
-        }
-        let whole_checks = [
-            ("speech.rate_wpm", self.speech.rate_wpm, SPEECH_RATE_WPM, " words per minute"),
-            ("speech.pitch", self.speech.pitch, SPEECH_PITCH, ""),
-        ];
-        for (key, value, range, unit) in whole_checks {
-            if !range.contains(&value) {
-                return Err(InvalidValue {
-                    key: key.into(),
-                    value: value.to_string(),
-                    reason: format!("must be between {} and {}{unit}", range.start(), range.end()),
-                });
-            }
-        }
-        for (key, value, range, unit) in checks {
-            if !range.contains(&value) {
-                let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
-                return Err(InvalidValue {
-                    key: key.into(),
-                    value: value.to_string(),
-                    reason: format!("must be between {} and {}{unit}", range.start(), range.end()),
-                });
-            }
+        let (d, a) = (&self.display, &self.audio);
+        within("display.caption_cap_height_deg", d.caption_cap_height_deg, CAP_HEIGHT_DEG, " degrees")?;
+        within("display.panel_background_opacity", d.panel_background_opacity, UNIT, "")?;
+        within("audio.master_volume", a.master_volume, UNIT, "")?;
+        within("audio.speech_volume", a.speech_volume, UNIT, "")?;
+        within("audio.scene_volume", a.scene_volume, UNIT, "")?;
+        within("audio.balance", a.balance, BALANCE, "")?;
+        within("comfort.height_offset_m", self.comfort.height_offset_m, HEIGHT_OFFSET_M, " metres")?;
+        within("captions.lines", self.captions.lines, 1..=3, "")?;
+        within("speech.rate_wpm", self.speech.rate_wpm, SPEECH_RATE_WPM, " words per minute")?;
+        within("speech.pitch", self.speech.pitch, SPEECH_PITCH, "")?;
+        let input = &self.input;
+        within("input.debounce_ms", input.debounce_ms, 0..=1000, " ms")?;
+        within("input.repeat_delay_ms", input.repeat_delay_ms, 100..=5000, " ms")?;
+        within("input.repeat_interval_ms", input.repeat_interval_ms, 0..=5000, " ms")?;
+        within("input.stick_dead_zone", input.stick_dead_zone, 0.0..=0.9, "")?;
+        within("input.stick_sensitivity", input.stick_sensitivity, 0.1..=5.0, "")?;
+        within("input.scan.step_s", input.scan.step_s, 0.3..=10.0, " seconds")?;
+        within("input.scan.loops", input.scan.loops, 1..=20, "")?;
+        within("input.scan.acceptance_ms", input.scan.acceptance_ms, 0..=2000, " ms")?;
+        within("input.scan.release_ms", input.scan.release_ms, 0..=2000, " ms")?;
+        within("input.dwell.dwell_s", input.dwell.dwell_s, 0.25..=3.0, " seconds")?;
+        within("input.dwell.cooldown_s", input.dwell.cooldown_s, 0.0..=10.0, " seconds")?;
+        if let Some((input, reason)) = input.conflict() {
+            return Err(InvalidValue { key: "input.bindings".into(), value: input, reason });
         }
         Ok(())
     }

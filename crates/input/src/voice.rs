@@ -1,0 +1,70 @@
+//! Spoken commands: a caption the recognizer committed becomes an action when it is a known phrase.
+
+use Action::*;
+use allverse_core::input::Action;
+
+/// Phrases for every action; the first of each is the one help text shows.
+const PHRASES: &[(&str, Action)] = &[
+    ("select", Select),
+    ("choose", Select),
+    ("back", Back),
+    ("go back", Back),
+    ("menu", OpenMenu),
+    ("open menu", OpenMenu),
+    ("next", NextFocus),
+    ("previous", PreviousFocus),
+    ("scroll up", ScrollUp),
+    ("scroll down", ScrollDown),
+    ("teleport", Teleport),
+    ("turn left", TurnLeft),
+    ("turn right", TurnRight),
+    ("recenter", RecenterView),
+    ("re center", RecenterView),
+    ("captions on", ToggleCaptions),
+    ("captions off", ToggleCaptions),
+    ("repeat", RepeatLastCaption),
+    ("repeat caption", RepeatLastCaption),
+    ("read", ReadFocused),
+    ("read that", ReadFocused),
+    ("switch channel", SwitchInterpreterChannel),
+    ("next interpreter", SwitchInterpreterChannel),
+    ("safe place", GoToSafePlace),
+    ("go to safe place", GoToSafePlace),
+    ("stop", StopSpeech),
+    ("quiet", StopSpeech),
+];
+
+/// The action a short utterance asks for. Only whole utterances match
+/// (after case and punctuation are dropped, and an optional "please"), so
+/// a sentence that merely contains "next" or "stop" is never a command.
+pub fn command(utterance: &str) -> Option<Action> {
+    let words: Vec<String> = utterance
+        .split_whitespace()
+        .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase())
+        .filter(|w| !w.is_empty() && w != "please")
+        .collect();
+    let phrase = words.join(" ");
+    PHRASES.iter().find(|(p, _)| *p == phrase).map(|(_, action)| *action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_phrase() {
+        for action in Action::ALL {
+            assert!(PHRASES.iter().any(|(_, a)| *a == action), "{action:?} cannot be spoken");
+        }
+    }
+
+    #[test]
+    fn whole_utterances_match_whatever_the_case_and_punctuation() {
+        assert_eq!(command("Select."), Some(Select));
+        assert_eq!(command("  Captions off!"), Some(ToggleCaptions));
+        assert_eq!(command("Next, please."), Some(NextFocus));
+        assert_eq!(command("What's next on the programme?"), None);
+        assert_eq!(command("Please don't stop the music"), None);
+        assert_eq!(command(""), None);
+    }
+}
