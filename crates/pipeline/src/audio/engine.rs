@@ -275,18 +275,8 @@ impl AudioControl {
         true
     }
 
-    pub fn playing_voices(&mut self) -> usize {
-        self.collect_retired();
-        self.busy.iter().flatten().count()
-    }
-
     pub fn stats(&self) -> StatsSnapshot {
         self.stats.snapshot()
-    }
-
-    /// Shared counters, for backends that report underruns from their own threads.
-    pub fn stats_handle(&self) -> Arc<EngineStats> {
-        self.stats.clone()
     }
 
     /// Frees the slots of voices the renderer has finished; their rings are dropped here.

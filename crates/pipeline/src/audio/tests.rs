@@ -227,41 +227,18 @@ fn loudness_stays_within_one_decibel_across_a_full_azimuth_sweep() {
 #[test]
 fn mono_gives_both_ears_the_same_signal_and_balance_fades_one_side() {
     let input = noise(BLOCK_FRAMES * 20, 0.2);
-    let left_source = |_| at(90.0);
-    let stereo = render(
-        Spatializer::Hrtf(kemar()),
-        EngineConfig::default(),
-        MixSettings::default(),
-        &input,
-        left_source,
-    );
-    let mono = render(
-        Spatializer::Hrtf(kemar()),
-        EngineConfig::default(),
-        MixSettings { mono: true, ..Default::default() },
-        &input,
-        left_source,
-    );
+    // The same noise from the left, heard through each mix.
+    let heard = |mix| render(Spatializer::Hrtf(kemar()), EngineConfig::default(), mix, &input, |_| at(90.0));
+    let stereo = heard(MixSettings::default());
+    let mono = heard(MixSettings { mono: true, ..Default::default() });
     assert_eq!(mono.left, mono.right);
     for (m, (l, r)) in mono.left.iter().zip(stereo.left.iter().zip(&stereo.right)) {
         assert!((m - 0.5 * (l + r)).abs() < 1e-6);
     }
-    let right_only = render(
-        Spatializer::Hrtf(kemar()),
-        EngineConfig::default(),
-        MixSettings { balance: 1.0, ..Default::default() },
-        &input,
-        left_source,
-    );
+    let right_only = heard(MixSettings { balance: 1.0, ..Default::default() });
     assert!(right_only.left.iter().all(|s| *s == 0.0));
     assert_eq!(right_only.right, stereo.right);
-    let half = render(
-        Spatializer::Hrtf(kemar()),
-        EngineConfig::default(),
-        MixSettings { balance: 0.5, ..Default::default() },
-        &input,
-        left_source,
-    );
+    let half = heard(MixSettings { balance: 0.5, ..Default::default() });
     for (h, s) in half.left.iter().zip(&stereo.left) {
         assert!((h - 0.5 * s).abs() < 1e-6);
     }

@@ -93,19 +93,9 @@ impl VoiceFeed {
         n
     }
 
-    /// Room left in the ring, in samples.
-    pub fn space(&self) -> usize {
-        self.producer.slots()
-    }
-
     /// The voice was stopped (interrupted, skipped) or the engine is gone; stop producing for it.
     pub fn is_stopped(&self) -> bool {
         self.state.stopped.load(Ordering::Acquire) || self.producer.is_abandoned()
-    }
-
-    /// Frames of this voice the renderer has played so far.
-    pub fn played_frames(&self) -> u64 {
-        self.state.played_frames.load(Ordering::Acquire)
     }
 }
 
