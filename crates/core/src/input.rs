@@ -26,6 +26,7 @@ pub enum Action {
     RecenterView,
     ToggleCaptions,
     RepeatLastCaption,
+    CaptionHistory,
     ReadFocused,
     SwitchInterpreterChannel,
     GoToSafePlace,
@@ -33,7 +34,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Select,
         Action::Back,
         Action::OpenMenu,
@@ -47,11 +48,36 @@ impl Action {
         Action::RecenterView,
         Action::ToggleCaptions,
         Action::RepeatLastCaption,
+        Action::CaptionHistory,
         Action::ReadFocused,
         Action::SwitchInterpreterChannel,
         Action::GoToSafePlace,
         Action::StopSpeech,
     ];
+
+    /// What menus and announcements call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Select => "Select",
+            Action::Back => "Back",
+            Action::OpenMenu => "Main menu",
+            Action::NextFocus => "Next item",
+            Action::PreviousFocus => "Previous item",
+            Action::ScrollUp => "Scroll up",
+            Action::ScrollDown => "Scroll down",
+            Action::Teleport => "Teleport ahead",
+            Action::TurnLeft => "Turn left",
+            Action::TurnRight => "Turn right",
+            Action::RecenterView => "Recenter view",
+            Action::ToggleCaptions => "Captions on or off",
+            Action::RepeatLastCaption => "Repeat last caption",
+            Action::CaptionHistory => "Caption history",
+            Action::ReadFocused => "Read aloud",
+            Action::SwitchInterpreterChannel => "Next language channel",
+            Action::GoToSafePlace => "Go to a safe place",
+            Action::StopSpeech => "Stop speech",
+        }
+    }
 
     /// The name used in profiles, scenarios and voice commands, e.g. `open_menu`.
     pub fn name(self) -> String {
@@ -71,6 +97,16 @@ pub enum InputDevice {
     ControllerRight,
     Voice,
     Gaze,
+}
+
+impl InputDevice {
+    pub const NAMES: [&str; 7] =
+        ["keyboard", "gamepad", "switch", "controller_left", "controller_right", "voice", "gaze"];
+
+    /// The device a profile or scenario names, e.g. `controller_left`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(name.into())).ok()
+    }
 }
 
 /// One physical input doing one action; the user's bindings replace the defaults for that input.
@@ -192,6 +228,15 @@ impl InputSettings {
 mod tests {
     use super::*;
     use crate::profile::Profile;
+
+    #[test]
+    fn device_names_round_trip() {
+        for name in InputDevice::NAMES {
+            let device = InputDevice::from_name(name).unwrap();
+            assert_eq!(serde_json::to_value(device).unwrap(), name);
+        }
+        assert_eq!(InputDevice::from_name("joystick"), None);
+    }
 
     #[test]
     fn actions_have_profile_names() {

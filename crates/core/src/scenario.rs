@@ -153,8 +153,17 @@ pub struct InputEvent {
     pub at_s: f32,
     /// `keyboard`, `gamepad`, `switch`, `controller_left`, `controller_right`, `voice`.
     pub device: String,
-    /// The button, key or phrase, e.g. `Space`, `South`, `select`.
+    /// The button, key or phrase, e.g. `Space`, `South`, `select`; for
+    /// `gaze`, the id of the panel looked at (`nothing` looks away).
     pub input: String,
+    /// How long a button or switch is held down.
+    #[serde(default = "default_hold_s")]
+    pub hold_s: f32,
+}
+
+/// A brisk press: held for three frames at 30 Hz.
+fn default_hold_s() -> f32 {
+    0.1
 }
 
 /// A non-speech sound worth captioning, e.g. applause or laughter, made by
@@ -474,7 +483,21 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             self.inside_room(key.span(), "head key", "", key.get_ref().position_m)?;
         }
         for input in &raw.inputs {
-            self.in_time(input.span(), input.get_ref().at_s)?;
+            let i = input.get_ref();
+            self.in_time(input.span(), i.at_s)?;
+            if crate::input::InputDevice::from_name(&i.device).is_none() {
+                return Err(at(
+                    input.span(),
+                    format!(
+                        "there is no input device `{}`; use one of {}",
+                        i.device,
+                        crate::input::InputDevice::NAMES.join(", ")
+                    ),
+                ));
+            }
+            if !(0.0..=60.0).contains(&i.hold_s) {
+                return Err(at(input.span(), format!("hold_s = {} must be between 0 and 60", i.hold_s)));
+            }
         }
         for sound in &raw.sounds {
             let s = sound.get_ref();

@@ -27,6 +27,7 @@ const KEYBOARD: &[(&str, Action)] = &[
     ("Home", RecenterView),
     ("C", ToggleCaptions),
     ("T", RepeatLastCaption),
+    ("H", CaptionHistory),
     ("Insert", ReadFocused),
     ("N", SwitchInterpreterChannel),
     ("P", GoToSafePlace),
@@ -40,7 +41,7 @@ const GAMEPAD: &[(&str, Action)] = &[
     ("Start", OpenMenu),
     ("DPadDown", NextFocus),
     ("DPadUp", PreviousFocus),
-    ("LeftTrigger2", ScrollUp),
+    ("LeftTrigger2", CaptionHistory),
     ("RightTrigger2", ScrollDown),
     ("North", Teleport),
     ("LeftTrigger", TurnLeft),
@@ -52,6 +53,13 @@ const GAMEPAD: &[(&str, Action)] = &[
     ("Select", SwitchInterpreterChannel),
     ("LeftThumb", GoToSafePlace),
     ("Mode", StopSpeech),
+    // Sticks, as directions pushed past the dead zone (see `stick`).
+    ("LeftStickUp", PreviousFocus),
+    ("LeftStickDown", NextFocus),
+    ("RightStickLeft", TurnLeft),
+    ("RightStickRight", TurnRight),
+    ("RightStickUp", ScrollUp),
+    ("RightStickDown", ScrollDown),
 ];
 
 /// The same for either hand, so one-handed use needs no remapping.
@@ -68,8 +76,9 @@ const CONTROLLER: &[(&str, Action)] = &[
     ("thumbstick_click", RecenterView),
 ];
 
-/// Two switches: in two-switch scanning the second steps; in one-switch scanning the first does everything.
-const SWITCH: &[(&str, Action)] = &[("switch1", Select), ("switch2", NextFocus)];
+/// Without scanning, the first switch steps and the second selects, as in
+/// two-switch scanning; with scanning on, the scanner reads the switches.
+const SWITCH: &[(&str, Action)] = &[("switch1", NextFocus), ("switch2", Select)];
 
 fn defaults(device: InputDevice) -> &'static [(&'static str, Action)] {
     match device {
@@ -114,6 +123,15 @@ impl BindingMap {
     /// The action a single input triggers, if any (names are case-insensitive).
     pub fn action(&self, device: InputDevice, input: &str) -> Option<Action> {
         self.map.get(&(device, input.to_ascii_lowercase())).copied()
+    }
+
+    /// An input of `device` that triggers `action` directly (the first by name), if any.
+    pub fn input_for(&self, device: InputDevice, action: Action) -> Option<&str> {
+        self.map
+            .iter()
+            .filter(|((d, _), a)| *d == device && **a == action)
+            .map(|((_, input), _)| input.as_str())
+            .min()
     }
 
     /// Every action one device triggers directly.

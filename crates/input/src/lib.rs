@@ -21,7 +21,11 @@
 
 pub mod bindings;
 pub mod dwell;
+pub mod menu;
+pub mod openxr;
+pub mod router;
 pub mod scanning;
+pub mod stick;
 pub mod timing;
 pub mod voice;
 

@@ -10,6 +10,7 @@ struct SwitchFilter {
     release_s: f32,
     pressed_since_s: Option<f32>,
     accepted: bool,
+    tapped: bool,
     released_at_s: f32,
 }
 
@@ -20,6 +21,7 @@ impl SwitchFilter {
             release_s: settings.release_ms as f32 / 1000.0,
             pressed_since_s: None,
             accepted: false,
+            tapped: false,
             released_at_s: f32::NEG_INFINITY,
         }
     }
@@ -31,7 +33,10 @@ impl SwitchFilter {
                 self.pressed_since_s = Some(t_s);
                 self.accepted = false;
             }
-            (false, Some(_)) => {
+            (false, Some(since)) => {
+                // A tap that began and ended between two updates still counts
+                // if it was held long enough.
+                self.tapped = !self.accepted && t_s - since + TIME_EPSILON_S >= self.acceptance_s;
                 self.pressed_since_s = None;
                 self.released_at_s = t_s;
             }
@@ -41,6 +46,9 @@ impl SwitchFilter {
 
     /// True once per press, when it has been held for the acceptance time.
     fn poll(&mut self, t_s: f32) -> bool {
+        if std::mem::take(&mut self.tapped) {
+            return true;
+        }
         match self.pressed_since_s {
             Some(since) if !self.accepted && t_s - since + TIME_EPSILON_S >= self.acceptance_s => {
                 self.accepted = true;
@@ -96,6 +104,25 @@ impl Scanner {
 
     pub fn highlight(&self) -> Option<usize> {
         self.highlight
+    }
+
+    pub fn choices(&self) -> usize {
+        self.choices
+    }
+
+    /// The choices changed (a menu opened, or another input moved its
+    /// focus): scanning goes on from `choice` of `choices`, stepping as if
+    /// it had just arrived there.
+    pub fn restart_at(&mut self, choice: usize, choices: usize, t_s: f32) {
+        self.choices = choices.max(1);
+        let choice = choice.min(self.choices - 1);
+        self.highlight = Some(choice);
+        self.scan_started_s = t_s - choice as f32 * self.step_s;
+    }
+
+    /// Nothing to scan (the menu closed); the next press starts again.
+    pub fn stop(&mut self) {
+        self.highlight = None;
     }
 
     /// Advances to `t_s`; call every frame.

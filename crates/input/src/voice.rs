@@ -24,6 +24,8 @@ const PHRASES: &[(&str, Action)] = &[
     ("captions off", ToggleCaptions),
     ("repeat", RepeatLastCaption),
     ("repeat caption", RepeatLastCaption),
+    ("history", CaptionHistory),
+    ("caption history", CaptionHistory),
     ("read", ReadFocused),
     ("read that", ReadFocused),
     ("switch channel", SwitchInterpreterChannel),
@@ -33,6 +35,11 @@ const PHRASES: &[(&str, Action)] = &[
     ("stop", StopSpeech),
     ("quiet", StopSpeech),
 ];
+
+/// What to say for an action, as help text shows it.
+pub fn phrase(action: Action) -> &'static str {
+    PHRASES.iter().find(|(_, a)| *a == action).map_or("", |(phrase, _)| phrase)
+}
 
 /// The action a short utterance asks for. Only whole utterances match
 /// (after case and punctuation are dropped, and an optional "please"), so
@@ -54,7 +61,7 @@ mod tests {
     #[test]
     fn every_action_has_a_phrase() {
         for action in Action::ALL {
-            assert!(PHRASES.iter().any(|(_, a)| *a == action), "{action:?} cannot be spoken");
+            assert_eq!(command(phrase(action)), Some(action), "{action:?} cannot be spoken");
         }
     }
 

@@ -109,7 +109,9 @@ impl AudioPlugin {
         #[cfg(feature = "speech")]
         app.add_systems(
             Update,
-            (speech::speak_timeline, speech::announce_focused_panels).after(SessionSystems).before(render),
+            (speech::speak_timeline, speech::announce_focused_panels)
+                .after(crate::input::InputSystems::Dispatch)
+                .before(render),
         );
     }
 }
@@ -184,15 +186,15 @@ mod speech {
     //! Spoken output in the session: chat, alerts and captions through the speaker.
 
     use super::*;
-    use crate::report::PresentedEvent;
-    use crate::session::{CaptionCommitted, key_requested};
+    use crate::input::{ActionRequested, Announce};
+    use crate::report::{PanelKind, PresentedEvent};
+    use crate::session::CaptionCommitted;
+    use allverse_core::input::Action;
     use allverse_pipeline::audio::azimuth_elevation_deg;
     #[cfg(feature = "espeak")]
     use allverse_voice::{Espeak, VoiceParams};
     use allverse_voice::{Speaker, SpeechKind, Synthesizer, Utterance};
 
-    /// The key that reads the latest caption aloud (keyboard, or a scripted `keyboard` input).
-    const READ_CAPTION_KEY: &str = "T";
     /// A panel is focused when the gaze passes this close to its centre…
     const FOCUS_CONE_DEG: f32 = 3.0;
     /// …and stays this long, so sweeping the eyes across a room does not chatter.
@@ -346,7 +348,8 @@ mod speech {
         let (eye, gaze) = (rig.head.translation, rig.gaze_direction());
         let focused = panels
             .iter()
-            .filter(|(_, panel, _)| panel.kind != crate::report::PanelKind::Caption)
+            // Captions are heard already; menus announce their own focus.
+            .filter(|(_, panel, _)| !matches!(panel.kind, PanelKind::Caption | PanelKind::Menu))
             .map(|(entity, _, transform)| {
                 (entity, gaze.angle_between(transform.translation() - eye).to_degrees())
             })
@@ -383,12 +386,14 @@ mod speech {
         }
     }
 
-    /// Speaks the scenario's chat and alerts, and captions when asked.
+    /// Speaks the scenario's chat and alerts, captions and menus when asked,
+    /// and stops when asked.
     pub(super) fn speak_timeline(
         config: Res<SessionConfig>,
         clock: Res<SessionClock>,
-        keys: Option<Res<ButtonInput<KeyCode>>>,
         mut committed: MessageReader<CaptionCommitted>,
+        mut actions: MessageReader<ActionRequested>,
+        mut announcements: MessageReader<Announce>,
         mut audio: NonSendMut<SessionAudio>,
     ) {
         let audio = &mut *audio;
@@ -432,11 +437,34 @@ mod speech {
                 );
             }
         }
-        if key_requested(&config, &clock, keys.as_deref(), READ_CAPTION_KEY, KeyCode::KeyT)
-            && let Some((person, turn)) = speech.last_caption.clone()
-        {
-            let person = &scenario.people[person];
-            speech.say(&mut audio.control, t_s, SpeechKind::Caption, &turn, &person.id, person.position_m);
+        for action in actions.read() {
+            match action.action {
+                Action::StopSpeech => speech.speaker.stop_all(&mut audio.control),
+                Action::RepeatLastCaption => {
+                    if let Some((person, turn)) = speech.last_caption.clone() {
+                        let person = &scenario.people[person];
+                        speech.say(
+                            &mut audio.control,
+                            t_s,
+                            SpeechKind::Caption,
+                            &turn,
+                            &person.id,
+                            person.position_m,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        for announcement in announcements.read() {
+            speech.say(
+                &mut audio.control,
+                t_s,
+                SpeechKind::Announcement,
+                &announcement.text,
+                &announcement.source,
+                announcement.position_m,
+            );
         }
     }
 }

@@ -6,14 +6,16 @@
 //! thread ([`allverse_captions::live`]) so a recognition pass never holds up
 //! a frame.
 
+use crate::input::{ActionRequested, CaptionsShown};
 use crate::panels::{HeadLocked, LazyFollow, TextPanel};
 use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
-use crate::session::{CaptionCommitted, SessionClock, SessionConfig, key_requested};
+use crate::session::{CaptionCommitted, SessionClock, SessionConfig};
 use allverse_captions::live::{LiveCaptions, SpeakerInput, StreamFormat};
 use allverse_captions::{CaptionEvent, StreamConfig, StreamingRecognizer};
 use allverse_core::caption::CaptionLayout;
 use allverse_core::caption_placement::{CaptionAnchor, caption_spot};
+use allverse_core::input::Action;
 use allverse_core::placement::FieldOfView;
 use allverse_pipeline::panel::PanelLine;
 use bevy::prelude::*;
@@ -66,14 +68,14 @@ struct Captioning {
 const HISTORY_SHOWN_S: f32 = 10.0;
 /// Lines of history shown, the most recent last.
 const HISTORY_LINES: usize = 8;
-/// The key that asks for the history (keyboard, or a scripted `keyboard` input).
-const HISTORY_KEY: &str = "H";
 const HISTORY_OFFSET_M: Vec3 = Vec3::new(0.0, 0.05, -1.4);
 
 /// The caption history panel while it is shown.
 #[derive(Component)]
 struct CaptionHistory {
     until_s: f32,
+    /// How far it is scrolled back from the latest line.
+    lines_back: usize,
 }
 
 pub struct CaptionPlugin {
@@ -116,13 +118,14 @@ impl Plugin for CaptionPlugin {
         })
         .add_systems(
             Update,
-            (hear_speech, place_captions, show_history).chain().after(crate::session::SessionSystems),
+            (hear_speech, place_captions, show_history).chain().after(crate::input::InputSystems::Dispatch),
         );
     }
 }
 
 /// Hands the audio spoken since the last frame to each speaker's recogniser
 /// and shows what comes back.
+#[allow(clippy::too_many_arguments)]
 fn hear_speech(
     mut commands: Commands,
     config: Res<SessionConfig>,
@@ -131,6 +134,7 @@ fn hear_speech(
     mut report: ResMut<SessionReport>,
     mut panels: Query<&mut TextPanel>,
     mut committed: MessageWriter<CaptionCommitted>,
+    shown: Res<CaptionsShown>,
 ) {
     let t_s = clock.elapsed_s();
     let captioning = &mut *captioning;
@@ -219,19 +223,24 @@ fn hear_speech(
             Some(mut panel) => panel.lines = lines,
             None => {
                 let id = format!("caption-{}", person.id);
-                let entity =
-                    commands.spawn((TextPanel { id, kind: PanelKind::Caption, lines }, Transform::default()));
+                let visibility = if shown.0 { Visibility::Inherited } else { Visibility::Hidden };
+                let entity = commands.spawn((
+                    TextPanel { id, kind: PanelKind::Caption, lines },
+                    Transform::default(),
+                    visibility,
+                ));
                 speaker.panel = Some(entity.id());
             }
         }
     }
     // Retire captions nobody has added to for a while; the next words start afresh.
     for speaker in &mut captioning.speakers {
-        if let Some(entity) = speaker.panel {
-            if t_s - speaker.last_change_s > CAPTION_LINGER_S && speaker.partial.is_empty() {
-                commands.entity(entity).despawn();
-                *speaker = SpeakerCaption::default();
-            }
+        if let Some(entity) = speaker.panel
+            && t_s - speaker.last_change_s > CAPTION_LINGER_S
+            && speaker.partial.is_empty()
+        {
+            commands.entity(entity).despawn();
+            *speaker = SpeakerCaption::default();
         }
     }
 }
@@ -292,47 +301,68 @@ fn place_captions(
     }
 }
 
-/// Shows what was said so far, by whom, when the user asks (the `H` key, or
-/// a scripted `keyboard` `H` input): for anyone who looked away, read
-/// slowly, or joined late. It closes by itself after a while.
+/// Shows what was said so far, by whom, when the user asks (the caption
+/// history action: `H`, a menu item, "history"): for anyone who looked
+/// away, read slowly, or joined late. Scrolling moves through it; back,
+/// asking again, or a while without scrolling closes it.
 fn show_history(
     mut commands: Commands,
-    config: Res<SessionConfig>,
     clock: Res<SessionClock>,
-    keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut actions: MessageReader<ActionRequested>,
     captioning: NonSend<Captioning>,
-    shown: Query<(Entity, &CaptionHistory)>,
+    mut shown: Query<(Entity, &mut CaptionHistory, &mut TextPanel)>,
 ) {
     let t_s = clock.elapsed_s();
-    let asked = key_requested(&config, &clock, keys.as_deref(), HISTORY_KEY, KeyCode::KeyH);
-    for (entity, history) in &shown {
-        if t_s >= history.until_s || asked {
-            commands.entity(entity).despawn();
-            if asked {
-                // A second press closes it.
-                return;
+    for action in actions.read() {
+        let open = shown.single_mut().ok();
+        match (action.action, open) {
+            (Action::CaptionHistory | Action::Back, Some((entity, ..))) => commands.entity(entity).despawn(),
+            (Action::CaptionHistory, None) => {
+                commands.spawn((
+                    TextPanel {
+                        id: "caption-history".into(),
+                        kind: PanelKind::Caption,
+                        lines: history_lines(&captioning.history, 0),
+                    },
+                    HeadLocked { head_offset_m: HISTORY_OFFSET_M },
+                    Transform::default(),
+                    CaptionHistory { until_s: t_s + HISTORY_SHOWN_S, lines_back: 0 },
+                ));
             }
+            (scroll @ (Action::ScrollUp | Action::ScrollDown), Some((_, mut history, mut panel))) => {
+                let step = HISTORY_LINES / 2;
+                history.lines_back = if scroll == Action::ScrollUp {
+                    history.lines_back + step
+                } else {
+                    history.lines_back.saturating_sub(step)
+                };
+                history.until_s = t_s + HISTORY_SHOWN_S;
+                panel.lines = history_lines(&captioning.history, history.lines_back);
+            }
+            _ => {}
         }
     }
-    if !asked {
-        return;
+    for (entity, history, _) in &shown {
+        if t_s >= history.until_s {
+            commands.entity(entity).despawn();
+        }
     }
+}
+
+/// The history's lines, ending `lines_back` lines before the latest.
+fn history_lines(history: &[(String, String)], lines_back: usize) -> Vec<PanelLine> {
     let layout = CaptionLayout { visible_lines: HISTORY_LINES, ..default() };
     let mut lines: Vec<PanelLine> = Vec::new();
-    for (name, turn) in &captioning.history {
+    for (name, turn) in history {
         lines.push(PanelLine::bold(format!("{name}:")));
         lines.extend(layout.wrap(turn).into_iter().map(PanelLine::regular));
     }
-    let keep_from = lines.len().saturating_sub(HISTORY_LINES);
-    let mut lines = lines.split_off(keep_from);
+    let end = lines.len().saturating_sub(lines_back).max(HISTORY_LINES.min(lines.len()));
+    lines.truncate(end);
+    let mut lines = lines.split_off(end.saturating_sub(HISTORY_LINES));
     if lines.is_empty() {
         lines.push(PanelLine::regular("Nothing has been captioned yet."));
     }
-    lines.insert(0, PanelLine::bold("Caption history (H to close)"));
-    commands.spawn((
-        TextPanel { id: "caption-history".into(), kind: PanelKind::Caption, lines },
-        HeadLocked { head_offset_m: HISTORY_OFFSET_M },
-        Transform::default(),
-        CaptionHistory { until_s: t_s + HISTORY_SHOWN_S },
-    ));
+    lines.insert(0, PanelLine::bold("Caption history"));
+    lines
 }

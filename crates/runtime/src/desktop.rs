@@ -87,7 +87,7 @@ fn move_head_from_keys_and_mouse(
     let yaw = Quat::from_rotation_y(head.yaw_deg.to_radians());
     let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
     head.position_m += step;
-    rig.head = transform_from_yaw_pitch(head.position_m, head.yaw_deg, head.pitch_deg);
+    rig.set_tracked_head(transform_from_yaw_pitch(head.position_m, head.yaw_deg, head.pitch_deg));
 }
 
 fn move_hands_from_keys_and_mouse(

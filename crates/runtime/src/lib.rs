@@ -27,6 +27,7 @@ pub mod audio;
 pub mod backend;
 pub mod captions;
 pub mod desktop;
+pub mod input;
 pub mod notices;
 pub mod panels;
 pub mod report;

@@ -38,6 +38,9 @@ impl TextPanel {
     }
 }
 
+/// Texture pixels per display pixel (see [`PanelAppearance::from_profile`]).
+const TEXTURE_OVERSAMPLING: f32 = 2.0;
+
 /// How panels look, from the user's profile.
 #[derive(Resource, Clone, Copy, Debug)]
 pub struct PanelAppearance {
@@ -51,13 +54,18 @@ impl PanelAppearance {
     /// `display_pixels_per_degree` is the density of the display the panels
     /// are seen on; textures get twice that, so text stays crisp when a panel
     /// is seen from up to half its sizing distance without needing mipmaps.
+    /// The same texture density with the profile's text size and colours.
+    pub fn restyled(&self, profile: &Profile) -> Self {
+        Self::from_profile(profile, self.pixels_per_degree / TEXTURE_OVERSAMPLING)
+    }
+
     pub fn from_profile(profile: &Profile, display_pixels_per_degree: f32) -> Self {
         let (text, background) = profile.display.contrast_theme.colors();
         let alpha = (profile.display.panel_background_opacity * 255.0).round() as u8;
         Self {
             cap_height_deg: profile.display.caption_cap_height_deg,
             style: PanelTextStyle { text, background: background.with_alpha(alpha) },
-            pixels_per_degree: 2.0 * display_pixels_per_degree,
+            pixels_per_degree: TEXTURE_OVERSAMPLING * display_pixels_per_degree,
         }
     }
 }

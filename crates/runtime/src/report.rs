@@ -47,6 +47,8 @@ pub enum PanelKind {
     Caption,
     /// Something the user must know, e.g. that their profile was reset.
     Notice,
+    /// A menu's title, one of its rows, or the button that opens it.
+    Menu,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -109,6 +111,37 @@ pub enum PresentedEvent {
     },
     Capture {
         name: String,
+    },
+    /// An action was carried out: from which device and input, and whether through a menu item.
+    Action {
+        action: allverse_core::input::Action,
+        device: allverse_core::input::InputDevice,
+        input: String,
+        via_menu: bool,
+    },
+    /// Focus moved to a menu item (or a menu opened on one).
+    Focus {
+        menu: String,
+        item: usize,
+        label: String,
+    },
+    MenuClosed,
+    /// A profile setting was changed through the menus.
+    SettingChanged {
+        key: String,
+        value: String,
+    },
+    /// The user moved (teleport, turn, recenter, safe place).
+    Moved {
+        position_m: [f32; 3],
+        yaw_deg: f32,
+    },
+    CaptionsShown {
+        shown: bool,
+    },
+    /// The language channel the user follows.
+    Channel {
+        channel: String,
     },
 }
 

@@ -11,6 +11,11 @@ use bevy::prelude::*;
 pub struct Rig {
     /// `world_from_head`: the head looks down its local −Z.
     pub head: Transform,
+    /// The head as tracking reports it, in the tracked space.
+    pub tracked_head: Transform,
+    /// Where the tracked space is in the world: moved by turning,
+    /// teleporting and recentering, so the user moves without walking.
+    pub world_from_tracking: Transform,
     /// Controller poses in head space.
     pub left_hand_from_head: Transform,
     pub right_hand_from_head: Transform,
@@ -23,6 +28,8 @@ impl Default for Rig {
     fn default() -> Self {
         Self {
             head: Transform::from_xyz(0.0, 1.6, 0.0),
+            tracked_head: Transform::from_xyz(0.0, 1.6, 0.0),
+            world_from_tracking: Transform::IDENTITY,
             left_hand_from_head: Transform::from_xyz(-0.2, -0.45, -0.35),
             right_hand_from_head: Transform::from_xyz(0.2, -0.45, -0.35),
             gaze_yaw_deg: 0.0,
@@ -38,8 +45,24 @@ pub fn transform_from_yaw_pitch(position_m: Vec3, yaw_deg: f32, pitch_deg: f32) 
 }
 
 impl Rig {
+    /// Sets the head from tracking; the world pose follows the tracked space.
+    pub fn set_tracked_head(&mut self, tracked_head: Transform) {
+        self.tracked_head = tracked_head;
+        self.head = self.world_from_tracking * tracked_head;
+    }
+
     pub fn world_from_head(&self) -> bevy::math::Affine3A {
         self.head.compute_affine()
+    }
+
+    /// Turns the eyes (not the head) toward a point in the world.
+    pub fn look_at(&mut self, point: Vec3) {
+        let Some(in_head) = (self.head.rotation.inverse() * (point - self.head.translation)).try_normalize()
+        else {
+            return;
+        };
+        self.gaze_yaw_deg = (-in_head.x).atan2(-in_head.z).to_degrees();
+        self.gaze_pitch_deg = in_head.y.clamp(-1.0, 1.0).asin().to_degrees();
     }
 
     /// World-space direction the eyes look along.
@@ -127,5 +150,9 @@ mod tests {
         assert!(rig.gaze_direction().abs_diff_eq(Vec3::NEG_X, 1e-5), "{}", rig.gaze_direction());
         rig.gaze_pitch_deg = 90.0;
         assert!(rig.gaze_direction().abs_diff_eq(Vec3::Y, 1e-5));
+        let target = Vec3::new(-3.0, 2.5, 1.0);
+        rig.look_at(target);
+        let toward = (target - rig.head.translation).normalize();
+        assert!(rig.gaze_direction().abs_diff_eq(toward, 1e-5), "{}", rig.gaze_direction());
     }
 }

@@ -40,6 +40,8 @@ pub struct SessionConfig {
     /// The speech synthesizer; `None` (with a notice) when spoken output is unavailable.
     #[cfg(feature = "speech")]
     pub voice: Option<crate::audio::SpeechSetup>,
+    /// Where settings changed in the menus are saved; `None` keeps them to this session.
+    pub profile_store: Option<PathBuf>,
 }
 
 /// An utterance with its recording's length and caption track read in.
@@ -95,6 +97,7 @@ impl SessionConfig {
             backend_name: backend_name.into(),
             caption_model,
             spatializer,
+            profile_store: None,
         })
     }
 }
@@ -163,23 +166,6 @@ pub struct CaptionCommitted {
     pub text: String,
 }
 
-/// Whether the user asked for something with `key` in this step: pressed
-/// live, or a scripted `keyboard` input with that name that is due.
-pub(crate) fn key_requested(
-    config: &SessionConfig,
-    clock: &SessionClock,
-    keys: Option<&ButtonInput<KeyCode>>,
-    name: &str,
-    key: KeyCode,
-) -> bool {
-    let scripted = config
-        .scenario
-        .inputs
-        .iter()
-        .any(|i| i.device == "keyboard" && i.input == name && clock.is_due(i.at_s));
-    scripted || keys.is_some_and(|k| k.just_pressed(key))
-}
-
 /// Asks the backend to capture the user's view now.
 #[derive(Message, Clone, Debug)]
 pub struct CaptureRequested {
@@ -233,6 +219,7 @@ impl Plugin for SessionPlugin {
             .add_plugins((PanelPlugin, NoticePlugin))
             .add_systems(Startup, (spawn_scene, spawn_rig_parts))
             .add_systems(Update, (run_timeline, follow_rig).chain().in_set(SessionSystems))
+            .add_plugins(crate::input::InputPlugin)
             .add_plugins(crate::captions::CaptionPlugin { stepped: self.stepped })
             .add_plugins(crate::audio::AudioPlugin { stepped: self.stepped });
         if self.stepped {
@@ -263,12 +250,21 @@ fn advance_realtime_clock(time: Res<Time<Real>>, mut clock: ResMut<SessionClock>
     clock.step_to(next);
 }
 
-fn drive_rig_from_scenario(config: Res<SessionConfig>, clock: Res<SessionClock>, mut rig: ResMut<Rig>) {
+fn drive_rig_from_scenario(
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    mut rig: ResMut<Rig>,
+    panels: Query<(&TextPanel, &GlobalTransform)>,
+) {
     let scenario = &config.scenario;
     let t = clock.elapsed_s();
     let head = scenario.head_at(t);
     let height_offset = Vec3::Y * config.profile.comfort.height_offset_m;
-    rig.head = transform_from_yaw_pitch(head.position_m + height_offset, head.yaw_deg, head.pitch_deg);
+    rig.set_tracked_head(transform_from_yaw_pitch(
+        head.position_m + height_offset,
+        head.yaw_deg,
+        head.pitch_deg,
+    ));
     let hand = |h: Hand| {
         let pose = scenario.controller_at(h, t);
         transform_from_yaw_pitch(pose.position_m, pose.yaw_deg, pose.pitch_deg)
@@ -278,6 +274,11 @@ fn drive_rig_from_scenario(config: Res<SessionConfig>, clock: Res<SessionClock>,
     let gaze = scenario.gaze_at(t);
     rig.gaze_yaw_deg = gaze.yaw_deg;
     rig.gaze_pitch_deg = gaze.pitch_deg;
+    // A scripted `gaze` input rests the eyes on a panel until the next one.
+    let looking = scenario.inputs.iter().rfind(|i| i.device == "gaze" && i.at_s <= t);
+    if let Some((_, at)) = looking.and_then(|look| panels.iter().find(|(panel, _)| panel.id == look.input)) {
+        rig.look_at(at.translation());
+    }
 }
 
 fn run_timeline(

@@ -95,14 +95,21 @@ pub fn run(config: SessionConfig) -> AppExit {
             .set(OxrReferenceSpacePlugin { default_primary_ref_space: reference_space }),
     )
     .add_plugins(crate::session::SessionPlugin::realtime(config, HEADSET_PIXELS_PER_DEGREE))
-    .add_systems(Startup, move |mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
-        // Raising the tracking root raises the user's eyes in the world:
-        // a wheelchair user can see over a standing crowd.
-        for mut root in &mut roots {
-            root.translation.y = comfort.height_offset_m;
-        }
-    })
-    .add_systems(Update, (untonemapped_xr_views, head_from_xr_views));
+    .add_systems(
+        Update,
+        (
+            move |rig: Res<crate::rig::Rig>, mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
+                // Turning and teleporting move the tracked space; raising it
+                // raises the user's eyes: a wheelchair user can see over a standing crowd.
+                for mut root in &mut roots {
+                    *root = rig.world_from_tracking;
+                    root.translation.y += comfort.height_offset_m;
+                }
+            },
+            untonemapped_xr_views,
+            head_from_xr_views,
+        ),
+    );
     app.run()
 }
 
@@ -121,5 +128,7 @@ fn head_from_xr_views(views: Query<&GlobalTransform, With<XrCamera>>, mut rig: R
     }
     let position = views.iter().map(|v| v.translation()).sum::<Vec3>() / count as f32;
     let rotation = views.iter().next().map(|v| v.rotation()).unwrap_or_default();
+    // The views are in the world already (the tracking root is applied).
     rig.head = Transform { translation: position, rotation, ..default() };
+    rig.tracked_head = Transform::from_matrix(rig.world_from_tracking.to_matrix().inverse()) * rig.head;
 }

@@ -1,0 +1,358 @@
+//! The menus every input method can drive with "next" and "select" alone, and which item has focus.
+//!
+//! The action menu lists every action, so a person whose input method
+//! has only one or two signals (a switch, a dwell, a single controller
+//! button) still reaches all of them; its settings menu changes the
+//! profile one choice at a time. Menus are a stack: "back" returns to the
+//! parent and closes the menu at the top.
+
+use allverse_core::input::Action;
+use allverse_core::profile::{Profile, set_key};
+
+/// A profile setting the settings menu cycles through, with the values it offers.
+#[derive(Debug, PartialEq)]
+pub struct SettingChoice {
+    /// Dotted profile key, as `allverse profile set` takes it.
+    pub key: &'static str,
+    pub label: &'static str,
+    /// (value as written in the profile, what the menu says)
+    pub values: &'static [(&'static str, &'static str)],
+}
+
+const ON_OFF: &[(&str, &str)] = &[("true", "on"), ("false", "off")];
+
+/// The settings a person is most likely to need while in a session.
+pub const SETTINGS: &[SettingChoice] = &[
+    SettingChoice {
+        key: "display.caption_cap_height_deg",
+        label: "Text size",
+        values: &[
+            ("small", "small"),
+            ("medium", "medium"),
+            ("large", "large"),
+            ("extra_large", "extra large"),
+        ],
+    },
+    SettingChoice { key: "captions.enabled", label: "Captions", values: ON_OFF },
+    SettingChoice {
+        key: "captions.lines",
+        label: "Caption lines",
+        values: &[("1", "1"), ("2", "2"), ("3", "3")],
+    },
+    SettingChoice {
+        key: "captions.placement",
+        label: "Caption placement",
+        values: &[
+            ("hybrid", "beside the speaker"),
+            ("head_locked", "fixed in view"),
+            ("lazy_follow", "following the view"),
+            ("world_locked", "fixed in the room"),
+            ("speaker_anchored", "always at the speaker"),
+        ],
+    },
+    SettingChoice {
+        key: "display.contrast_theme",
+        label: "Contrast",
+        values: &[
+            ("dark", "light on dark"),
+            ("light", "dark on light"),
+            ("high_contrast_dark", "white on black"),
+            ("high_contrast_light", "black on white"),
+            ("yellow_on_black", "yellow on black"),
+        ],
+    },
+    SettingChoice {
+        key: "speech.rate_wpm",
+        label: "Speech rate",
+        values: &[("140", "slow"), ("175", "normal"), ("220", "fast"), ("280", "very fast")],
+    },
+    SettingChoice { key: "speech.read_chat", label: "Read chat aloud", values: ON_OFF },
+    SettingChoice {
+        key: "input.dwell.dwell_s",
+        label: "Dwell time",
+        values: &[("0.5", "0.5 s"), ("0.8", "0.8 s"), ("1.2", "1.2 s"), ("2.0", "2 s"), ("3.0", "3 s")],
+    },
+    SettingChoice {
+        key: "input.scan.step_s",
+        label: "Scan step",
+        values: &[("0.5", "0.5 s"), ("1.0", "1 s"), ("1.5", "1.5 s"), ("2.0", "2 s"), ("3.0", "3 s")],
+    },
+];
+
+impl SettingChoice {
+    /// Index of the profile's current value, if it is one of those offered.
+    fn current(&self, profile: &Profile) -> Option<usize> {
+        // Setting a value that is already there leaves the profile equal;
+        // this compares values the way the profile parses them (`1.0` = `1`).
+        self.values
+            .iter()
+            .position(|(value, _)| set_key(profile, self.key, value).is_ok_and(|p| p == *profile))
+    }
+
+    /// The value after the current one, wrapping around.
+    pub fn next_value(&self, profile: &Profile) -> &'static str {
+        let next = self.current(profile).map_or(0, |i| (i + 1) % self.values.len());
+        self.values[next].0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuId {
+    Actions,
+    Settings,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MenuItem {
+    Do(Action),
+    Open(MenuId),
+    Change(&'static SettingChoice),
+}
+
+/// The action menu: frequent actions first, so scanning reaches them soonest.
+const ACTION_MENU: &[Action] = &[
+    Action::RepeatLastCaption,
+    Action::CaptionHistory,
+    Action::ToggleCaptions,
+    Action::ReadFocused,
+    Action::StopSpeech,
+    Action::SwitchInterpreterChannel,
+    Action::TurnLeft,
+    Action::TurnRight,
+    Action::Teleport,
+    Action::RecenterView,
+    Action::GoToSafePlace,
+    Action::ScrollUp,
+    Action::ScrollDown,
+    Action::NextFocus,
+    Action::PreviousFocus,
+    Action::OpenMenu,
+];
+
+impl MenuId {
+    pub fn title(self) -> &'static str {
+        match self {
+            MenuId::Actions => "Menu",
+            MenuId::Settings => "Settings",
+        }
+    }
+
+    /// Every menu ends with "Back", which closes it or returns to its parent.
+    pub fn items(self) -> Vec<MenuItem> {
+        let mut items: Vec<MenuItem> = match self {
+            MenuId::Actions => {
+                let mut items: Vec<_> = ACTION_MENU.iter().map(|a| MenuItem::Do(*a)).collect();
+                items.insert(2, MenuItem::Open(MenuId::Settings));
+                items
+            }
+            MenuId::Settings => SETTINGS.iter().map(MenuItem::Change).collect(),
+        };
+        items.push(MenuItem::Do(Action::Back));
+        items
+    }
+}
+
+impl MenuItem {
+    /// What the item says, with a setting's current value.
+    pub fn label(self, profile: &Profile) -> String {
+        match self {
+            MenuItem::Do(action) => action.label().to_string(),
+            MenuItem::Open(menu) => format!("{}…", menu.title()),
+            MenuItem::Change(choice) => {
+                let value = choice.current(profile).map_or("custom", |i| choice.values[i].1);
+                format!("{}: {value}", choice.label)
+            }
+        }
+    }
+}
+
+/// What applying an action to the menus did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MenuOutcome {
+    /// The menus did not use it; the runtime acts on it (or it does nothing).
+    Ignored,
+    /// Focus moved, a menu opened, or one closed: show the new state.
+    Changed,
+    /// A menu item asked for this action; the menu has closed.
+    Do(Action),
+    /// A setting item asked for this value; the menu stays open to change it again.
+    Set { key: &'static str, value: &'static str },
+}
+
+/// The open menus, innermost last, each with its focused item.
+#[derive(Clone, Debug, Default)]
+pub struct Menus {
+    open: Vec<(MenuId, usize)>,
+}
+
+/// Items shown at once; scrolling turns a page.
+pub const PAGE_ITEMS: usize = 7;
+
+impl Menus {
+    /// The menu on top and its focused item; `None` when no menu is open.
+    pub fn current(&self) -> Option<(MenuId, usize)> {
+        self.open.last().copied()
+    }
+
+    pub fn is_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    pub fn close(&mut self) {
+        self.open.clear();
+    }
+
+    /// Focuses an item directly (scanning, pointing, looking).
+    pub fn focus_at(&mut self, index: usize) -> MenuOutcome {
+        match self.open.last_mut() {
+            Some((menu, focus)) if index < menu.items().len() && *focus != index => {
+                *focus = index;
+                MenuOutcome::Changed
+            }
+            _ => MenuOutcome::Ignored,
+        }
+    }
+
+    /// Applies a navigation action; everything else is [`MenuOutcome::Ignored`].
+    pub fn apply(&mut self, action: Action, profile: &Profile) -> MenuOutcome {
+        let Some((menu, focus)) = self.current() else {
+            return match action {
+                // With no menu open, "next" opens it: a person with two
+                // switches or one button has no other way in.
+                Action::OpenMenu | Action::NextFocus | Action::PreviousFocus => {
+                    self.open.push((MenuId::Actions, 0));
+                    MenuOutcome::Changed
+                }
+                _ => MenuOutcome::Ignored,
+            };
+        };
+        let count = menu.items().len();
+        let move_by = |delta: isize| (focus as isize + delta).rem_euclid(count as isize) as usize;
+        match action {
+            Action::OpenMenu => {
+                self.open = vec![(MenuId::Actions, 0)];
+                MenuOutcome::Changed
+            }
+            Action::Back => {
+                self.open.pop();
+                MenuOutcome::Changed
+            }
+            Action::NextFocus => self.focus_at(move_by(1)),
+            Action::PreviousFocus => self.focus_at(move_by(-1)),
+            // Scrolling turns pages, and from the last page back to the first,
+            // so a pointer or gaze user can reach every item with one "more" row.
+            Action::ScrollDown if focus / PAGE_ITEMS == (count - 1) / PAGE_ITEMS => self.focus_at(0),
+            Action::ScrollDown => self.focus_at((focus / PAGE_ITEMS + 1) * PAGE_ITEMS),
+            Action::ScrollUp => self.focus_at((focus / PAGE_ITEMS).saturating_sub(1) * PAGE_ITEMS),
+            Action::Select => match menu.items()[focus] {
+                MenuItem::Open(submenu) => {
+                    self.open.push((submenu, 0));
+                    MenuOutcome::Changed
+                }
+                MenuItem::Change(choice) => {
+                    MenuOutcome::Set { key: choice.key, value: choice.next_value(profile) }
+                }
+                // The navigation items act on the menu itself.
+                MenuItem::Do(
+                    nav @ (Action::NextFocus | Action::PreviousFocus | Action::Back | Action::OpenMenu),
+                ) => {
+                    self.apply(nav, profile);
+                    MenuOutcome::Do(nav)
+                }
+                MenuItem::Do(other) => {
+                    self.close();
+                    MenuOutcome::Do(other)
+                }
+            },
+            _ => MenuOutcome::Ignored,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Presses "next" until `item` has focus, then "select".
+    fn choose(menus: &mut Menus, profile: &Profile, item: MenuItem) -> MenuOutcome {
+        let (menu, _) = menus.current().expect("a menu is open");
+        let index = menu.items().iter().position(|i| *i == item).expect("the item is in the menu");
+        while menus.current().unwrap().1 != index {
+            menus.apply(Action::NextFocus, profile);
+        }
+        menus.apply(Action::Select, profile)
+    }
+
+    #[test]
+    fn next_and_select_alone_reach_every_action() {
+        let profile = Profile::default();
+        let mut reached = BTreeSet::from([Action::NextFocus, Action::Select]);
+        for item in MenuId::Actions.items() {
+            let mut menus = Menus::default();
+            menus.apply(Action::NextFocus, &profile);
+            if let MenuOutcome::Do(action) = choose(&mut menus, &profile, item) {
+                reached.insert(action);
+            }
+        }
+        let missing: Vec<_> = Action::ALL.iter().filter(|a| !reached.contains(a)).collect();
+        assert!(missing.is_empty(), "not reachable from the menu: {missing:?}");
+    }
+
+    #[test]
+    fn a_setting_cycles_through_its_values_and_the_menu_stays_open() {
+        let mut profile = Profile::default();
+        let mut menus = Menus::default();
+        menus.apply(Action::OpenMenu, &profile);
+        assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::Settings)), MenuOutcome::Changed);
+        let size = MenuItem::Change(&SETTINGS[0]);
+        assert_eq!(size.label(&profile), "Text size: medium");
+        let MenuOutcome::Set { key, value } = choose(&mut menus, &profile, size) else { panic!() };
+        assert_eq!((key, value), ("display.caption_cap_height_deg", "large"));
+        profile = set_key(&profile, key, value).unwrap();
+        assert_eq!(size.label(&profile), "Text size: large");
+        assert_eq!(menus.current(), Some((MenuId::Settings, 0)), "stays open on the same item");
+        // Back returns to the action menu, and back again closes it.
+        menus.apply(Action::Back, &profile);
+        assert_eq!(menus.current().map(|(m, _)| m), Some(MenuId::Actions));
+        menus.apply(Action::Back, &profile);
+        assert!(!menus.is_open());
+    }
+
+    #[test]
+    fn every_offered_value_is_valid_and_cycling_comes_back() {
+        for choice in SETTINGS {
+            let mut profile = Profile::default();
+            let start = choice.current(&profile);
+            assert!(start.is_some(), "{}: the default value is not offered", choice.key);
+            for _ in 0..choice.values.len() {
+                profile = set_key(&profile, choice.key, choice.next_value(&profile))
+                    .unwrap_or_else(|e| panic!("{}: {e}", choice.key));
+            }
+            assert_eq!(choice.current(&profile), start, "{}", choice.key);
+        }
+    }
+
+    #[test]
+    fn focus_wraps_and_scrolls_by_pages() {
+        let profile = Profile::default();
+        let mut menus = Menus::default();
+        assert_eq!(menus.apply(Action::Select, &profile), MenuOutcome::Ignored, "nothing to select");
+        menus.apply(Action::OpenMenu, &profile);
+        let last = MenuId::Actions.items().len() - 1;
+        menus.apply(Action::PreviousFocus, &profile);
+        assert_eq!(menus.current(), Some((MenuId::Actions, last)), "wraps to the end");
+        assert_eq!(menus.apply(Action::Select, &profile), MenuOutcome::Do(Action::Back));
+        assert!(!menus.is_open());
+        menus.apply(Action::OpenMenu, &profile);
+        let pages: Vec<usize> = (0..4)
+            .map(|_| {
+                menus.apply(Action::ScrollDown, &profile);
+                menus.current().unwrap().1
+            })
+            .collect();
+        assert_eq!(pages, [PAGE_ITEMS, 2 * PAGE_ITEMS, 0, PAGE_ITEMS], "page by page, then back to the top");
+        menus.apply(Action::ScrollUp, &profile);
+        assert_eq!(menus.current(), Some((MenuId::Actions, 0)));
+    }
+}
