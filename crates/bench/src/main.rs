@@ -5,6 +5,7 @@
 
 mod audio;
 mod captions;
+mod input;
 mod measurement;
 mod panel;
 mod simulator;
@@ -32,6 +33,11 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "captions",
         about: "live captions from LibriVox at real-time pace: latency, WER, cost",
         run: captions::run,
+    },
+    Benchmark {
+        name: "input",
+        about: "input event to semantic action: frames, latency, adapter CPU per frame",
+        run: input::run,
     },
     Benchmark { name: "panel", about: "caption text to panel image (pipeline)", run: panel::run },
     Benchmark {

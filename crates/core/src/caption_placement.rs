@@ -133,6 +133,6 @@ mod tests {
         );
         assert_eq!(spot(CaptionPlacement::HeadLocked).anchor, CaptionAnchor::View { lazy: false });
         assert_eq!(spot(CaptionPlacement::LazyFollow).anchor, CaptionAnchor::View { lazy: true });
-        assert_eq!(spot(CaptionPlacement::WorldLocked).arrow.is_some(), true);
+        assert!(spot(CaptionPlacement::WorldLocked).arrow.is_some());
     }
 }

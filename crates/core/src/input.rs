@@ -268,4 +268,19 @@ mod tests {
         let same_input_other_device = text.replacen("keyboard", "gamepad", 1);
         assert!(Profile::from_toml(&same_input_other_device).is_ok());
     }
+
+    #[test]
+    fn a_malformed_input_section_keeps_the_defaults_and_the_users_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.toml");
+        let text = "[input]\ndebounce_ms = 50\n\n[[input.bindings]]\ndevice = \"switch\"\ninput = \"switch1\"\naction = \"fly\"\n";
+        std::fs::write(&path, text).unwrap();
+        let loaded = crate::profile::ProfileStore::at(&path).load().unwrap();
+        assert_eq!(loaded.profile.input, InputSettings::default(), "defaults apply for the session");
+        let Some(crate::profile::ProfileNotice::KeptAside { backup, problem }) = loaded.notice else {
+            panic!("the user is told")
+        };
+        assert!(problem.contains("fly"), "the message names the bad value: {problem}");
+        assert_eq!(std::fs::read_to_string(backup).unwrap(), text, "the user's file is kept as it was");
+    }
 }

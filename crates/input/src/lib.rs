@@ -5,9 +5,14 @@
 //! the semantic [`Action`](allverse_core::input::Action)s the runtime acts
 //! on: [`bindings`] (the defaults, so that no action needs a chord, and the
 //! user's remapping), [`timing`] (debounce, hold-to-toggle, repeat),
-//! [`scanning`] (one- and two-switch access), [`dwell`] (gaze or head
-//! pointer selection) and [`voice`] (spoken commands from the captions
-//! recognizer). The engine adapters that feed it live in the runtime.
+//! [`stick`] (thumbsticks as direction buttons, with dead zone and
+//! sensitivity), [`scanning`] (one- and two-switch access), [`dwell`]
+//! (gaze or head pointer selection), [`voice`] (spoken commands from the
+//! captions recognizer) and [`router`], which runs them all on one stream
+//! of events. [`menu`] is the action and settings menu every method can
+//! drive with "next" and "select" alone; [`openxr`] the suggested bindings
+//! for the common XR controllers. The engine adapters that feed the router
+//! live in the runtime.
 //!
 //! # Design choices
 //!
@@ -18,6 +23,12 @@
 //! * **No chords, no holds, no fast repeats are ever required.** Each
 //!   device's default bindings reach every action with single presses, and
 //!   a test keeps it that way; holding is only ever a convenience.
+//! * **Menus are the universal fallback.** Rather than give every device a
+//!   binding for every action, the action menu lists them all; a device
+//!   with only "next" and "select" (two switches), one signal (one switch,
+//!   by scanning) or none (gaze, by dwell) reaches everything through it.
+//!   The menu model lives here, not in the runtime, so the end-to-end
+//!   tests script each method from the same model the runtime runs.
 
 pub mod bindings;
 pub mod dwell;

@@ -68,6 +68,21 @@ pub const SETTINGS: &[SettingChoice] = &[
     },
     SettingChoice { key: "speech.read_chat", label: "Read chat aloud", values: ON_OFF },
     SettingChoice {
+        key: "comfort.height_offset_m",
+        label: "Eye height",
+        values: &[
+            ("0.0", "as tracked"),
+            ("0.3", "raised 30 cm"),
+            ("0.6", "raised 60 cm"),
+            ("-0.3", "lowered 30 cm"),
+        ],
+    },
+    SettingChoice {
+        key: "comfort.reach_extension_m",
+        label: "Extra reach",
+        values: &[("0.0", "none"), ("0.3", "30 cm"), ("0.6", "60 cm"), ("1.0", "1 m")],
+    },
+    SettingChoice {
         key: "input.dwell.dwell_s",
         label: "Dwell time",
         values: &[("0.5", "0.5 s"), ("0.8", "0.8 s"), ("1.2", "1.2 s"), ("2.0", "2 s"), ("3.0", "3 s")],

@@ -4,36 +4,56 @@ use Action::*;
 use allverse_core::input::Action;
 
 /// Phrases for every action; the first of each is the one help text shows.
+/// The first phrases are those the recognizer heard reliably from
+/// synthesized speech (see the e2e test); "captions" and "scroll down" on
+/// their own were often misheard, so "subtitles" and "next page" lead.
 const PHRASES: &[(&str, Action)] = &[
     ("select", Select),
     ("choose", Select),
-    ("back", Back),
     ("go back", Back),
-    ("menu", OpenMenu),
+    ("back", Back),
     ("open menu", OpenMenu),
+    ("menu", OpenMenu),
+    ("main menu", OpenMenu),
     ("next", NextFocus),
+    ("next item", NextFocus),
     ("previous", PreviousFocus),
+    ("previous item", PreviousFocus),
+    ("previous page", ScrollUp),
     ("scroll up", ScrollUp),
+    ("page up", ScrollUp),
+    ("next page", ScrollDown),
     ("scroll down", ScrollDown),
+    ("page down", ScrollDown),
+    ("move forward", Teleport),
     ("teleport", Teleport),
+    ("teleport forward", Teleport),
     ("turn left", TurnLeft),
     ("turn right", TurnRight),
     ("recenter", RecenterView),
     ("re center", RecenterView),
+    ("recenter view", RecenterView),
+    ("subtitles", ToggleCaptions),
+    ("captions", ToggleCaptions),
     ("captions on", ToggleCaptions),
     ("captions off", ToggleCaptions),
+    ("subtitles on", ToggleCaptions),
+    ("subtitles off", ToggleCaptions),
     ("repeat", RepeatLastCaption),
     ("repeat caption", RepeatLastCaption),
     ("history", CaptionHistory),
     ("caption history", CaptionHistory),
     ("read", ReadFocused),
     ("read that", ReadFocused),
+    ("read aloud", ReadFocused),
+    ("next channel", SwitchInterpreterChannel),
     ("switch channel", SwitchInterpreterChannel),
     ("next interpreter", SwitchInterpreterChannel),
     ("safe place", GoToSafePlace),
     ("go to safe place", GoToSafePlace),
     ("stop", StopSpeech),
     ("quiet", StopSpeech),
+    ("stop talking", StopSpeech),
 ];
 
 /// What to say for an action, as help text shows it.

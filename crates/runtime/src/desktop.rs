@@ -1,7 +1,9 @@
 //! The desktop window backend: the scene in a window, the head moved by keyboard and mouse.
 //!
-//! Keys: W/A/S/D or the arrow keys walk; Q/E turn; R/F look up and down;
-//! holding the right mouse button and moving the mouse looks around.
+//! Keys: W/A/S/D walk; R/F look up and down; holding the right mouse
+//! button and moving the mouse looks around. Turning (Q/E), teleporting
+//! (G), the menu (M, arrows, Enter) and every other action are the
+//! keyboard bindings of `allverse-input`, the same as in the headset.
 //! 1 and 2 pick the left or right controller; I/K raise and lower it, J/L
 //! move it left and right, U/O push it away and pull it in; holding the
 //! left mouse button and moving the mouse moves it too.
@@ -14,6 +16,7 @@ use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
 
 const WALK_SPEED_M_PER_S: f32 = 1.5;
+/// Looking up and down with R/F.
 const TURN_SPEED_DEG_PER_S: f32 = 60.0;
 const MOUSE_DEG_PER_PIXEL: f32 = 0.15;
 const HAND_SPEED_M_PER_S: f32 = 0.4;
@@ -74,7 +77,6 @@ fn move_head_from_keys_and_mouse(
     mut rig: ResMut<Rig>,
 ) {
     let dt = time.delta_secs();
-    head.yaw_deg += key_axis(&keys, &[KeyCode::KeyQ], &[KeyCode::KeyE]) * TURN_SPEED_DEG_PER_S * dt;
     head.pitch_deg += key_axis(&keys, &[KeyCode::KeyR], &[KeyCode::KeyF]) * TURN_SPEED_DEG_PER_S * dt;
     if buttons.pressed(MouseButton::Right) {
         head.yaw_deg -= mouse.delta.x * MOUSE_DEG_PER_PIXEL;
@@ -82,8 +84,8 @@ fn move_head_from_keys_and_mouse(
     }
     head.pitch_deg = head.pitch_deg.clamp(-85.0, 85.0);
 
-    let forward = key_axis(&keys, &[KeyCode::KeyW, KeyCode::ArrowUp], &[KeyCode::KeyS, KeyCode::ArrowDown]);
-    let right = key_axis(&keys, &[KeyCode::KeyD, KeyCode::ArrowRight], &[KeyCode::KeyA, KeyCode::ArrowLeft]);
+    let forward = key_axis(&keys, &[KeyCode::KeyW], &[KeyCode::KeyS]);
+    let right = key_axis(&keys, &[KeyCode::KeyD], &[KeyCode::KeyA]);
     let yaw = Quat::from_rotation_y(head.yaw_deg.to_radians());
     let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
     head.position_m += step;

@@ -19,6 +19,8 @@ pub struct Rig {
     /// Controller poses in head space.
     pub left_hand_from_head: Transform,
     pub right_hand_from_head: Transform,
+    /// Seated reach: each controller acts this much further along where it points.
+    pub reach_extension_m: f32,
     /// Eye-gaze direction relative to the head, degrees.
     pub gaze_yaw_deg: f32,
     pub gaze_pitch_deg: f32,
@@ -30,6 +32,7 @@ impl Default for Rig {
             head: Transform::from_xyz(0.0, 1.6, 0.0),
             tracked_head: Transform::from_xyz(0.0, 1.6, 0.0),
             world_from_tracking: Transform::IDENTITY,
+            reach_extension_m: 0.0,
             left_hand_from_head: Transform::from_xyz(-0.2, -0.45, -0.35),
             right_hand_from_head: Transform::from_xyz(0.2, -0.45, -0.35),
             gaze_yaw_deg: 0.0,
@@ -53,6 +56,14 @@ impl Rig {
 
     pub fn world_from_head(&self) -> bevy::math::Affine3A {
         self.head.compute_affine()
+    }
+
+    /// A controller in the world, moved out along its pointing direction by the seated reach.
+    pub fn world_from_hand(&self, left: bool) -> Transform {
+        let hand_from_head = if left { self.left_hand_from_head } else { self.right_hand_from_head };
+        let mut hand = self.head * hand_from_head;
+        hand.translation += hand.forward() * self.reach_extension_m;
+        hand
     }
 
     /// Turns the eyes (not the head) toward a point in the world.
@@ -125,8 +136,8 @@ pub fn follow_rig(
     }
     for (part, mut transform) in &mut parts {
         *transform = match part {
-            RigPart::LeftController => rig.head * rig.left_hand_from_head,
-            RigPart::RightController => rig.head * rig.right_hand_from_head,
+            RigPart::LeftController => rig.world_from_hand(true),
+            RigPart::RightController => rig.world_from_hand(false),
             RigPart::GazeReticle => {
                 let direction = rig.gaze_direction();
                 Transform::from_translation(rig.head.translation + direction * GAZE_RETICLE_DISTANCE_M)
@@ -141,6 +152,16 @@ pub fn follow_rig(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seated_reach_moves_the_controller_out_along_its_ray() {
+        let mut rig = Rig::default();
+        let arm = rig.world_from_hand(false);
+        rig.reach_extension_m = 0.6;
+        let reached = rig.world_from_hand(false);
+        assert!((reached.translation - arm.translation).abs_diff_eq(*arm.forward() * 0.6, 1e-5));
+        assert_eq!(reached.rotation, arm.rotation, "it points the same way");
+    }
 
     #[test]
     fn gaze_follows_head_and_eye_angles() {

@@ -127,9 +127,16 @@ pub struct SessionClock {
     started: bool,
 }
 
-impl SessionClock {
-    pub(crate) fn new() -> Self {
+impl Default for SessionClock {
+    /// Before the first step; [`SessionClock::step_to`] starts it.
+    fn default() -> Self {
         Self { elapsed_s: 0.0, previous_s: f64::NEG_INFINITY, started: false }
+    }
+}
+
+impl SessionClock {
+    pub fn new() -> Self {
+        Self::default()
     }
 
     pub fn elapsed_s(&self) -> f32 {
@@ -210,7 +217,7 @@ impl Plugin for SessionPlugin {
         };
         app.insert_resource(PanelAppearance::from_profile(&config.profile, self.display_pixels_per_degree))
             .insert_resource(SessionClock::new())
-            .insert_resource(Rig::default())
+            .insert_resource(Rig { reach_extension_m: config.profile.comfort.reach_extension_m, ..default() })
             .insert_resource(report)
             .insert_resource(GlobalAmbientLight { brightness: 250.0, ..default() })
             .insert_resource(config)
@@ -219,7 +226,7 @@ impl Plugin for SessionPlugin {
             .add_plugins((PanelPlugin, NoticePlugin))
             .add_systems(Startup, (spawn_scene, spawn_rig_parts))
             .add_systems(Update, (run_timeline, follow_rig).chain().in_set(SessionSystems))
-            .add_plugins(crate::input::InputPlugin)
+            .add_plugins(crate::input::InputPlugin { listen: !self.stepped })
             .add_plugins(crate::captions::CaptionPlugin { stepped: self.stepped })
             .add_plugins(crate::audio::AudioPlugin { stepped: self.stepped });
         if self.stepped {
@@ -275,7 +282,11 @@ fn drive_rig_from_scenario(
     rig.gaze_yaw_deg = gaze.yaw_deg;
     rig.gaze_pitch_deg = gaze.pitch_deg;
     // A scripted `gaze` input rests the eyes on a panel until the next one.
-    let looking = scenario.inputs.iter().rfind(|i| i.device == "gaze" && i.at_s <= t);
+    let looking = scenario
+        .inputs
+        .iter()
+        .filter(|i| i.device == "gaze" && i.at_s <= t)
+        .max_by(|a, b| a.at_s.total_cmp(&b.at_s));
     if let Some((_, at)) = looking.and_then(|look| panels.iter().find(|(panel, _)| panel.id == look.input)) {
         rig.look_at(at.translation());
     }

@@ -109,6 +109,9 @@ pub struct ComfortSettings {
     /// Added to the tracked head height, e.g. +0.4 to see over a crowd from a
     /// wheelchair, or negative for a tall standing user.
     pub height_offset_m: f32,
+    /// How much further the controllers reach than the arms do, so things on
+    /// the floor or across a table come within reach from a seat.
+    pub reach_extension_m: f32,
 }
 
 /// Where caption panels sit.
@@ -206,6 +209,7 @@ const CAP_HEIGHT_DEG: RangeInclusive<f32> = 0.2..=5.0;
 const UNIT: RangeInclusive<f32> = 0.0..=1.0;
 const BALANCE: RangeInclusive<f32> = -1.0..=1.0;
 const HEIGHT_OFFSET_M: RangeInclusive<f32> = -1.0..=1.0;
+const REACH_EXTENSION_M: RangeInclusive<f32> = 0.0..=1.5;
 
 impl Profile {
     /// Checks every value; the first problem found is returned.
@@ -225,6 +229,7 @@ impl Profile {
         within("audio.scene_volume", a.scene_volume, UNIT, "")?;
         within("audio.balance", a.balance, BALANCE, "")?;
         within("comfort.height_offset_m", self.comfort.height_offset_m, HEIGHT_OFFSET_M, " metres")?;
+        within("comfort.reach_extension_m", self.comfort.reach_extension_m, REACH_EXTENSION_M, " metres")?;
         within("captions.lines", self.captions.lines, 1..=3, "")?;
         within("speech.rate_wpm", self.speech.rate_wpm, SPEECH_RATE_WPM, " words per minute")?;
         within("speech.pitch", self.speech.pitch, SPEECH_PITCH, "")?;

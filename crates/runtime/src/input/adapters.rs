@@ -125,3 +125,129 @@ pub fn confirm_by_rumble(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use allverse_core::input::Action;
+    use allverse_core::profile::Profile;
+    use allverse_core::scenario::Scenario;
+    use allverse_input::router::{Routed, Router};
+    use bevy::input::gamepad::{
+        GamepadConnection, GamepadConnectionEvent, RawGamepadAxisChangedEvent, RawGamepadButtonChangedEvent,
+        RawGamepadEvent,
+    };
+
+    /// An app with Bevy's input plugin (what gilrs feeds) and the gamepad adapter.
+    fn app_with_gamepads(count: usize) -> (App, Vec<Entity>) {
+        let scenario = Scenario::parse(
+            "name = \"pads\"\nduration_s = 1.0\n[room]\nsize_m = [4.0, 3.0, 4.0]\n",
+            "pads",
+            ".".as_ref(),
+        )
+        .unwrap();
+        let config = SessionConfig::new(scenario, Profile::default(), "test").unwrap();
+        let mut app = App::new();
+        app.add_plugins(bevy::input::InputPlugin)
+            .insert_resource(InputRouter(Router::new(&config.profile.input)))
+            .insert_resource(config)
+            .insert_resource(SessionClock::new())
+            .add_systems(Update, read_gamepads);
+        let pads: Vec<Entity> = (0..count).map(|_| app.world_mut().spawn_empty().id()).collect();
+        for (i, pad) in pads.iter().enumerate() {
+            let connected = GamepadConnection::Connected {
+                name: format!("Xbox Adaptive Controller {i}"),
+                vendor_id: Some(0x045e),
+                product_id: Some(0x0b0a),
+            };
+            // As bevy_gilrs reports a connection: the event, and the raw one.
+            let event = GamepadConnectionEvent::new(*pad, connected);
+            app.world_mut().write_message(event.clone());
+            app.world_mut().write_message(RawGamepadEvent::Connection(event));
+        }
+        app.update();
+        (app, pads)
+    }
+
+    fn routed(app: &mut App) -> Vec<(Action, String)> {
+        app.world_mut()
+            .resource_mut::<InputRouter>()
+            .0
+            .update(0.0)
+            .filter_map(|r| match r {
+                Routed::Action { action, device: InputDevice::Gamepad, input } => Some((action, input)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn buttons_and_sticks_from_bevy_gamepad_events_become_actions() {
+        let (mut app, pads) = app_with_gamepads(1);
+        let raw = |event: RawGamepadEvent| event;
+        app.world_mut().write_message(raw(RawGamepadButtonChangedEvent::new(
+            pads[0],
+            GamepadButton::South,
+            1.0,
+        )
+        .into()));
+        app.update();
+        assert_eq!(routed(&mut app), [(Action::Select, "South".to_string())]);
+        // A stick pushed past the dead zone is one press; held there, nothing more.
+        app.world_mut().write_message(raw(RawGamepadAxisChangedEvent::new(
+            pads[0],
+            GamepadAxis::RightStickX,
+            -0.9,
+        )
+        .into()));
+        app.update();
+        app.update();
+        assert_eq!(routed(&mut app), [(Action::TurnLeft, "RightStickLeft".to_string())]);
+        // Inside the dead zone: nothing.
+        app.world_mut().write_message(raw(RawGamepadAxisChangedEvent::new(
+            pads[0],
+            GamepadAxis::RightStickX,
+            0.0,
+        )
+        .into()));
+        app.update();
+        app.world_mut().write_message(raw(RawGamepadAxisChangedEvent::new(
+            pads[0],
+            GamepadAxis::LeftStickY,
+            0.15,
+        )
+        .into()));
+        app.update();
+        assert!(routed(&mut app).is_empty());
+    }
+
+    #[test]
+    fn several_gamepads_act_as_one_user() {
+        let (mut app, pads) = app_with_gamepads(2);
+        app.world_mut().write_message(RawGamepadEvent::from(RawGamepadButtonChangedEvent::new(
+            pads[0],
+            GamepadButton::Start,
+            1.0,
+        )));
+        app.world_mut().write_message(RawGamepadEvent::from(RawGamepadButtonChangedEvent::new(
+            pads[1],
+            GamepadButton::DPadDown,
+            1.0,
+        )));
+        app.update();
+        let mut actions = routed(&mut app);
+        actions.sort();
+        assert_eq!(
+            actions,
+            [(Action::OpenMenu, "Start".to_string()), (Action::NextFocus, "DPadDown".to_string())]
+        );
+    }
+
+    #[test]
+    fn key_names_match_the_bindings() {
+        assert_eq!(key_name(KeyCode::KeyM), "M");
+        assert_eq!(key_name(KeyCode::Digit1), "1");
+        assert_eq!(key_name(KeyCode::ArrowDown), "ArrowDown");
+        assert_eq!(key_name(KeyCode::Enter), "Enter");
+    }
+}

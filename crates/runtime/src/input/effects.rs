@@ -169,6 +169,7 @@ pub fn change_setting(
     mut config: ResMut<SessionConfig>,
     mut appearance: ResMut<PanelAppearance>,
     mut router: ResMut<InputRouter>,
+    mut rig: ResMut<Rig>,
     state: Res<MenuState>,
     mut report: ResMut<SessionReport>,
     mut panels: Query<&mut TextPanel>,
@@ -195,6 +196,7 @@ pub fn change_setting(
                 panel.set_changed();
             }
         }
+        rig.reach_extension_m = profile.comfort.reach_extension_m;
         if profile.input != config.profile.input {
             router.0 = Router::new(&profile.input);
         }

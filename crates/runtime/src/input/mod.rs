@@ -12,6 +12,7 @@ pub mod adapters;
 mod effects;
 mod menu_view;
 mod pointing;
+mod voice;
 
 use crate::report::{PresentedEvent, SessionReport};
 use crate::session::{SessionClock, SessionConfig, SessionSystems};
@@ -72,11 +73,30 @@ pub struct MenuState {
     anchor: Option<(Vec3, Vec3)>,
 }
 
-pub struct InputPlugin;
+pub struct InputPlugin {
+    /// Interactive backends listen to the microphone for voice commands;
+    /// the simulator's come from its script.
+    pub listen: bool,
+}
 
 impl Plugin for InputPlugin {
     fn build(&self, app: &mut App) {
-        let profile = app.world().resource::<SessionConfig>().profile.clone();
+        let config = app.world().resource::<SessionConfig>().clone();
+        let profile = config.profile.clone();
+        if self.listen && profile.input.voice_commands {
+            match voice::open(&config) {
+                Ok(commands) => {
+                    app.insert_non_send(commands)
+                        .add_systems(Update, voice::hear_voice_commands.in_set(InputSystems::Read));
+                }
+                Err(problem) => {
+                    let notice =
+                        format!("Voice commands are off: {problem}. Every action is still in the menu.");
+                    app.world_mut().resource_mut::<SessionConfig>().notices.push(notice.clone());
+                    app.world_mut().resource_mut::<SessionReport>().notices.push(notice);
+                }
+            }
+        }
         app.insert_resource(InputRouter(Router::new(&profile.input)))
             .insert_resource(CaptionsShown(profile.captions.enabled))
             .init_resource::<MenuState>()

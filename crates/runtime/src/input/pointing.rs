@@ -85,8 +85,8 @@ pub fn point_and_dwell(
     let t_s = clock.elapsed_s();
     // Controller rays: pointing at a menu item focuses it; the trigger then selects it.
     let hands = [
-        (InputDevice::ControllerLeft, rig.head * rig.left_hand_from_head),
-        (InputDevice::ControllerRight, rig.head * rig.right_hand_from_head),
+        (InputDevice::ControllerLeft, rig.world_from_hand(true)),
+        (InputDevice::ControllerRight, rig.world_from_hand(false)),
     ];
     for ((device, hand), last) in hands.into_iter().zip(hovered.iter_mut()) {
         let now = pointed_at(hand.translation, *hand.forward(), targets.iter()).map(|(t, _)| t);

@@ -5,6 +5,8 @@
 //! log and limp on without one; asking first lets the app fall back to the
 //! desktop window or the simulator with one line that says why.
 
+mod actions;
+
 use crate::session::SessionConfig;
 use bevy::prelude::*;
 use bevy_mod_openxr::add_xr_plugins;
@@ -108,8 +110,10 @@ pub fn run(config: SessionConfig) -> AppExit {
             },
             untonemapped_xr_views,
             head_from_xr_views,
+            actions::read_controllers.in_set(crate::input::InputSystems::Read),
         ),
-    );
+    )
+    .add_systems(bevy_mod_openxr::action_binding::OxrSendActionBindings, actions::create_actions);
     app.run()
 }
 

@@ -1,0 +1,131 @@
+//! Controllers in the headset: OpenXR actions with suggested bindings for the common controllers.
+//!
+//! One boolean action per control and one 2D action for the thumbstick (or
+//! trackpad), each on both hands, so either hand alone does everything.
+//! The bindings come from `allverse_input::openxr`, where they are checked
+//! against the specification; presses go to the same router as every other
+//! device, as `controller_left` or `controller_right`.
+
+use crate::input::InputRouter;
+use crate::session::SessionClock;
+use allverse_core::input::InputDevice;
+use allverse_input::openxr::{PROFILES, hand_path};
+use allverse_input::stick::StickAxis;
+use bevy::prelude::*;
+use bevy_mod_openxr::action_binding::OxrSuggestActionBinding;
+use bevy_mod_openxr::action_set_attaching::OxrAttachActionSet;
+use bevy_mod_openxr::action_set_syncing::OxrSyncActionSet;
+use bevy_mod_openxr::resources::OxrInstance;
+use bevy_mod_openxr::session::OxrSession;
+use std::borrow::Cow;
+
+/// Controls read as buttons; `thumbstick` is read as a 2D vector.
+const BUTTONS: [&str; 6] = ["trigger", "squeeze", "primary", "secondary", "menu", "thumbstick_click"];
+const HANDS: [(bool, InputDevice); 2] =
+    [(true, InputDevice::ControllerLeft), (false, InputDevice::ControllerRight)];
+/// The stick's directions as button names: (negative, positive) for x, then y.
+const STICK_DIRECTIONS: [(&str, &str); 2] =
+    [("thumbstick_left", "thumbstick_right"), ("thumbstick_down", "thumbstick_up")];
+
+#[derive(Resource)]
+pub struct XrControls {
+    set: openxr::ActionSet,
+    hands: [openxr::Path; 2],
+    buttons: Vec<(&'static str, openxr::Action<bool>)>,
+    stick: openxr::Action<openxr::Vector2f>,
+    sticks: [[StickAxis; 2]; 2],
+}
+
+/// Runs when the session is created, before action sets are attached.
+pub fn create_actions(
+    instance: Res<OxrInstance>,
+    mut commands: Commands,
+    mut suggestions: MessageWriter<OxrSuggestActionBinding>,
+    mut attach: MessageWriter<OxrAttachActionSet>,
+) {
+    match build(&instance) {
+        Ok((controls, bindings)) => {
+            suggestions.write_batch(bindings);
+            attach.write(OxrAttachActionSet(controls.set.clone()));
+            commands.insert_resource(controls);
+        }
+        // Head tracking still works; the user is told, and gaze and voice still reach everything.
+        Err(error) => {
+            error!("controllers are unavailable: the OpenXR actions could not be created ({error})")
+        }
+    }
+}
+
+fn build(instance: &openxr::Instance) -> openxr::Result<(XrControls, Vec<OxrSuggestActionBinding>)> {
+    let set = instance.create_action_set("allverse", "Allverse", 0)?;
+    let hands = [instance.string_to_path(hand_path(true))?, instance.string_to_path(hand_path(false))?];
+    let buttons = BUTTONS
+        .iter()
+        .map(|name| Ok((*name, set.create_action::<bool>(name, &name.replace('_', " "), &hands)?)))
+        .collect::<openxr::Result<Vec<_>>>()?;
+    let stick = set.create_action::<openxr::Vector2f>("thumbstick", "thumbstick", &hands)?;
+    let mut bindings = Vec::new();
+    for profile in PROFILES {
+        for control in profile.controls {
+            let action = match control.control {
+                "thumbstick" => stick.as_raw(),
+                name => match buttons.iter().find(|(n, _)| *n == name) {
+                    Some((_, action)) => action.as_raw(),
+                    None => continue,
+                },
+            };
+            bindings.push(OxrSuggestActionBinding {
+                action,
+                interaction_profile: Cow::Borrowed(profile.path),
+                bindings: profile.paths(control.control).into_iter().map(Cow::Owned).collect(),
+            });
+        }
+    }
+    Ok((XrControls { set, hands, buttons, stick, sticks: Default::default() }, bindings))
+}
+
+/// Reads both hands' controls and reports changes to the router.
+pub fn read_controllers(
+    session: Option<Res<OxrSession>>,
+    controls: Option<ResMut<XrControls>>,
+    clock: Res<SessionClock>,
+    config: Res<crate::session::SessionConfig>,
+    mut router: ResMut<InputRouter>,
+    mut sync: MessageWriter<OxrSyncActionSet>,
+) {
+    let (Some(session), Some(mut controls)) = (session, controls) else { return };
+    // Synchronised before the next frame's update; the states below are this frame's.
+    sync.write(OxrSyncActionSet(controls.set.clone()));
+    let t_s = clock.elapsed_s();
+    let input = &config.profile.input;
+    let controls = &mut *controls;
+    for (hand_index, (_, device)) in HANDS.iter().enumerate() {
+        let path = controls.hands[hand_index];
+        for (name, action) in &controls.buttons {
+            let Ok(state) = action.state(&session, path) else { continue };
+            if state.changed_since_last_sync {
+                if state.current_state {
+                    router.0.press(*device, name, t_s);
+                } else {
+                    router.0.release(*device, name, t_s);
+                }
+            }
+        }
+        let Ok(stick) = controls.stick.state(&session, path) else { continue };
+        let values = [stick.current_state.x, stick.current_state.y];
+        for ((axis, value), (negative, positive)) in
+            controls.sticks[hand_index].iter_mut().zip(values).zip(STICK_DIRECTIONS)
+        {
+            for change in
+                axis.update(value, input.stick_dead_zone, input.stick_sensitivity).into_iter().flatten()
+            {
+                let name = if change.direction < 0 { negative } else { positive };
+                if change.pressed {
+                    router.0.press(*device, name, t_s);
+                } else {
+                    router.0.release(*device, name, t_s);
+                }
+            }
+        }
+    }
+}
