@@ -56,3 +56,250 @@ impl Event {
         self.speakers.iter().find(|s| s.id == id)
     }
 }
+
+/// An event description file: the floor, its language channels, and who interprets each.
+///
+/// Read from TOML (or JSON, by the file's extension) and checked as a
+/// whole before anything connects: unknown keys, duplicate ids, relays
+/// from channels that do not exist or that loop, signed channels with no
+/// interpreter, and feed addresses that are not `srt://`, `rtp://`,
+/// `rtsp://` or `file://` are all errors that say where and what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDescription {
+    pub name: String,
+    pub floor: Floor,
+    #[serde(default)]
+    pub channels: Vec<ChannelDescription>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Floor {
+    /// The language spoken on the floor, e.g. `en`.
+    pub language: String,
+    /// Where the stage is, so interpreter panels go beside it.
+    pub stage_position_m: Vec3,
+    #[serde(default)]
+    pub speakers: Vec<SpeakerDescription>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeakerDescription {
+    pub id: String,
+    pub name: String,
+    pub position_m: Vec3,
+}
+
+/// A language channel and its interpreting team.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelDescription {
+    /// Short code, e.g. `bsl`, `fr`.
+    pub id: String,
+    pub name: String,
+    pub kind: ChannelKind,
+    /// The channel this one is interpreted from (`floor` unless relayed, e.g. IS from BSL).
+    #[serde(default = "floor_id")]
+    pub relay_from: String,
+    pub interpreters: Vec<Interpreter>,
+    /// The interpreter on duty at the start; the first one if not given.
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+fn floor_id() -> String {
+    "floor".into()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interpreter {
+    pub id: String,
+    pub name: String,
+    /// Where their video (and voice) comes from: `srt://host:port?streamid=…`, `rtp://…`, `rtsp://…`, `file://…`.
+    pub feed: String,
+    /// SRT passphrase, when the feed is encrypted.
+    #[serde(default)]
+    pub passphrase: Option<String>,
+}
+
+/// Feed address schemes the ingest path understands.
+pub const FEED_SCHEMES: [&str; 4] = ["srt", "rtp", "rtsp", "file"];
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{file}: {message}")]
+pub struct EventError {
+    pub file: String,
+    pub message: String,
+}
+
+impl EventDescription {
+    pub fn load(path: &std::path::Path) -> Result<Self, EventError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| EventError { file: file.clone(), message: format!("cannot read it: {e}") })?;
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        Self::parse(&text, &file, json)
+    }
+
+    pub fn parse(text: &str, file: &str, json: bool) -> Result<Self, EventError> {
+        let error = |message: String| EventError { file: file.into(), message };
+        let event: Self = if json {
+            serde_json::from_str(text).map_err(|e| error(format!("line {}, column {}: {e}", e.line(), e.column())))?
+        } else {
+            toml::from_str(text).map_err(|e| {
+                let (line, column) = e.span().map_or((0, 0), |s| crate::source::line_column(text, s.start));
+                error(format!("line {line}, column {column}: {}", e.message().trim_end()))
+            })?
+        };
+        event.check().map_err(error)?;
+        Ok(event)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut ids = std::collections::HashSet::from(["floor"]);
+        for (i, channel) in self.channels.iter().enumerate() {
+            let at = format!("channels[{i}] (`{}`)", channel.id);
+            if !ids.insert(channel.id.as_str()) {
+                return Err(format!("{at}: the id is used twice"));
+            }
+            if channel.interpreters.is_empty() {
+                return Err(format!("{at}: a channel needs at least one interpreter"));
+            }
+            let mut team = std::collections::HashSet::new();
+            for interpreter in &channel.interpreters {
+                if !team.insert(interpreter.id.as_str()) {
+                    return Err(format!("{at}: interpreter `{}` is listed twice", interpreter.id));
+                }
+                let scheme = interpreter.feed.split_once("://").map(|(s, _)| s);
+                if !scheme.is_some_and(|s| FEED_SCHEMES.contains(&s)) {
+                    return Err(format!(
+                        "{at}: interpreter `{}` has feed `{}`; a feed is an address starting with {}",
+                        interpreter.id,
+                        interpreter.feed,
+                        FEED_SCHEMES.map(|s| format!("{s}://")).join(", ")
+                    ));
+                }
+            }
+            if let Some(active) = &channel.active
+                && !team.contains(active.as_str())
+            {
+                return Err(format!("{at}: active = `{active}` is not in its team"));
+            }
+        }
+        for (i, channel) in self.channels.iter().enumerate() {
+            if !ids.contains(channel.relay_from.as_str()) {
+                return Err(format!(
+                    "channels[{i}] (`{}`): relay_from = `{}`: there is no such channel",
+                    channel.id, channel.relay_from
+                ));
+            }
+            // Follow the relay chain back to the floor; a loop never gets there.
+            let mut from = channel.relay_from.as_str();
+            for _ in 0..=self.channels.len() {
+                if from == "floor" {
+                    break;
+                }
+                from = self.channel(from).map_or("floor", |c| c.relay_from.as_str());
+            }
+            if from != "floor" {
+                return Err(format!("channels[{i}] (`{}`): its relays go round in a loop", channel.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn channel(&self, id: &str) -> Option<&ChannelDescription> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    /// The event as placement and attribution see it: speakers and channels, the floor first.
+    pub fn event(&self) -> Event {
+        Event {
+            name: self.name.clone(),
+            speakers: self
+                .floor
+                .speakers
+                .iter()
+                .map(|s| Speaker { id: s.id.clone(), name: s.name.clone(), head_position_m: s.position_m })
+                .collect(),
+            channels: std::iter::once(LanguageChannel::floor())
+                .chain(self.channels.iter().map(|c| LanguageChannel { id: c.id.clone(), name: c.name.clone(), kind: c.kind }))
+                .collect(),
+        }
+    }
+}
+
+impl ChannelDescription {
+    /// The interpreter on duty at the start.
+    pub fn first_active(&self) -> &Interpreter {
+        self.active
+            .as_deref()
+            .and_then(|id| self.interpreters.iter().find(|i| i.id == id))
+            .unwrap_or(&self.interpreters[0])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "Keynote"
+
+[floor]
+language = "en"
+stage_position_m = [0.0, 1.6, -4.0]
+speakers = [{ id = "host", name = "Host", position_m = [0.0, 1.7, -4.0] }]
+
+[[channels]]
+id = "bsl"
+name = "British Sign Language"
+kind = "signed"
+active = "alex"
+interpreters = [
+    { id = "alex", name = "Alex", feed = "srt://127.0.0.1:7001?streamid=bsl-alex", passphrase = "correct horse battery" },
+    { id = "sam", name = "Sam", feed = "srt://127.0.0.1:7002?streamid=bsl-sam" },
+]
+
+[[channels]]
+id = "is"
+name = "International Sign"
+kind = "signed"
+relay_from = "bsl"
+interpreters = [{ id = "kim", name = "Kim", feed = "rtp://127.0.0.1:5004" }]
+"#;
+
+    #[test]
+    fn a_good_description_gives_the_event_and_its_teams() {
+        let event = EventDescription::parse(GOOD, "keynote.toml", false).unwrap();
+        let channels: Vec<_> = event.event().channels.into_iter().map(|c| c.id).collect();
+        assert_eq!(channels, ["floor", "bsl", "is"]);
+        assert_eq!(event.channel("bsl").unwrap().first_active().name, "Alex");
+        assert_eq!(event.channel("is").unwrap().relay_from, "bsl");
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(EventDescription::parse(&json, "keynote.json", true).unwrap(), event, "JSON works too");
+    }
+
+    #[test]
+    fn malformed_descriptions_say_where_and_what() {
+        let cases = [
+            (GOOD.replace("kind = \"signed\"\nactive", "kind = \"waved\"\nactive"), "waved"),
+            (GOOD.replace("relay_from = \"bsl\"", "relay_from = \"asl\""), "relay_from = `asl`: there is no such channel"),
+            (GOOD.replace("rtp://127.0.0.1:5004", "http://example.org/kim"), "a feed is an address starting with srt://"),
+            (GOOD.replace("active = \"alex\"", "active = \"jo\""), "active = `jo` is not in its team"),
+            (GOOD.replace("id = \"is\"", "id = \"bsl\""), "the id is used twice"),
+            (GOOD.replace("stage_position_m", "stage"), "line 6, column 1: unknown field `stage`"),
+            (
+                GOOD.replace("id = \"bsl\"\nname", "id = \"bsl\"\nrelay_from = \"is\"\nname"),
+                "its relays go round in a loop",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = EventDescription::parse(&text, "keynote.toml", false).unwrap_err().to_string();
+            assert!(error.starts_with("keynote.toml: ") && error.contains(expected), "{expected:?} not in {error}");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! GStreamer set-up shared by ingest and publishing: initialising once, building pipelines, reading their bus.
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use std::sync::OnceLock;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum MediaError {
+    #[error(
+        "GStreamer is not available ({0}); on Debian run `cargo xtask setup` (it installs GStreamer and its plugins)"
+    )]
+    NotInstalled(String),
+    #[error("the {what} pipeline could not be built: {reason}")]
+    Pipeline { what: &'static str, reason: String },
+    #[error("{0}")]
+    Address(String),
+}
+
+/// Initialises GStreamer once per process.
+pub fn init() -> Result<(), MediaError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| gst::init().map_err(|e| e.to_string())).clone().map_err(MediaError::NotInstalled)
+}
+
+/// Parses a pipeline description and starts it playing.
+pub fn start(what: &'static str, description: &str) -> Result<gst::Pipeline, MediaError> {
+    init()?;
+    let failed = |reason: String| MediaError::Pipeline { what, reason };
+    let pipeline = gst::parse::launch(description)
+        .map_err(|e| failed(e.to_string()))?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| failed("it is not a pipeline".into()))?;
+    pipeline.set_state(gst::State::Playing).map_err(|e| failed(e.to_string()))?;
+    Ok(pipeline)
+}
+
+/// The first error or end-of-stream the pipeline reported since the last call, in words.
+pub fn problem(pipeline: &gst::Pipeline) -> Option<String> {
+    let bus = pipeline.bus()?;
+    while let Some(message) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Eos]) {
+        match message.view() {
+            gst::MessageView::Error(error) => {
+                let source = error.src().map(|s| s.name().to_string()).unwrap_or_default();
+                return Some(format!("{} ({source})", error.error()));
+            }
+            gst::MessageView::Eos(_) => return Some("the stream ended".into()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Stops a pipeline; its ports and devices are free when this returns.
+pub fn stop(pipeline: &gst::Pipeline) {
+    let _ = pipeline.set_state(gst::State::Null);
+}
+
+/// Quotes a value for a pipeline description.
+pub fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}

@@ -1,0 +1,172 @@
+//! Joining as an interpreter: the camera (or a test pattern) and microphone, encoded and sent.
+//!
+//! H.264 tuned for latency (no B-frames, a key frame every second so a
+//! viewer joining or a handover starts within one), in MPEG-TS over SRT,
+//! or RTP over UDP. SRT's `streamid` names the stream, so the same
+//! command publishes to a viewer directly or to an SRT media server that
+//! fans it out to a large audience.
+
+use crate::gst::{self as media, MediaError, quoted};
+use gstreamer as gst;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum VideoSource {
+    /// A V4L2 camera, e.g. `/dev/video0`.
+    Camera(PathBuf),
+    /// SMPTE colour bars: checks a connection without a camera.
+    TestPattern,
+    /// Black frames carrying the wall-clock time in their top rows (see
+    /// [`crate::stamp`]), for measuring glass-to-glass latency.
+    Stamped,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    pub channel: String,
+    pub source: VideoSource,
+    /// Send the default microphone too (spoken interpreting, or a signer's voice-over).
+    pub microphone: bool,
+    /// A tone instead of the microphone, for tests on machines without one.
+    pub test_tone: bool,
+    /// `srt://host:port[?streamid=…]` or `rtp://host:port`.
+    pub to: String,
+    pub passphrase: Option<String>,
+    /// Replace a green background with black, so only the signer remains.
+    pub chroma_key: bool,
+    pub width: u32,
+    pub height: u32,
+    pub frame_rate: u32,
+    pub bitrate_kbps: u32,
+}
+
+impl PublishOptions {
+    pub fn new(channel: &str, source: VideoSource, to: &str) -> Self {
+        Self {
+            channel: channel.into(),
+            source,
+            microphone: false,
+            test_tone: false,
+            to: to.into(),
+            passphrase: None,
+            chroma_key: false,
+            width: 1280,
+            height: 720,
+            frame_rate: 30,
+            bitrate_kbps: 2500,
+        }
+    }
+
+    /// The pipeline description.
+    pub fn pipeline(&self) -> Result<String, MediaError> {
+        let (w, h, fps) = (self.width, self.height, self.frame_rate);
+        let raw = format!("video/x-raw,width={w},height={h},framerate={fps}/1");
+        let mut video = match &self.source {
+            VideoSource::Camera(device) => {
+                format!("v4l2src device={} ! videoconvert ! videoscale ! videorate ! {raw}", quoted(&device.display().to_string()))
+            }
+            VideoSource::TestPattern => format!("videotestsrc is-live=true pattern=smpte ! {raw}"),
+            VideoSource::Stamped => format!(
+                "videotestsrc is-live=true pattern=black ! video/x-raw,format=RGBA,width={w},height={h},framerate={fps}/1 ! identity name=stamp"
+            ),
+        };
+        if self.chroma_key {
+            video += " ! videoconvert ! alpha method=green ! compositor background=black";
+        }
+        let encode = format!(
+            "videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast bitrate={} key-int-max={fps} \
+             ! video/x-h264,profile=baseline ! h264parse config-interval=-1",
+            self.bitrate_kbps
+        );
+        let audio_source = match (self.microphone, self.test_tone) {
+            (true, _) => Some("autoaudiosrc"),
+            (false, true) => Some("audiotestsrc is-live=true wave=ticks"),
+            (false, false) => None,
+        };
+        let Some((scheme, rest)) = self.to.split_once("://") else {
+            return Err(MediaError::Address(format!("`{}` is not an address; use srt://host:port or rtp://host:port", self.to)));
+        };
+        match scheme {
+            "srt" => {
+                let passphrase = match &self.passphrase {
+                    Some(p) => format!(" passphrase={} pbkeylen=16", quoted(p)),
+                    None => String::new(),
+                };
+                let mut uri = self.to.clone();
+                if !uri.contains("streamid=") {
+                    uri += if uri.contains('?') { "&" } else { "?" };
+                    uri += &format!("streamid=publish:{}", self.channel);
+                }
+                let mut description = format!(
+                    "{video} ! {encode} ! queue ! mpegtsmux name=mux alignment=7 latency=0 ! srtsink uri={} latency={} wait-for-connection=false sync=false{passphrase}",
+                    quoted(&uri),
+                    crate::feed::SRT_LATENCY_MS
+                );
+                if let Some(source) = audio_source {
+                    description += &format!(
+                        " {source} ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! avenc_aac ! aacparse ! queue ! mux."
+                    );
+                }
+                Ok(description)
+            }
+            "rtp" => {
+                if audio_source.is_some() {
+                    return Err(MediaError::Address("RTP feeds carry video only; send sound over srt://".into()));
+                }
+                let authority = rest.split(['/', '?']).next().unwrap_or_default();
+                let (host, port) = authority
+                    .rsplit_once(':')
+                    .ok_or_else(|| MediaError::Address(format!("`{}` needs a port", self.to)))?;
+                Ok(format!("{video} ! {encode} ! rtph264pay config-interval=-1 pt=96 ! udpsink host={host} port={port} sync=false"))
+            }
+            other => Err(MediaError::Address(format!("publishing over `{other}` is not supported; use srt:// or rtp://"))),
+        }
+    }
+}
+
+/// A running publish pipeline.
+pub struct Publisher {
+    pipeline: gst::Pipeline,
+}
+
+impl Publisher {
+    pub fn start(options: &PublishOptions) -> Result<Self, MediaError> {
+        let pipeline = media::start("publish", &options.pipeline()?)?;
+        if options.source == VideoSource::Stamped {
+            crate::stamp::stamp_frames(&pipeline);
+        }
+        Ok(Self { pipeline })
+    }
+
+    /// An error or the end of the stream, if one happened since the last call.
+    pub fn problem(&self) -> Option<String> {
+        media::problem(&self.pipeline)
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        media::stop(&self.pipeline);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishing_names_the_stream_and_encrypts_when_asked() {
+        let mut options = PublishOptions::new("bsl", VideoSource::TestPattern, "srt://127.0.0.1:7001");
+        options.passphrase = Some("correct horse battery".into());
+        options.chroma_key = true;
+        let description = options.pipeline().unwrap();
+        assert!(description.contains("uri=\"srt://127.0.0.1:7001?streamid=publish:bsl\""), "{description}");
+        assert!(description.contains("passphrase=\"correct horse battery\""));
+        assert!(description.contains("alpha method=green"));
+        assert!(description.contains("tune=zerolatency") && description.contains("key-int-max=30"));
+        let rtp = PublishOptions::new("bsl", VideoSource::Camera("/dev/video2".into()), "rtp://127.0.0.1:5004");
+        assert!(rtp.pipeline().unwrap().contains("v4l2src device=\"/dev/video2\""));
+        let error = PublishOptions::new("bsl", VideoSource::TestPattern, "http://x").pipeline().unwrap_err();
+        assert!(error.to_string().contains("use srt:// or rtp://"));
+    }
+}

@@ -1,0 +1,122 @@
+//! Keeping a feed alive: a stall is noticed within a second, and the feed is reopened with backoff.
+//!
+//! The supervisor never blocks: it is polled (every frame in the runtime)
+//! and opening a pipeline only asks GStreamer to start it, so a dead
+//! interpreter connection never holds up anything else in the app.
+
+use crate::feed::{Feed, FeedAddress};
+use crate::frame::VideoFrame;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// No new frame for this long is a stall (the panel says so within 1 s).
+pub const STALL_AFTER: Duration = Duration::from_millis(700);
+/// A feed that has not delivered its first frame in this time is retried.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedState {
+    /// Opened; waiting for the first frame.
+    Connecting,
+    Live,
+    /// No video: why, and when the next attempt is.
+    Reconnecting { reason: String, attempt: u32 },
+}
+
+pub struct SupervisedFeed {
+    address: FeedAddress,
+    feed: Option<Feed>,
+    state: FeedState,
+    opened_at: Instant,
+    seen: u64,
+    last_frame_at: Instant,
+    backoff: Duration,
+    next_attempt: Instant,
+    attempts: u32,
+    /// The last frame received, kept through reconnections so the panel is never black.
+    last_frame: Option<Arc<VideoFrame>>,
+}
+
+impl SupervisedFeed {
+    pub fn open(address: FeedAddress, now: Instant) -> Self {
+        let mut feed = Self {
+            address,
+            feed: None,
+            state: FeedState::Connecting,
+            opened_at: now,
+            seen: 0,
+            last_frame_at: now,
+            backoff: FIRST_BACKOFF,
+            next_attempt: now,
+            attempts: 0,
+            last_frame: None,
+        };
+        feed.attempt(now);
+        feed
+    }
+
+    pub fn address(&self) -> &FeedAddress {
+        &self.address
+    }
+
+    pub fn state(&self) -> &FeedState {
+        &self.state
+    }
+
+    pub fn latest(&self) -> Option<&Arc<VideoFrame>> {
+        self.last_frame.as_ref()
+    }
+
+    /// Frames received since the feed was first opened (across reconnections).
+    pub fn has_video(&self) -> bool {
+        self.last_frame.is_some() && self.state == FeedState::Live
+    }
+
+    fn attempt(&mut self, now: Instant) {
+        self.attempts += 1;
+        self.opened_at = now;
+        match Feed::open(&self.address) {
+            // The state stays "reconnecting" until video is back.
+            Ok(feed) => {
+                self.seen = feed.frames().delivered();
+                self.feed = Some(feed);
+            }
+            Err(error) => self.fail(error.to_string(), now),
+        }
+    }
+
+    fn fail(&mut self, reason: String, now: Instant) {
+        self.feed = None;
+        self.state = FeedState::Reconnecting { reason, attempt: self.attempts };
+        self.next_attempt = now + self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+    }
+
+    /// Moves the feed along; call often (every frame).
+    pub fn poll(&mut self, now: Instant) -> &FeedState {
+        let Some(feed) = &self.feed else {
+            if now >= self.next_attempt {
+                self.attempt(now);
+            }
+            return &self.state;
+        };
+        let delivered = feed.frames().delivered();
+        if delivered != self.seen {
+            self.seen = delivered;
+            self.last_frame = feed.frames().latest();
+            self.last_frame_at = now;
+            self.state = FeedState::Live;
+            self.backoff = FIRST_BACKOFF;
+        }
+        if let Some(problem) = feed.problem() {
+            self.fail(problem, now);
+        } else if self.state == FeedState::Live && now - self.last_frame_at > STALL_AFTER {
+            self.fail(format!("no video for {} ms", STALL_AFTER.as_millis()), now);
+        } else if self.state != FeedState::Live && now - self.opened_at > CONNECT_TIMEOUT {
+            self.fail(format!("no video within {} s of connecting", CONNECT_TIMEOUT.as_secs()), now);
+        }
+        &self.state
+    }
+}
