@@ -59,3 +59,16 @@ pub fn stop(pipeline: &gst::Pipeline) {
 pub fn quoted(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
+
+/// SRT reports a refused connection as a missing one; say what usually causes it.
+pub fn explain_srt(problem: String, encrypted: bool) -> String {
+    if !problem.contains("SRT") {
+        return problem;
+    }
+    let hint = if encrypted {
+        "the other end refused the connection or is not there: check that both ends use the same passphrase, and that the receiver is listening"
+    } else {
+        "the other end refused the connection or is not there: check the address, and whether the stream needs a passphrase"
+    };
+    format!("{hint} ({problem})")
+}

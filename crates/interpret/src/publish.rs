@@ -127,6 +127,7 @@ impl PublishOptions {
 /// A running publish pipeline.
 pub struct Publisher {
     pipeline: gst::Pipeline,
+    encrypted: bool,
 }
 
 impl Publisher {
@@ -135,12 +136,12 @@ impl Publisher {
         if options.source == VideoSource::Stamped {
             crate::stamp::stamp_frames(&pipeline);
         }
-        Ok(Self { pipeline })
+        Ok(Self { pipeline, encrypted: options.passphrase.is_some() })
     }
 
     /// An error or the end of the stream, if one happened since the last call.
     pub fn problem(&self) -> Option<String> {
-        media::problem(&self.pipeline)
+        media::problem(&self.pipeline).map(|problem| crate::gst::explain_srt(problem, self.encrypted))
     }
 }
 

@@ -111,11 +111,16 @@ impl SupervisedFeed {
             self.backoff = FIRST_BACKOFF;
         }
         if let Some(problem) = feed.problem() {
-            self.fail(problem, now);
+            let encrypted = self.address.passphrase.is_some();
+            self.fail(crate::gst::explain_srt(problem, encrypted), now);
         } else if self.state == FeedState::Live && now - self.last_frame_at > STALL_AFTER {
             self.fail(format!("no video for {} ms", STALL_AFTER.as_millis()), now);
         } else if self.state != FeedState::Live && now - self.opened_at > CONNECT_TIMEOUT {
-            self.fail(format!("no video within {} s of connecting", CONNECT_TIMEOUT.as_secs()), now);
+            let mut reason = format!("no video within {} s of connecting", CONNECT_TIMEOUT.as_secs());
+            if self.address.passphrase.is_some() {
+                reason += "; if the interpreter is sending, check that both ends use the same passphrase";
+            }
+            self.fail(reason, now);
         }
         &self.state
     }

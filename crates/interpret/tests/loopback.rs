@@ -1,0 +1,194 @@
+//! Real GStreamer pipelines on 127.0.0.1: publish, receive, hand over, stall and recover.
+
+use allverse_core::event::{ChannelDescription, ChannelKind, Interpreter};
+use allverse_interpret::feed::FeedAddress;
+use allverse_interpret::frame::VideoFrame;
+use allverse_interpret::publish::{PublishOptions, Publisher, VideoSource};
+use allverse_interpret::supervisor::{FeedState, SupervisedFeed};
+use allverse_interpret::team::{Team, TeamEvent};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Polls `feed` until `done` says so, or `limit` passes; returns whether it did.
+fn poll_until(feed: &mut SupervisedFeed, limit: Duration, mut done: impl FnMut(&SupervisedFeed) -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        feed.poll(Instant::now());
+        if done(feed) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+fn small(source: VideoSource, to: &str, width: u32, height: u32) -> PublishOptions {
+    let mut options = PublishOptions::new("bsl", source, to);
+    (options.width, options.height) = (width, height);
+    options
+}
+
+/// GStreamer's SMPTE pattern's top bars, left to right, at full intensity
+/// (white, yellow, cyan, green, magenta, red, blue).
+const BARS: [[u8; 3]; 7] =
+    [[255, 255, 255], [255, 255, 0], [0, 255, 255], [0, 255, 0], [255, 0, 255], [255, 0, 0], [0, 0, 255]];
+
+fn assert_bars(frame: &VideoFrame) {
+    for y in [frame.height / 5, frame.height / 2] {
+        for (i, expected) in BARS.iter().enumerate() {
+            let x = (2 * i as u32 + 1) * frame.width / 14;
+            let got = frame.pixel(x, y);
+            let close = expected.iter().zip(got).all(|(e, g)| (i32::from(*e) - i32::from(g)).abs() <= 40);
+            assert!(close, "bar {i} at ({x}, {y}) of {}×{}: {got:?}, expected about {expected:?}", frame.width, frame.height);
+        }
+    }
+}
+
+fn live_frame(feed: &mut SupervisedFeed) -> Arc<VideoFrame> {
+    assert!(poll_until(feed, Duration::from_secs(15), |f| f.has_video()), "no video: {:?}", feed.state());
+    feed.latest().unwrap().clone()
+}
+
+#[test]
+fn srt_feed_delivers_the_test_pattern_with_an_odd_width() {
+    // 330 × 186: rows of 1320 bytes, and chroma planes of odd widths in the decoder.
+    let _publisher = Publisher::start(&small(VideoSource::TestPattern, "srt://127.0.0.1:17101", 330, 186)).unwrap();
+    let mut feed = SupervisedFeed::open(FeedAddress::new("srt://:17101?mode=listener"), Instant::now());
+    let frame = live_frame(&mut feed);
+    assert_eq!((frame.width, frame.height, frame.rgba.len()), (330, 186, 330 * 186 * 4));
+    assert_bars(&frame);
+}
+
+#[test]
+fn rtp_feed_delivers_the_test_pattern() {
+    let mut feed = SupervisedFeed::open(FeedAddress::new("rtp://127.0.0.1:17110"), Instant::now());
+    let _publisher = Publisher::start(&small(VideoSource::TestPattern, "rtp://127.0.0.1:17110", 642, 360)).unwrap();
+    let frame = live_frame(&mut feed);
+    assert_eq!((frame.width, frame.height), (642, 360));
+    assert_bars(&frame);
+}
+
+#[test]
+fn encrypted_srt_needs_the_right_passphrase() {
+    let listen = |passphrase: &str| {
+        FeedAddress::new("srt://:17120?mode=listener").with_passphrase(Some(passphrase.to_string()))
+    };
+    let mut options = small(VideoSource::TestPattern, "srt://127.0.0.1:17120", 320, 180);
+    options.passphrase = Some("the wrong passphrase".into());
+    let publisher = Publisher::start(&options).unwrap();
+    let mut feed = SupervisedFeed::open(listen("the right passphrase"), Instant::now());
+    assert!(!poll_until(&mut feed, Duration::from_secs(4), |f| f.has_video()), "no video without the passphrase");
+    let problem = (0..40).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        publisher.problem()
+    });
+    let problem = problem.expect("the publisher is told");
+    assert!(problem.contains("passphrase"), "{problem}");
+    let FeedState::Reconnecting { reason, .. } = feed.state() else { panic!("{:?}", feed.state()) };
+    assert!(reason.contains("passphrase"), "{reason}");
+    drop(publisher);
+    options.passphrase = Some("the right passphrase".into());
+    let _publisher = Publisher::start(&options).unwrap();
+    assert_bars(&live_frame(&mut feed));
+}
+
+#[test]
+fn garbage_on_the_ports_is_survived() {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut srt = SupervisedFeed::open(FeedAddress::new("srt://:17130?mode=listener"), Instant::now());
+    let mut rtp = SupervisedFeed::open(FeedAddress::new("rtp://127.0.0.1:17131"), Instant::now());
+    let mut noise = 0x1234_5678u32;
+    for _ in 0..200 {
+        let packet: Vec<u8> = (0..1200)
+            .map(|_| {
+                noise ^= noise << 13;
+                noise ^= noise >> 17;
+                noise ^= noise << 5;
+                noise as u8
+            })
+            .collect();
+        for port in [17130, 17131] {
+            socket.send_to(&packet, ("127.0.0.1", port)).unwrap();
+        }
+        srt.poll(Instant::now());
+        rtp.poll(Instant::now());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(!srt.has_video() && !rtp.has_video(), "garbage is not video");
+    // Both still work once real video arrives.
+    let _srt_publisher = Publisher::start(&small(VideoSource::TestPattern, "srt://127.0.0.1:17130", 320, 180)).unwrap();
+    let _rtp_publisher = Publisher::start(&small(VideoSource::TestPattern, "rtp://127.0.0.1:17131", 320, 180)).unwrap();
+    assert_bars(&live_frame(&mut srt));
+    assert_bars(&live_frame(&mut rtp));
+}
+
+#[test]
+fn a_stall_says_reconnecting_within_a_second_and_recovers() {
+    let options = small(VideoSource::TestPattern, "srt://127.0.0.1:17140", 320, 180);
+    let publisher = Publisher::start(&options).unwrap();
+    let mut feed = SupervisedFeed::open(FeedAddress::new("srt://:17140?mode=listener"), Instant::now());
+    live_frame(&mut feed);
+    drop(publisher);
+    let cut = Instant::now();
+    assert!(
+        poll_until(&mut feed, Duration::from_secs(3), |f| matches!(f.state(), FeedState::Reconnecting { .. })),
+        "the stall is noticed"
+    );
+    let noticed_ms = cut.elapsed().as_millis();
+    assert!(feed.latest().is_some(), "the last frame stays on the panel");
+    let _publisher = Publisher::start(&options).unwrap();
+    assert!(poll_until(&mut feed, Duration::from_secs(20), |f| f.state() == &FeedState::Live), "{:?}", feed.state());
+    // Timing is reported, not asserted: the 1 s target is the benchmark's.
+    println!("stall noticed after {noticed_ms} ms");
+}
+
+fn channel(interpreters: &[(&str, &str)]) -> ChannelDescription {
+    ChannelDescription {
+        id: "bsl".into(),
+        name: "British Sign Language".into(),
+        kind: ChannelKind::Signed,
+        relay_from: "floor".into(),
+        interpreters: interpreters
+            .iter()
+            .map(|(id, feed)| Interpreter { id: id.to_string(), name: id.to_string(), feed: feed.to_string(), passphrase: None })
+            .collect(),
+        active: None,
+    }
+}
+
+#[test]
+fn handover_never_shows_black_or_a_frozen_frame() {
+    let _alex = Publisher::start(&small(VideoSource::TestPattern, "srt://127.0.0.1:17150", 320, 180)).unwrap();
+    let _sam = Publisher::start(&small(VideoSource::Stamped, "srt://127.0.0.1:17151", 640, 360)).unwrap();
+    let mut team =
+        Team::open(channel(&[("alex", "srt://:17150?mode=listener"), ("sam", "srt://:17151?mode=listener")]), Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while team.frame().is_none() && Instant::now() < deadline {
+        team.poll(Instant::now());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(team.active().id, "alex");
+    team.hand_over("sam", Instant::now()).unwrap();
+    let (mut shown, mut shown_since, mut longest_still) = (team.frame().unwrap().clone(), Instant::now(), Duration::ZERO);
+    let mut handed_over = false;
+    let end = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < end {
+        if let Some(TeamEvent::HandedOver { to }) = team.poll(Instant::now()) {
+            assert_eq!(to, "sam");
+            handed_over = true;
+        }
+        let frame = team.frame().expect("a frame is always on the panel").clone();
+        assert!(frame.rgba.chunks_exact(4).any(|p| p[0] > 40 || p[1] > 40 || p[2] > 40), "never a black frame");
+        if !Arc::ptr_eq(&frame, &shown) {
+            longest_still = longest_still.max(shown_since.elapsed());
+            (shown, shown_since) = (frame, Instant::now());
+        }
+        if handed_over && shown.width == 640 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(handed_over && team.active().id == "sam", "sam is on the panel");
+    println!("longest time one frame stayed up across the handover: {} ms", longest_still.as_millis());
+    assert!(team.hand_over("jo", Instant::now()).unwrap_err().contains("not in the British Sign Language team"));
+}
