@@ -1,6 +1,7 @@
 //! `allverse`: the command-line entry point of the Allverse accessibility runtime.
 
 mod captions_cmd;
+mod interpret_cmd;
 mod profile_cmd;
 mod run_cmd;
 #[cfg(feature = "espeak")]
@@ -29,8 +30,8 @@ Backends (allverse run --backend ...):
   openxr    (default) an OpenXR headset; without a runtime or headset it says
             why in one line and falls back to the desktop window, or to the
             headless simulator when there is no display
-  desktop   a window; W/A/S/D or arrows walk, Q/E turn, R/F look up and down,
-            right mouse button to look around
+  desktop   a window; W/A/S/D walk, R/F look up and down, right mouse
+            button to look around; every action has a key (M opens the menu)
   headless  the simulator: no window, deterministic, writes report.json and
             PNG captures to --out
 
@@ -51,6 +52,9 @@ enum Command {
     /// Live captions from on-device speech recognition.
     #[command(subcommand)]
     Captions(captions_cmd::CaptionsCommand),
+    /// Interpreting: publish your camera and microphone to an event.
+    #[command(subcommand)]
+    Interpret(interpret_cmd::InterpretCommand),
     /// Show, change, check or reset your accessibility profile.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args, &store),
         Command::Profile(command) => profile_cmd::run(command, &store),
         Command::Captions(command) => captions_cmd::run(command, &store),
+        Command::Interpret(command) => interpret_cmd::run(command),
         #[cfg(feature = "espeak")]
         Command::Say(args) => say_cmd::run(args, &store),
     };

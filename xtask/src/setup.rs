@@ -18,6 +18,16 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "libmysofa1",
         "for its MIT KEMAR head-related transfer functions (a SOFA file), used to place sound around you",
     ),
+    ("libudev-dev", "to build gamepad support (gilrs), for adaptive controllers and gamepads"),
+    ("libgstreamer1.0-dev", "GStreamer, which carries sign-language interpreter video in and out"),
+    (
+        "libgstreamer-plugins-base1.0-dev",
+        "GStreamer's app and video libraries, to hand decoded frames to the panels",
+    ),
+    ("gstreamer1.0-plugins-good", "RTP, RTSP and UDP for interpreter feeds"),
+    ("gstreamer1.0-plugins-bad", "SRT (srtsrc, srtsink) and MPEG-TS for interpreter feeds"),
+    ("gstreamer1.0-plugins-ugly", "x264, to encode an interpreter's camera"),
+    ("gstreamer1.0-libav", "the H.264 and AAC decoders and the AAC encoder"),
     ("libspeechd-dev", "speech-dispatcher's client library, to check the `system-voice` fallback builds"),
     ("libclang-dev", "for bindgen, which the speech-dispatcher bindings run when `system-voice` is built"),
 ];

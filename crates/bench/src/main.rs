@@ -6,6 +6,7 @@
 mod audio;
 mod captions;
 mod input;
+mod interpret;
 mod measurement;
 mod panel;
 mod simulator;
@@ -39,6 +40,11 @@ const BENCHMARKS: &[Benchmark] = &[
         about: "input event to semantic action: frames, latency, adapter CPU per frame",
         run: input::run,
     },
+    Benchmark {
+        name: "interpret",
+        about: "interpreter video over SRT on loopback: latency, frame rate, handover, CPU",
+        run: interpret::run,
+    },
     Benchmark { name: "panel", about: "caption text to panel image (pipeline)", run: panel::run },
     Benchmark {
         name: "simulator",
@@ -49,6 +55,11 @@ const BENCHMARKS: &[Benchmark] = &[
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, to] = &args[..]
+        && flag == interpret::PUBLISH_HELPER
+    {
+        return interpret::publish_helper(to);
+    }
     let json = args.iter().position(|a| a == "--json").map(|i| args.get(i + 1).cloned());
     let name = args
         .iter()

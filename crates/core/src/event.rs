@@ -147,7 +147,8 @@ impl EventDescription {
     pub fn parse(text: &str, file: &str, json: bool) -> Result<Self, EventError> {
         let error = |message: String| EventError { file: file.into(), message };
         let event: Self = if json {
-            serde_json::from_str(text).map_err(|e| error(format!("line {}, column {}: {e}", e.line(), e.column())))?
+            serde_json::from_str(text)
+                .map_err(|e| error(format!("line {}, column {}: {e}", e.line(), e.column())))?
         } else {
             toml::from_str(text).map_err(|e| {
                 let (line, column) = e.span().map_or((0, 0), |s| crate::source::line_column(text, s.start));
@@ -226,7 +227,11 @@ impl EventDescription {
                 .map(|s| Speaker { id: s.id.clone(), name: s.name.clone(), head_position_m: s.position_m })
                 .collect(),
             channels: std::iter::once(LanguageChannel::floor())
-                .chain(self.channels.iter().map(|c| LanguageChannel { id: c.id.clone(), name: c.name.clone(), kind: c.kind }))
+                .chain(self.channels.iter().map(|c| LanguageChannel {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    kind: c.kind,
+                }))
                 .collect(),
         }
     }
@@ -287,8 +292,14 @@ interpreters = [{ id = "kim", name = "Kim", feed = "rtp://127.0.0.1:5004" }]
     fn malformed_descriptions_say_where_and_what() {
         let cases = [
             (GOOD.replace("kind = \"signed\"\nactive", "kind = \"waved\"\nactive"), "waved"),
-            (GOOD.replace("relay_from = \"bsl\"", "relay_from = \"asl\""), "relay_from = `asl`: there is no such channel"),
-            (GOOD.replace("rtp://127.0.0.1:5004", "http://example.org/kim"), "a feed is an address starting with srt://"),
+            (
+                GOOD.replace("relay_from = \"bsl\"", "relay_from = \"asl\""),
+                "relay_from = `asl`: there is no such channel",
+            ),
+            (
+                GOOD.replace("rtp://127.0.0.1:5004", "http://example.org/kim"),
+                "a feed is an address starting with srt://",
+            ),
             (GOOD.replace("active = \"alex\"", "active = \"jo\""), "active = `jo` is not in its team"),
             (GOOD.replace("id = \"is\"", "id = \"bsl\""), "the id is used twice"),
             (GOOD.replace("stage_position_m", "stage"), "line 6, column 1: unknown field `stage`"),
@@ -299,7 +310,10 @@ interpreters = [{ id = "kim", name = "Kim", feed = "rtp://127.0.0.1:5004" }]
         ];
         for (text, expected) in cases {
             let error = EventDescription::parse(&text, "keynote.toml", false).unwrap_err().to_string();
-            assert!(error.starts_with("keynote.toml: ") && error.contains(expected), "{expected:?} not in {error}");
+            assert!(
+                error.starts_with("keynote.toml: ") && error.contains(expected),
+                "{expected:?} not in {error}"
+            );
         }
     }
 }

@@ -39,19 +39,28 @@ impl FeedAddress {
 
     /// The GStreamer pipeline that receives and decodes it into the sink `video`.
     pub fn pipeline(&self) -> Result<String, MediaError> {
-        let (scheme, rest) = self
-            .url
-            .split_once("://")
-            .ok_or_else(|| MediaError::Address(format!("`{}` is not a feed address (srt://, rtp://, rtsp://, file://)", self.url)))?;
-        let decode = "h264parse ! avdec_h264 max-threads=2 ! videoconvert ! video/x-raw,format=RGBA";
+        let (scheme, rest) = self.url.split_once("://").ok_or_else(|| {
+            MediaError::Address(format!(
+                "`{}` is not a feed address (srt://, rtp://, rtsp://, file://)",
+                self.url
+            ))
+        })?;
+        let decode =
+            "h264parse ! avdec_h264 max-threads=2 thread-type=slice ! videoconvert ! video/x-raw,format=RGBA";
         let source = match scheme {
             "srt" => {
                 let passphrase = match &self.passphrase {
                     Some(p) => format!(" passphrase={} pbkeylen=16", quoted(p)),
                     None => String::new(),
                 };
+                // A `latency` in the address (sized to the network's round trip) wins over ours.
+                let latency = if self.url.contains("latency=") {
+                    String::new()
+                } else {
+                    format!(" latency={SRT_LATENCY_MS}")
+                };
                 format!(
-                    "srtsrc uri={} latency={SRT_LATENCY_MS} wait-for-connection=false{passphrase} ! tsdemux latency=0 ! {decode}",
+                    "srtsrc uri={}{latency} wait-for-connection=false{passphrase} ! tsdemux latency=0 ! {decode}",
                     quoted(&self.url)
                 )
             }
@@ -62,8 +71,14 @@ impl FeedAddress {
                      ! rtpjitterbuffer latency={RTP_LATENCY_MS} drop-on-latency=true ! rtph264depay ! {decode}"
                 )
             }
-            "rtsp" => format!("rtspsrc location={} latency={RTP_LATENCY_MS} ! rtph264depay ! {decode}", quoted(&self.url)),
-            "file" => format!("filesrc location={} ! decodebin ! videoconvert ! video/x-raw,format=RGBA", quoted(rest)),
+            "rtsp" => format!(
+                "rtspsrc location={} latency={RTP_LATENCY_MS} ! rtph264depay ! {decode}",
+                quoted(&self.url)
+            ),
+            "file" => format!(
+                "filesrc location={} ! decodebin ! videoconvert ! video/x-raw,format=RGBA",
+                quoted(rest)
+            ),
             other => {
                 return Err(MediaError::Address(format!(
                     "feeds over `{other}` are not supported; use srt://, rtp://, rtsp:// or file://"
@@ -79,7 +94,8 @@ fn host_port<'a>(rest: &'a str, url: &str) -> Result<(&'a str, u16), MediaError>
     let (host, port) = authority
         .rsplit_once(':')
         .ok_or_else(|| MediaError::Address(format!("`{url}` needs a port, e.g. rtp://127.0.0.1:5004")))?;
-    let port = port.parse().map_err(|_| MediaError::Address(format!("`{url}`: `{port}` is not a port number")))?;
+    let port =
+        port.parse().map_err(|_| MediaError::Address(format!("`{url}`: `{port}` is not a port number")))?;
     Ok((if host.is_empty() { "0.0.0.0" } else { host }, port))
 }
 
@@ -143,13 +159,19 @@ mod tests {
 
     #[test]
     fn addresses_become_low_latency_pipelines() {
-        let srt = FeedAddress::new("srt://127.0.0.1:7001?streamid=bsl-alex").with_passphrase(Some("a secret phrase".into()));
+        let srt = FeedAddress::new("srt://127.0.0.1:7001?streamid=bsl-alex")
+            .with_passphrase(Some("a secret phrase".into()));
         let description = srt.pipeline().unwrap();
-        assert!(description.contains("srtsrc uri=\"srt://127.0.0.1:7001?streamid=bsl-alex\""), "{description}");
+        assert!(
+            description.contains("srtsrc uri=\"srt://127.0.0.1:7001?streamid=bsl-alex\""),
+            "{description}"
+        );
         assert!(description.contains("passphrase=\"a secret phrase\""));
         assert!(description.ends_with("appsink name=video sync=false max-buffers=1 drop=true"));
         let rtp = FeedAddress::new("rtp://0.0.0.0:5004").pipeline().unwrap();
-        assert!(rtp.contains("udpsrc address=0.0.0.0 port=5004") && rtp.contains("rtpjitterbuffer latency=40"));
+        assert!(
+            rtp.contains("udpsrc address=0.0.0.0 port=5004") && rtp.contains("rtpjitterbuffer latency=40")
+        );
     }
 
     #[test]

@@ -16,8 +16,10 @@ pub enum VideoSource {
     Camera(PathBuf),
     /// SMPTE colour bars: checks a connection without a camera.
     TestPattern,
-    /// Black frames carrying the wall-clock time in their top rows (see
-    /// [`crate::stamp`]), for measuring glass-to-glass latency.
+    /// Moving colour bars carrying the wall-clock time in their top rows
+    /// (see [`crate::stamp`]), for measuring glass-to-glass latency. They
+    /// move so that every frame costs bits, as a signer on camera does:
+    /// near-empty frames would wait in the muxer for the next to fill a packet.
     Stamped,
 }
 
@@ -63,11 +65,14 @@ impl PublishOptions {
         let raw = format!("video/x-raw,width={w},height={h},framerate={fps}/1");
         let mut video = match &self.source {
             VideoSource::Camera(device) => {
-                format!("v4l2src device={} ! videoconvert ! videoscale ! videorate ! {raw}", quoted(&device.display().to_string()))
+                format!(
+                    "v4l2src device={} ! videoconvert ! videoscale ! videorate ! {raw}",
+                    quoted(&device.display().to_string())
+                )
             }
             VideoSource::TestPattern => format!("videotestsrc is-live=true pattern=smpte ! {raw}"),
             VideoSource::Stamped => format!(
-                "videotestsrc is-live=true pattern=black ! video/x-raw,format=RGBA,width={w},height={h},framerate={fps}/1 ! identity name=stamp"
+                "videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 ! identity name=stamp"
             ),
         };
         if self.chroma_key {
@@ -84,7 +89,10 @@ impl PublishOptions {
             (false, false) => None,
         };
         let Some((scheme, rest)) = self.to.split_once("://") else {
-            return Err(MediaError::Address(format!("`{}` is not an address; use srt://host:port or rtp://host:port", self.to)));
+            return Err(MediaError::Address(format!(
+                "`{}` is not an address; use srt://host:port or rtp://host:port",
+                self.to
+            )));
         };
         match scheme {
             "srt" => {
@@ -97,10 +105,14 @@ impl PublishOptions {
                     uri += if uri.contains('?') { "&" } else { "?" };
                     uri += &format!("streamid=publish:{}", self.channel);
                 }
+                let latency = if uri.contains("latency=") {
+                    String::new()
+                } else {
+                    format!(" latency={}", crate::feed::SRT_LATENCY_MS)
+                };
                 let mut description = format!(
-                    "{video} ! {encode} ! queue ! mpegtsmux name=mux alignment=7 latency=0 ! srtsink uri={} latency={} wait-for-connection=false sync=false{passphrase}",
-                    quoted(&uri),
-                    crate::feed::SRT_LATENCY_MS
+                    "{video} ! {encode} ! queue ! mpegtsmux name=mux alignment=7 latency=0 ! srtsink uri={}{latency} wait-for-connection=false sync=false{passphrase}",
+                    quoted(&uri)
                 );
                 if let Some(source) = audio_source {
                     description += &format!(
@@ -111,15 +123,21 @@ impl PublishOptions {
             }
             "rtp" => {
                 if audio_source.is_some() {
-                    return Err(MediaError::Address("RTP feeds carry video only; send sound over srt://".into()));
+                    return Err(MediaError::Address(
+                        "RTP feeds carry video only; send sound over srt://".into(),
+                    ));
                 }
                 let authority = rest.split(['/', '?']).next().unwrap_or_default();
                 let (host, port) = authority
                     .rsplit_once(':')
                     .ok_or_else(|| MediaError::Address(format!("`{}` needs a port", self.to)))?;
-                Ok(format!("{video} ! {encode} ! rtph264pay config-interval=-1 pt=96 ! udpsink host={host} port={port} sync=false"))
+                Ok(format!(
+                    "{video} ! {encode} ! rtph264pay config-interval=-1 pt=96 ! udpsink host={host} port={port} sync=false"
+                ))
             }
-            other => Err(MediaError::Address(format!("publishing over `{other}` is not supported; use srt:// or rtp://"))),
+            other => Err(MediaError::Address(format!(
+                "publishing over `{other}` is not supported; use srt:// or rtp://"
+            ))),
         }
     }
 }
@@ -145,6 +163,27 @@ impl Publisher {
     }
 }
 
+/// Publishes until the process ends, starting again after a dropped or
+/// refused connection (the receiver restarted, the network blinked): an
+/// interpreter's stream must not stay down because of one failure. Only a
+/// pipeline that cannot be built at all is an error; `report` hears each problem.
+pub fn publish_until_stopped(
+    options: &PublishOptions,
+    mut report: impl FnMut(&str),
+) -> Result<std::convert::Infallible, MediaError> {
+    let mut publisher = Publisher::start(options)?;
+    let mut backoff = std::time::Duration::from_millis(500);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let Some(problem) = publisher.problem() else { continue };
+        report(&format!("{problem}; trying again in {:.1} s", backoff.as_secs_f32()));
+        drop(publisher);
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(4));
+        publisher = Publisher::start(options)?;
+    }
+}
+
 impl Drop for Publisher {
     fn drop(&mut self) {
         media::stop(&self.pipeline);
@@ -165,7 +204,8 @@ mod tests {
         assert!(description.contains("passphrase=\"correct horse battery\""));
         assert!(description.contains("alpha method=green"));
         assert!(description.contains("tune=zerolatency") && description.contains("key-int-max=30"));
-        let rtp = PublishOptions::new("bsl", VideoSource::Camera("/dev/video2".into()), "rtp://127.0.0.1:5004");
+        let rtp =
+            PublishOptions::new("bsl", VideoSource::Camera("/dev/video2".into()), "rtp://127.0.0.1:5004");
         assert!(rtp.pipeline().unwrap().contains("v4l2src device=\"/dev/video2\""));
         let error = PublishOptions::new("bsl", VideoSource::TestPattern, "http://x").pipeline().unwrap_err();
         assert!(error.to_string().contains("use srt:// or rtp://"));

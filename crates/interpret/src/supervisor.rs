@@ -22,7 +22,10 @@ pub enum FeedState {
     Connecting,
     Live,
     /// No video: why, and when the next attempt is.
-    Reconnecting { reason: String, attempt: u32 },
+    Reconnecting {
+        reason: String,
+        attempt: u32,
+    },
 }
 
 pub struct SupervisedFeed {

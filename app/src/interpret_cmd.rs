@@ -1,0 +1,61 @@
+//! `allverse interpret`: joining an event as an interpreter.
+
+use allverse_interpret::publish::{PublishOptions, VideoSource, publish_until_stopped};
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum InterpretCommand {
+    /// Publish your camera (or a test pattern) and microphone to an event, until Ctrl-C.
+    Publish(PublishArgs),
+}
+
+#[derive(Args)]
+pub struct PublishArgs {
+    /// The language channel you interpret into, e.g. BSL.
+    #[arg(long)]
+    channel: String,
+    /// The camera device, e.g. /dev/video0.
+    #[arg(
+        long,
+        value_name = "DEVICE",
+        conflicts_with = "test_pattern",
+        required_unless_present = "test_pattern"
+    )]
+    camera: Option<PathBuf>,
+    /// Colour bars instead of a camera, to check the connection.
+    #[arg(long)]
+    test_pattern: bool,
+    /// Send the default microphone too.
+    #[arg(long)]
+    mic: bool,
+    /// Where to send: srt://HOST:PORT (an event's media server, or a viewer listening), or rtp://HOST:PORT.
+    #[arg(long, value_name = "URL")]
+    to: String,
+    /// Encrypt the SRT stream with this passphrase (10 to 79 characters); the receiver needs the same one.
+    #[arg(long)]
+    passphrase: Option<String>,
+    /// Replace a green background with black, so only you remain.
+    #[arg(long)]
+    chroma_key: bool,
+}
+
+pub fn run(command: InterpretCommand) -> Result<()> {
+    let InterpretCommand::Publish(args) = command;
+    if let Some(passphrase) = &args.passphrase
+        && !(10..=79).contains(&passphrase.chars().count())
+    {
+        bail!("an SRT passphrase must be 10 to 79 characters long");
+    }
+    let source = match args.camera {
+        Some(device) => VideoSource::Camera(device),
+        None => VideoSource::TestPattern,
+    };
+    let mut options = PublishOptions::new(&args.channel, source, &args.to);
+    options.microphone = args.mic;
+    options.passphrase = args.passphrase;
+    options.chroma_key = args.chroma_key;
+    eprintln!("allverse: publishing the {} channel to {}; Ctrl-C stops", args.channel, args.to);
+    match publish_until_stopped(&options, |problem| eprintln!("allverse: {problem}"))? {}
+}
