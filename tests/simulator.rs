@@ -286,3 +286,76 @@ fn a_sign_the_gaze_rests_on_is_read_aloud_from_where_it_is() {
         spoken[0]
     );
 }
+
+/// Pixels close to pure yellow or cyan: the SMPTE bars of the interpreters' test video.
+fn bar_pixels(capture: &Capture) -> usize {
+    capture
+        .pixels()
+        .filter(|[r, g, b]| (*r > 200 && *g > 200 && *b < 60) || (*r < 60 && *g > 200 && *b > 200))
+        .count()
+}
+
+#[test]
+fn a_bsl_interpreter_is_on_the_panel_through_a_handover_and_a_cut() {
+    let out = tempfile::tempdir().unwrap();
+    let mut profile = allverse_core::profile::Profile::default();
+    profile.interpreting.channel = "bsl".into();
+    profile.captions.enabled = false;
+    let (report, json) = allverse_e2e::simulate_with(
+        &repo_root().join("tests/scenarios/interpreting.toml"),
+        profile,
+        out.path(),
+    );
+    let panel: Vec<(f64, &str, &str)> = events(&json, "interpreter_panel")
+        .iter()
+        .map(|e| {
+            (e["t_s"].as_f64().unwrap(), e["interpreter"].as_str().unwrap(), e["state"].as_str().unwrap())
+        })
+        .collect();
+    println!("{panel:?}");
+    let first = |who: &str, state: &str, after_s: f64| {
+        panel.iter().find(|(t, w, s)| *w == who && *s == state && *t >= after_s).map(|(t, ..)| *t)
+    };
+    let alex_live = first("Alex", "live", 0.0).expect("Alex's video arrives");
+    assert!(alex_live < 3.5, "Alex is on the panel before the first capture: {alex_live}");
+    let handover = events(&json, "handover");
+    assert_eq!(handover.len(), 1);
+    let handed_over_s = handover[0]["t_s"].as_f64().unwrap();
+    assert!((4.0..6.0).contains(&handed_over_s) && handover[0]["to"] == "sam");
+    assert!(first("Sam", "live", 4.0).is_some());
+    // Never an empty panel: Sam's first state shown is live, straight after Alex.
+    assert!(!panel.iter().any(|(t, w, s)| *w == "Sam" && *s == "connecting" && *t < 7.0));
+    let reconnecting = first("Sam", "reconnecting", 7.0).expect("the cut is shown");
+    assert!(reconnecting - 7.0 <= 1.0, "within 1 s of the cut: {reconnecting}");
+    assert!(first("Sam", "live", reconnecting).is_some(), "Sam's video comes back");
+
+    // The panel is at least a third of the signer's size, as seen from the user.
+    let head = [0.0f32, 1.6, 0.5];
+    let sized = events(&json, "interpreter_panel")[0];
+    let at: Vec<f32> =
+        sized["position_m"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+    let distance = ((at[0] - head[0]).powi(2) + (at[1] - head[1]).powi(2) + (at[2] - head[2]).powi(2)).sqrt();
+    let height_deg = allverse_core::placement::angle_for_world_size_deg(
+        sized["size_m"][1].as_f64().unwrap() as f32,
+        distance,
+    );
+    assert!(height_deg >= allverse_core::interpreting::min_panel_height_deg(3.5), "{height_deg}°");
+
+    // The video is in the captures, the reconnecting one included (the last frame stays up), with its label.
+    let labels: Vec<&str> = events(&json, "panel_text")
+        .into_iter()
+        .chain(events(&json, "panel_shown"))
+        .filter(|e| e["panel"] == "interpreter-bsl")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(labels.iter().any(|t| t.contains("BSL: Sam") && t.contains("reconnecting")), "{labels:?}");
+    for capture in &report.captures {
+        if let Ok(dir) = std::env::var("ALLVERSE_KEEP_CAPTURES") {
+            std::fs::copy(&capture.path, std::path::Path::new(&dir).join(format!("{}.png", capture.name)))
+                .unwrap();
+        }
+        let bars = bar_pixels(&Capture::read(&capture.path));
+        assert!(bars > 2000, "{}: the interpreter's video is on screen ({bars} bar pixels)", capture.name);
+        assert!(capture.in_view.iter().any(|id| id == "interpreter-bsl"), "{:?}", capture.in_view);
+    }
+}

@@ -91,7 +91,7 @@ fn live_microphone(model: &Model) -> Result<()> {
     let (captions, mut inputs) = live::LiveCaptions::spawn(
         model,
         StreamConfig::default(),
-        &[format.clone()],
+        std::slice::from_ref(&format),
         std::time::Instant::now(),
     )?;
     let _microphone = live::Microphone::open(&device, format, inputs.remove(0))?;

@@ -26,6 +26,7 @@ pub mod caption_placement;
 pub mod color;
 pub mod event;
 pub mod input;
+pub mod interpreting;
 pub mod paths;
 pub mod placement;
 pub mod profile;

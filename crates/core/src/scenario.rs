@@ -33,6 +33,11 @@ pub struct Scenario {
     pub sounds: Vec<SoundEvent>,
     pub chat: Vec<ChatMessage>,
     pub alerts: Vec<Alert>,
+    /// The event description (channels, interpreters), if the scenario stages one.
+    pub event_file: Option<PathBuf>,
+    pub feeds: Vec<FeedStart>,
+    pub cuts: Vec<FeedCut>,
+    pub handovers: Vec<Handover>,
     pub checkpoints: Vec<Checkpoint>,
 }
 
@@ -200,6 +205,34 @@ pub struct Alert {
     pub position_m: Vec3,
 }
 
+/// The simulator plays an interpreter joining: it publishes a GStreamer test source to `to`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedStart {
+    pub at_s: f32,
+    /// The interpreter's id in the event description.
+    pub interpreter: String,
+    /// Where the interpreter's side sends, e.g. `srt://127.0.0.1:17401`.
+    pub to: String,
+}
+
+/// The interpreter's connection is cut (their publisher stops).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedCut {
+    pub at_s: f32,
+    pub interpreter: String,
+}
+
+/// A control message: `to` takes over the channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handover {
+    pub at_s: f32,
+    pub channel: String,
+    pub to: String,
+}
+
 /// A moment at which the simulator captures the user's view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -238,6 +271,14 @@ struct ScenarioFile {
     chat: Vec<Spanned<ChatMessage>>,
     #[serde(default)]
     alerts: Vec<Spanned<Alert>>,
+    #[serde(default)]
+    event: Option<PathBuf>,
+    #[serde(default)]
+    feeds: Vec<Spanned<FeedStart>>,
+    #[serde(default)]
+    cuts: Vec<Spanned<FeedCut>>,
+    #[serde(default)]
+    handovers: Vec<Spanned<Handover>>,
     #[serde(default)]
     checkpoints: Vec<Spanned<Checkpoint>>,
 }
@@ -313,6 +354,10 @@ impl Scenario {
             sounds: raw.sounds.into_iter().map(Spanned::into_inner).collect(),
             chat: raw.chat.into_iter().map(Spanned::into_inner).collect(),
             alerts: raw.alerts.into_iter().map(Spanned::into_inner).collect(),
+            event_file: raw.event.as_deref().map(resolve),
+            feeds: raw.feeds.into_iter().map(Spanned::into_inner).collect(),
+            cuts: raw.cuts.into_iter().map(Spanned::into_inner).collect(),
+            handovers: raw.handovers.into_iter().map(Spanned::into_inner).collect(),
             checkpoints: raw.checkpoints.into_iter().map(Spanned::into_inner).collect(),
         })
     }
@@ -513,6 +558,26 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             let a = alert.get_ref();
             self.timed_words(alert.span(), a.at_s, &a.text, "an alert needs text")?;
             self.inside_room(alert.span(), "alert", &a.source, a.position_m)?;
+        }
+        for span in raw
+            .feeds
+            .iter()
+            .map(|f| (f.span(), f.get_ref().at_s))
+            .chain(raw.cuts.iter().map(|c| (c.span(), c.get_ref().at_s)))
+            .chain(raw.handovers.iter().map(|h| (h.span(), h.get_ref().at_s)))
+        {
+            self.in_time(span.0, span.1)?;
+        }
+        if raw.event.is_none() && !(raw.feeds.is_empty() && raw.cuts.is_empty() && raw.handovers.is_empty()) {
+            return Err(at(
+                0..0,
+                "feeds, cuts and handovers need an `event` file naming the interpreters".into(),
+            ));
+        }
+        if let Some(event) = &raw.event
+            && !self.base_dir.join(event).is_file()
+        {
+            return Err(at(0..0, format!("event = {}: there is no such file", event.display())));
         }
         let mut captures = std::collections::HashSet::new();
         for checkpoint in &raw.checkpoints {

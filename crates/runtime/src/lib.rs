@@ -28,6 +28,7 @@ pub mod backend;
 pub mod captions;
 pub mod desktop;
 pub mod input;
+pub mod interpret;
 pub mod notices;
 pub mod panels;
 pub mod report;

@@ -93,6 +93,14 @@ struct Rendered {
 /// Closest distance used to size text, so a panel at the user's face does not shrink to nothing.
 const MIN_SIZING_DISTANCE_M: f32 = 0.5;
 
+/// A panel's size in the room, known once it has been drawn.
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct PanelSize(pub Vec2);
+
+/// Panel placement and drawing; anything that moves panels after them (to keep them clear of something) runs after this.
+#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PanelSystems;
+
 pub struct PanelPlugin;
 
 impl Plugin for PanelPlugin {
@@ -102,6 +110,7 @@ impl Plugin for PanelPlugin {
                 PostUpdate,
                 (follow_the_head, keep_angular_size, render_changed_panels, face_the_user)
                     .chain()
+                    .in_set(PanelSystems)
                     .before(TransformSystems::Propagate),
             )
             .add_observer(report_removed_panel);
@@ -166,7 +175,7 @@ fn render_changed_panels(
                         PresentedEvent::PanelText { panel: panel_id, kind, text: text.clone(), size_m }
                     },
                 );
-                commands.entity(entity).insert(Rendered {
+                commands.entity(entity).insert(PanelSize(Vec2::from(size_m))).insert(Rendered {
                     material: rendered.material.clone(),
                     texture: rendered.texture.clone(),
                     mesh: rendered.mesh.clone(),
@@ -195,6 +204,7 @@ fn render_changed_panels(
                     },
                 );
                 commands.entity(entity).insert((
+                    PanelSize(Vec2::from(size_m)),
                     Mesh3d(mesh.clone()),
                     MeshMaterial3d(material.clone()),
                     Rendered { material, texture, mesh, text, sized_for_distance_m: distance_m },
@@ -294,8 +304,15 @@ fn follow_the_head(
     }
 }
 
+/// Something other than a text panel that turns to face the user, e.g. interpreter video.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct FacesUser;
+
+/// Text panels and other things that face the user.
+type FacingUser = Or<(With<TextPanel>, With<FacesUser>)>;
+
 /// Turns every panel about the vertical axis to face the user's head.
-fn face_the_user(rig: Res<Rig>, mut panels: Query<&mut Transform, With<TextPanel>>) {
+fn face_the_user(rig: Res<Rig>, mut panels: Query<&mut Transform, FacingUser>) {
     for mut transform in &mut panels {
         let mut away = transform.translation - rig.head.translation;
         away.y = 0.0;

@@ -49,6 +49,8 @@ pub enum PanelKind {
     Notice,
     /// A menu's title, one of its rows, or the button that opens it.
     Menu,
+    /// The interpreter's name and channel, and their connection's state.
+    Interpreter,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -142,6 +144,20 @@ pub enum PresentedEvent {
     /// The language channel the user follows.
     Channel {
         channel: String,
+    },
+    /// The interpreter panel changed: who is on it, whether their video is live, and its size and place.
+    InterpreterPanel {
+        channel: String,
+        interpreter: String,
+        /// `connecting`, `live` or `reconnecting`.
+        state: String,
+        size_m: [f32; 2],
+        position_m: [f32; 3],
+    },
+    /// The incoming interpreter's video is on the panel.
+    Handover {
+        channel: String,
+        to: String,
     },
 }
 

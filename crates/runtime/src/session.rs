@@ -42,6 +42,8 @@ pub struct SessionConfig {
     pub voice: Option<crate::audio::SpeechSetup>,
     /// Where settings changed in the menus are saved; `None` keeps them to this session.
     pub profile_store: Option<PathBuf>,
+    /// The event's channels and interpreters, when the scenario stages one.
+    pub event: Option<allverse_core::event::EventDescription>,
 }
 
 /// An utterance with its recording's length and caption track read in.
@@ -87,7 +89,9 @@ impl SessionConfig {
                 "3D sound is off: {problem}. Sounds are placed by plain stereo panning instead."
             ));
         }
+        let event = scenario.event_file.as_deref().map(|path| load_event(path, &scenario)).transpose()?;
         Ok(Self {
+            event,
             #[cfg(feature = "speech")]
             voice: crate::audio::SpeechSetup::from_profile(&profile, &mut notices),
             scenario,
@@ -100,6 +104,34 @@ impl SessionConfig {
             profile_store: None,
         })
     }
+}
+
+/// Reads the event description; a problem in it, or a feed for someone not in it, stops the session before it starts.
+fn load_event(path: &std::path::Path, scenario: &Scenario) -> Result<allverse_core::event::EventDescription> {
+    let event = allverse_core::event::EventDescription::load(path)?;
+    let interpreter = |id: &str| event.channels.iter().any(|c| c.interpreters.iter().any(|i| i.id == id));
+    for id in
+        scenario.feeds.iter().map(|f| &f.interpreter).chain(scenario.cuts.iter().map(|c| &c.interpreter))
+    {
+        anyhow::ensure!(
+            interpreter(id),
+            "{}: the scenario names interpreter `{id}`, who is not in the event",
+            path.display()
+        );
+    }
+    for handover in &scenario.handovers {
+        let known = event
+            .channel(&handover.channel)
+            .is_some_and(|c| c.interpreters.iter().any(|i| i.id == handover.to));
+        anyhow::ensure!(
+            known,
+            "{}: a handover to `{}` on channel `{}`, who is not in that team",
+            path.display(),
+            handover.to,
+            handover.channel
+        );
+    }
+    Ok(event)
 }
 
 fn load_utterance(u: &allverse_core::scenario::Utterance, for_captions: bool) -> Result<LoadedUtterance> {
@@ -227,6 +259,7 @@ impl Plugin for SessionPlugin {
             .add_systems(Startup, (spawn_scene, spawn_rig_parts))
             .add_systems(Update, (run_timeline, follow_rig).chain().in_set(SessionSystems))
             .add_plugins(crate::input::InputPlugin { listen: !self.stepped })
+            .add_plugins(crate::interpret::InterpretPlugin { stepped: self.stepped })
             .add_plugins(crate::captions::CaptionPlugin { stepped: self.stepped })
             .add_plugins(crate::audio::AudioPlugin { stepped: self.stepped });
         if self.stepped {

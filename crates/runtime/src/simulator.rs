@@ -3,8 +3,9 @@
 //! [`Simulator`] owns the update loop. Each update advances the session
 //! clock by exactly one frame, so a scenario plays out the same way on a
 //! fast workstation and a loaded 2-core CI machine, as fast as the machine
-//! allows. The user's view is rendered offscreen (on a GPU, or on the
-//! lavapipe CPU driver) only for the frames a checkpoint captures.
+//! allows (or, with live interpreter feeds, at the pace they arrive). The
+//! user's view is rendered offscreen (on a GPU, or on the lavapipe CPU
+//! driver) only for the frames a checkpoint captures.
 
 use crate::panels::TextPanel;
 use crate::report::{CaptureEntry, SessionReport};
@@ -36,6 +37,9 @@ pub struct Simulator {
     app: App,
     frames: u64,
     frame_rate_hz: f64,
+    /// Live media (interpreter feeds) cannot be played faster than they
+    /// happen: with feeds, the clock is held to wall-clock time from here.
+    paced_from: Option<std::time::Instant>,
 }
 
 /// Where the simulated eye renders, and how many captures are still in flight.
@@ -57,6 +61,7 @@ impl Simulator {
         let frame_rate_hz = config.scenario.frame_rate_hz as f64;
         let frames = config.scenario.frame_count();
         let view = config.scenario.view;
+        let paced = !config.scenario.feeds.is_empty();
 
         let mut app = App::new();
         app.add_plugins(
@@ -99,7 +104,7 @@ impl Simulator {
         .add_systems(PostUpdate, request_captures);
         app.finish();
         app.cleanup();
-        Ok(Self { app, frames, frame_rate_hz })
+        Ok(Self { app, frames, frame_rate_hz, paced_from: paced.then(std::time::Instant::now) })
     }
 
     /// Plays the whole scenario and writes `report.json` beside the captures.
@@ -134,6 +139,10 @@ impl Simulator {
 
     /// Moves the session clock to `t_s` and runs one update.
     fn step_to(&mut self, t_s: f64) {
+        if let Some(started) = self.paced_from {
+            let due = started + Duration::from_secs_f64(t_s);
+            std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+        }
         self.app.world_mut().resource_mut::<SessionClock>().step_to(t_s);
         self.app.update();
         if self.app.world().resource::<OffscreenView>().pending > 0 {

@@ -30,6 +30,7 @@ pub struct Profile {
     pub captions: CaptionSettings,
     pub speech: SpeechSettings,
     pub input: crate::input::InputSettings,
+    pub interpreting: crate::interpreting::InterpretingSettings,
 }
 
 impl Default for Profile {
@@ -42,6 +43,7 @@ impl Default for Profile {
             captions: CaptionSettings::default(),
             speech: SpeechSettings::default(),
             input: crate::input::InputSettings::default(),
+            interpreting: crate::interpreting::InterpretingSettings::default(),
         }
     }
 }
@@ -210,6 +212,7 @@ const UNIT: RangeInclusive<f32> = 0.0..=1.0;
 const BALANCE: RangeInclusive<f32> = -1.0..=1.0;
 const HEIGHT_OFFSET_M: RangeInclusive<f32> = -1.0..=1.0;
 const REACH_EXTENSION_M: RangeInclusive<f32> = 0.0..=1.5;
+const PANEL_SCALE: RangeInclusive<f32> = 0.5..=3.0;
 
 impl Profile {
     /// Checks every value; the first problem found is returned.
@@ -230,6 +233,14 @@ impl Profile {
         within("audio.balance", a.balance, BALANCE, "")?;
         within("comfort.height_offset_m", self.comfort.height_offset_m, HEIGHT_OFFSET_M, " metres")?;
         within("comfort.reach_extension_m", self.comfort.reach_extension_m, REACH_EXTENSION_M, " metres")?;
+        within("interpreting.size_scale", self.interpreting.size_scale, PANEL_SCALE, "")?;
+        if self.interpreting.offset_m.iter().any(|v| !(-5.0..=5.0).contains(v)) {
+            return Err(InvalidValue {
+                key: "interpreting.offset_m".into(),
+                value: format!("{:?}", self.interpreting.offset_m),
+                reason: "each coordinate must be between -5 and 5 metres".into(),
+            });
+        }
         within("captions.lines", self.captions.lines, 1..=3, "")?;
         within("speech.rate_wpm", self.speech.rate_wpm, SPEECH_RATE_WPM, " words per minute")?;
         within("speech.pitch", self.speech.pitch, SPEECH_PITCH, "")?;

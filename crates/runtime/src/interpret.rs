@@ -1,0 +1,390 @@
+//! Sign-language interpreter panels: the followed channel's interpreter, live, beside the stage.
+//!
+//! The team's feeds are supervised by `allverse-interpret` and polled
+//! every frame; a new frame replaces the panel's texture in place. The
+//! panel is sized by the XAUR rule in `allverse-core::interpreting` (at
+//! least a third of the signer's size, never cropped), labelled with the
+//! interpreter's name and channel, pointed to by an arrow when it is out
+//! of view, and kept clear: any other panel that would cover it is moved
+//! off it. In the simulator, the scenario plays the interpreters' side:
+//! it publishes GStreamer test sources on loopback, cuts them and hands over.
+
+use crate::panels::{FacesUser, HeadLocked, LazyFollow, PanelSize, PanelSystems, TextPanel};
+use crate::report::{PanelKind, PresentedEvent, SessionReport};
+use crate::rig::Rig;
+use crate::session::{SessionClock, SessionConfig};
+use allverse_core::caption_placement::arrow_toward;
+use allverse_core::event::ChannelKind;
+use allverse_core::interpreting::{
+    AngularBox, PanelPlacement, beside_stage, panel_height_deg, panel_size_m, pitch_to_clear,
+};
+use allverse_core::placement::{FieldOfView, head_relative};
+use allverse_interpret::frame::VideoFrame;
+use allverse_interpret::publish::{PublishOptions, Publisher, VideoSource};
+use allverse_interpret::supervisor::FeedState;
+use allverse_interpret::team::{Team, TeamEvent};
+use allverse_pipeline::panel::PanelLine;
+use bevy::asset::RenderAssetUsages;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// In view, the panel sits to the right of the centre of view.
+const IN_VIEW_OFFSET_M: Vec3 = Vec3::new(0.75, 0.0, -1.8);
+/// Until the first frame says otherwise, video is taken to be 16:9.
+const DEFAULT_ASPECT: f32 = 16.0 / 9.0;
+/// Other panels keep this far (degrees) from the interpreter.
+const CLEARANCE_DEG: f32 = 1.0;
+const ARROW_OFFSET_M: Vec3 = Vec3::new(0.0, 0.3, -1.5);
+/// From the video's lower edge to the centre of its label.
+const LABEL_GAP_M: f32 = 0.16;
+
+pub struct InterpretPlugin {
+    pub stepped: bool,
+}
+
+/// The followed channel's team and the entities that show it.
+#[derive(Resource)]
+struct Interpreting {
+    team: Team,
+    video: Entity,
+    label: Entity,
+    texture: Handle<Image>,
+    material: Handle<StandardMaterial>,
+    mesh: Handle<Mesh>,
+    shown: Option<Arc<VideoFrame>>,
+    aspect: f32,
+    size_m: [f32; 2],
+    /// What the report last heard: (interpreter, state).
+    reported: Option<(String, String)>,
+}
+
+#[derive(Component)]
+struct InterpreterVideo;
+
+#[derive(Component)]
+struct InterpreterArrow;
+
+/// The interpreters' side of the call, which the simulator plays.
+#[derive(Resource, Default)]
+struct ScriptedInterpreters(HashMap<String, Publisher>);
+
+impl Plugin for InterpretPlugin {
+    fn build(&self, app: &mut App) {
+        let config = app.world().resource::<SessionConfig>().clone();
+        let Some(event) = &config.event else { return };
+        if let Err(error) = allverse_interpret::init() {
+            return notice(app, format!("Interpreter video is off: {error}."));
+        }
+        if self.stepped {
+            app.init_resource::<ScriptedInterpreters>()
+                .add_systems(Update, play_interpreters_side.before(show_interpreter));
+        }
+        let wanted = &config.profile.interpreting.channel;
+        match event.channel(wanted) {
+            None if wanted != "floor" => notice(
+                app,
+                format!(
+                    "This event has no `{wanted}` channel; you are following the floor. The menu's channel item lists what there is."
+                ),
+            ),
+            Some(channel) if channel.kind == ChannelKind::Spoken => notice(
+                app,
+                format!(
+                    "{} is spoken interpreting, which this version cannot play yet; you hear the floor.",
+                    channel.name
+                ),
+            ),
+            _ => {}
+        }
+        app.add_systems(Update, show_interpreter.after(crate::input::InputSystems::Dispatch)).add_systems(
+            PostUpdate,
+            keep_clear_of_interpreter.after(PanelSystems).before(TransformSystems::Propagate),
+        );
+    }
+}
+
+fn notice(app: &mut App, text: String) {
+    app.world_mut().resource_mut::<SessionConfig>().notices.push(text.clone());
+    app.world_mut().resource_mut::<SessionReport>().notices.push(text);
+}
+
+/// Starts and stops the scenario's interpreters' publishers (test sources on loopback).
+fn play_interpreters_side(
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    mut publishers: ResMut<ScriptedInterpreters>,
+) {
+    for feed in config.scenario.feeds.iter().filter(|f| clock.is_due(f.at_s)) {
+        let mut options = PublishOptions::new(&feed.interpreter, VideoSource::TestPattern, &feed.to);
+        (options.width, options.height) = (640, 360);
+        match Publisher::start(&options) {
+            Ok(publisher) => {
+                publishers.0.insert(feed.interpreter.clone(), publisher);
+            }
+            Err(error) => error!("interpreter `{}` could not start publishing: {error}", feed.interpreter),
+        }
+    }
+    for cut in config.scenario.cuts.iter().filter(|c| clock.is_due(c.at_s)) {
+        publishers.0.remove(&cut.interpreter);
+    }
+}
+
+/// Opens the followed channel's team (again, when the user switches channel) and shows it.
+#[allow(clippy::too_many_arguments)]
+fn show_interpreter(
+    mut commands: Commands,
+    config: Res<SessionConfig>,
+    clock: Res<SessionClock>,
+    rig: Res<Rig>,
+    mut interpreting: Option<ResMut<Interpreting>>,
+    mut report: ResMut<SessionReport>,
+    mut images: ResMut<Assets<Image>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut panels: Query<(&mut Transform, Option<&mut TextPanel>), Without<InterpreterArrow>>,
+    arrow: Query<(Entity, &mut TextPanel), With<InterpreterArrow>>,
+) {
+    let now = Instant::now();
+    let wanted = config
+        .event
+        .as_ref()
+        .and_then(|e| e.channel(&config.profile.interpreting.channel))
+        .filter(|c| c.kind == ChannelKind::Signed);
+    let current = interpreting.as_ref().map(|i| i.team.channel().id.clone());
+    if wanted.map(|c| &c.id) != current.as_ref() {
+        if let Some(old) = interpreting.take() {
+            for entity in [old.video, old.label] {
+                commands.entity(entity).despawn();
+            }
+            commands.remove_resource::<Interpreting>();
+        }
+        arrow.iter().for_each(|(entity, _)| commands.entity(entity).despawn());
+        if let Some(channel) = wanted {
+            let opened = open(&mut commands, channel.clone(), now, &mut images, &mut meshes, &mut materials);
+            commands.insert_resource(opened);
+        }
+        return;
+    }
+    let Some(mut interpreting) = interpreting else { return };
+    let t_s = clock.elapsed_s();
+    let channel_id = interpreting.team.channel().id.clone();
+    for handover in
+        config.scenario.handovers.iter().filter(|h| clock.is_due(h.at_s) && h.channel == channel_id)
+    {
+        if let Err(error) = interpreting.team.hand_over(&handover.to, now) {
+            warn!("handover: {error}");
+        }
+    }
+    if let Some(TeamEvent::HandedOver { to }) = interpreting.team.poll(now) {
+        report.record(t_s, PresentedEvent::Handover { channel: channel_id.clone(), to });
+    }
+    update_texture(&mut interpreting, &mut images, &mut meshes, &mut materials);
+    let settings = &config.profile.interpreting;
+    let stage = config.event.as_ref().map_or(Vec3::ZERO, |e| e.floor.stage_position_m);
+    let stage_distance_m = rig.head.translation.distance(stage);
+    let height_deg = panel_height_deg(settings, stage_distance_m);
+    let offset = Vec3::from(settings.offset_m);
+    let Ok((mut video, _)) = panels.get_mut(interpreting.video) else { return };
+    let mut video_entity = commands.entity(interpreting.video);
+    let distance_m = match settings.placement {
+        PanelPlacement::BesideStage => {
+            let width_m = panel_size_m(height_deg, stage_distance_m, interpreting.aspect)[0];
+            video.translation = beside_stage(stage, rig.head.translation, width_m) + offset;
+            video_entity.remove::<(HeadLocked, LazyFollow)>();
+            rig.head.translation.distance(video.translation)
+        }
+        PanelPlacement::HeadLocked => {
+            video_entity.insert(HeadLocked { head_offset_m: IN_VIEW_OFFSET_M + offset });
+            (IN_VIEW_OFFSET_M + offset).length()
+        }
+        PanelPlacement::LazyFollow => {
+            video_entity.try_insert_if_new(LazyFollow::new(IN_VIEW_OFFSET_M + offset));
+            (IN_VIEW_OFFSET_M + offset).length()
+        }
+    };
+    let size_m = panel_size_m(height_deg, distance_m, interpreting.aspect);
+    if size_m != interpreting.size_m {
+        interpreting.size_m = size_m;
+        let _ = meshes.insert(&interpreting.mesh, Mesh::from(Rectangle::new(size_m[0], size_m[1])));
+    }
+    let video_at = video.translation;
+    // The label sits under the video: who is interpreting, into what, and whether they are there.
+    let state = match interpreting.team.state() {
+        FeedState::Connecting => "connecting",
+        FeedState::Live => "live",
+        FeedState::Reconnecting { .. } => "reconnecting",
+    };
+    let interpreter = interpreting.team.active().name.clone();
+    let channel_name = interpreting.team.channel().name.clone();
+    let mut label_text = vec![PanelLine::bold(format!("{channel_name}: {interpreter}"))];
+    match state {
+        "reconnecting" => label_text.push(PanelLine::regular("Interpreter reconnecting…")),
+        "connecting" => label_text.push(PanelLine::regular("Interpreter connecting…")),
+        _ => {}
+    }
+    if let Ok((mut label, Some(mut panel))) = panels.get_mut(interpreting.label) {
+        label.translation = video_at - Vec3::Y * (size_m[1] / 2.0 + LABEL_GAP_M);
+        if panel.lines != label_text {
+            panel.lines = label_text;
+        }
+    }
+    let now_reported = (interpreter, state.to_string());
+    if interpreting.reported.as_ref() != Some(&now_reported) {
+        report.record(
+            t_s,
+            PresentedEvent::InterpreterPanel {
+                channel: channel_id,
+                interpreter: now_reported.0.clone(),
+                state: now_reported.1.clone(),
+                size_m,
+                position_m: video_at.to_array(),
+            },
+        );
+        interpreting.reported = Some(now_reported);
+    }
+    point_to_panel(&mut commands, &rig, video_at, &channel_name, arrow);
+}
+
+fn open(
+    commands: &mut Commands,
+    channel: allverse_core::event::ChannelDescription,
+    now: Instant,
+    images: &mut Assets<Image>,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+) -> Interpreting {
+    let texture = images.add(rgba_image(2, 2, vec![0; 16]));
+    let mesh = meshes.add(Rectangle::new(DEFAULT_ASPECT, 1.0));
+    let material = materials.add(StandardMaterial {
+        base_color_texture: Some(texture.clone()),
+        unlit: true,
+        cull_mode: None,
+        ..default()
+    });
+    let video = commands
+        .spawn((
+            InterpreterVideo,
+            FacesUser,
+            Mesh3d(mesh.clone()),
+            MeshMaterial3d(material.clone()),
+            Transform::default(),
+        ))
+        .id();
+    let label = commands
+        .spawn((
+            TextPanel::single(
+                format!("interpreter-{}", channel.id),
+                PanelKind::Interpreter,
+                channel.name.clone(),
+                true,
+            ),
+            Transform::default(),
+        ))
+        .id();
+    Interpreting {
+        team: Team::open(channel, now),
+        video,
+        label,
+        texture,
+        material,
+        mesh,
+        shown: None,
+        aspect: DEFAULT_ASPECT,
+        size_m: [0.0; 2],
+        reported: None,
+    }
+}
+
+/// Puts the newest frame on the panel, replacing the texture in place (as
+/// text panels do, so it never vanishes for a frame while a new one uploads).
+fn update_texture(
+    interpreting: &mut Interpreting,
+    images: &mut Assets<Image>,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+) {
+    let Some(frame) = interpreting.team.frame().cloned() else { return };
+    if interpreting.shown.as_ref().is_some_and(|shown| Arc::ptr_eq(shown, &frame)) {
+        return;
+    }
+    let image = rgba_image(frame.width, frame.height, frame.rgba.clone());
+    let _ = images.insert(&interpreting.texture, image);
+    // Touching the material rebuilds its bind group with the re-uploaded texture.
+    if let Some(mut material) = materials.get_mut(&interpreting.material) {
+        material.base_color_texture = Some(interpreting.texture.clone());
+    }
+    let aspect = frame.width as f32 / frame.height.max(1) as f32;
+    if (aspect - interpreting.aspect).abs() > 1e-3 {
+        interpreting.aspect = aspect;
+        interpreting.size_m = [0.0; 2];
+        let _ = meshes.insert(&interpreting.mesh, Mesh::from(Rectangle::new(aspect, 1.0)));
+    }
+    interpreting.shown = Some(frame);
+}
+
+fn rgba_image(width: u32, height: u32, rgba: Vec<u8>) -> Image {
+    Image::new(
+        Extent3d { width, height, depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        rgba,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+}
+
+/// An arrow in view toward the panel while it is out of view.
+fn point_to_panel(
+    commands: &mut Commands,
+    rig: &Rig,
+    panel_at: Vec3,
+    channel_name: &str,
+    mut arrow: Query<(Entity, &mut TextPanel), With<InterpreterArrow>>,
+) {
+    let world_from_head = rig.world_from_head();
+    if FieldOfView::HEADSET.contains(&world_from_head, panel_at) {
+        arrow.iter().for_each(|(entity, _)| commands.entity(entity).despawn());
+        return;
+    }
+    let text = format!("{} {channel_name} interpreter", arrow_toward(&world_from_head, panel_at).symbol());
+    match arrow.single_mut() {
+        Ok((_, mut panel)) if panel.text() != text => panel.lines = vec![PanelLine::bold(text)],
+        Ok(_) => {}
+        Err(_) => {
+            commands.spawn((
+                TextPanel::single("interpreter-arrow", PanelKind::Interpreter, text, true),
+                InterpreterArrow,
+                HeadLocked { head_offset_m: ARROW_OFFSET_M },
+                Transform::default(),
+            ));
+        }
+    }
+}
+
+/// Moves any other panel (captions, menus, signs) that would cover the interpreter off it.
+fn keep_clear_of_interpreter(
+    rig: Res<Rig>,
+    interpreting: Option<Res<Interpreting>>,
+    video: Query<&GlobalTransform, With<InterpreterVideo>>,
+    mut panels: Query<(&TextPanel, &PanelSize, &mut Transform)>,
+) {
+    let Some(interpreting) = interpreting else { return };
+    let Ok(video_at) = video.get(interpreting.video) else { return };
+    let world_from_head = rig.world_from_head();
+    let fixed = AngularBox::new(head_relative(&world_from_head, video_at.translation()), interpreting.size_m);
+    let (head, right) = (rig.head.translation, *rig.head.right());
+    for (panel, size, mut transform) in &mut panels {
+        if panel.kind == PanelKind::Interpreter {
+            continue;
+        }
+        let moving =
+            AngularBox::new(head_relative(&world_from_head, transform.translation), size.0.to_array());
+        if let Some(shift_deg) = pitch_to_clear(&moving, &fixed, CLEARANCE_DEG) {
+            // Pitching up turns about the head's right axis, counter-clockwise.
+            let turn = Quat::from_axis_angle(right, shift_deg.to_radians());
+            transform.translation = head + turn * (transform.translation - head);
+        }
+    }
+}
