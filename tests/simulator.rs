@@ -349,6 +349,14 @@ fn a_bsl_interpreter_is_on_the_panel_through_a_handover_and_a_cut() {
         .map(|e| e["text"].as_str().unwrap())
         .collect();
     assert!(labels.iter().any(|t| t.contains("BSL: Sam") && t.contains("reconnecting")), "{labels:?}");
+    // Switching channel is a setting: kept in the profile, and the panel goes with the BSL channel.
+    assert_eq!(events(&json, "channel")[0]["channel"], "floor");
+    let setting = events(&json, "setting_changed");
+    assert!(
+        setting.iter().any(|e| e["key"] == "interpreting.channel" && e["value"] == "floor"),
+        "{setting:?}"
+    );
+    assert!(events(&json, "panel_hidden").iter().any(|e| e["panel"] == "interpreter-bsl"));
     for capture in &report.captures {
         if let Ok(dir) = std::env::var("ALLVERSE_KEEP_CAPTURES") {
             std::fs::copy(&capture.path, std::path::Path::new(&dir).join(format!("{}.png", capture.name)))

@@ -56,6 +56,8 @@ pub fn run(command: InterpretCommand) -> Result<()> {
     options.microphone = args.mic;
     options.passphrase = args.passphrase;
     options.chroma_key = args.chroma_key;
+    // An address that cannot work is an error before anything starts.
+    options.pipeline()?;
     eprintln!("allverse: publishing the {} channel to {}; Ctrl-C stops", args.channel, args.to);
     match publish_until_stopped(&options, |problem| eprintln!("allverse: {problem}"))? {}
 }

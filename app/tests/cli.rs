@@ -310,3 +310,52 @@ fn a_broken_hrtf_file_falls_back_to_panning_and_says_so() {
     let (l, r) = ear_levels(&out);
     assert!(l > 2.0 * r, "panned to the left: {l} vs {r}");
 }
+
+#[test]
+fn interpret_publish_refuses_what_cannot_work_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--test-pattern", "--to", "http://example.org/live"], "use srt:// or rtp://"),
+        (
+            &["--test-pattern", "--to", "srt://127.0.0.1:17990", "--passphrase", "short"],
+            "10 to 79 characters",
+        ),
+        (
+            &["--camera", "/dev/video99", "--to", "srt://127.0.0.1:17990"],
+            "Cannot identify device '/dev/video99'",
+        ),
+        (&["--to", "srt://127.0.0.1:17990"], "--camera"),
+    ];
+    for (args, expected) in cases {
+        let output = allverse(&profile, &[&["interpret", "publish", "--channel", "BSL"], args].concat());
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success() && stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn interpret_publish_sends_video_that_an_event_receives() {
+    use allverse_interpret::feed::FeedAddress;
+    use allverse_interpret::supervisor::SupervisedFeed;
+    use std::time::{Duration, Instant};
+    let mut feed = SupervisedFeed::open(
+        FeedAddress::new("srt://:17991?mode=listener").with_passphrase(Some("interpreters only".into())),
+        Instant::now(),
+    );
+    let mut publisher = Command::new(env!("CARGO_BIN_EXE_allverse"))
+        .args(["interpret", "publish", "--channel", "BSL", "--test-pattern", "--chroma-key"])
+        .args(["--to", "srt://127.0.0.1:17991", "--passphrase", "interpreters only"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !feed.has_video() && Instant::now() < deadline {
+        feed.poll(Instant::now());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    publisher.kill().unwrap();
+    publisher.wait().unwrap();
+    let frame = feed.latest().expect("the interpreter's video arrives, encrypted").clone();
+    assert_eq!((frame.width, frame.height), (1280, 720));
+}

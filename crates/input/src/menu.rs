@@ -62,6 +62,31 @@ pub const SETTINGS: &[SettingChoice] = &[
         ],
     },
     SettingChoice {
+        key: "interpreting.size_scale",
+        label: "Interpreter size",
+        values: &[("1.0", "normal"), ("1.5", "large"), ("2.0", "very large"), ("0.75", "small")],
+    },
+    SettingChoice {
+        key: "interpreting.placement",
+        label: "Interpreter",
+        values: &[
+            ("beside_stage", "beside the stage"),
+            ("head_locked", "fixed in view"),
+            ("lazy_follow", "following the view"),
+        ],
+    },
+    SettingChoice {
+        key: "interpreting.offset_m",
+        label: "Interpreter position",
+        values: &[
+            ("[0.0, 0.0, 0.0]", "as placed"),
+            ("[-0.5, 0.0, 0.0]", "moved left"),
+            ("[0.5, 0.0, 0.0]", "moved right"),
+            ("[0.0, 0.4, 0.0]", "moved up"),
+            ("[0.0, -0.4, 0.0]", "moved down"),
+        ],
+    },
+    SettingChoice {
         key: "speech.rate_wpm",
         label: "Speech rate",
         values: &[("140", "slow"), ("175", "normal"), ("220", "fast"), ("280", "very fast")],

@@ -30,7 +30,12 @@ pub fn start(what: &'static str, description: &str) -> Result<gst::Pipeline, Med
         .map_err(|e| failed(e.to_string()))?
         .downcast::<gst::Pipeline>()
         .map_err(|_| failed("it is not a pipeline".into()))?;
-    pipeline.set_state(gst::State::Playing).map_err(|e| failed(e.to_string()))?;
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        // The bus has the element's own words (a missing camera, a port in use).
+        let reason = problem(&pipeline).unwrap_or_else(|| "it would not start".into());
+        stop(&pipeline);
+        return Err(failed(reason));
+    }
     Ok(pipeline)
 }
 

@@ -77,20 +77,24 @@ pub fn move_user(
     }
 }
 
-/// Steps through the event's language channels and says which one is on.
+/// Steps through the event's language channels and says which one is on;
+/// the choice is a profile setting, so it is kept for next time.
 pub fn switch_channel(
     mut actions: MessageReader<ActionRequested>,
     config: Res<SessionConfig>,
     clock: Res<SessionClock>,
     rig: Res<Rig>,
-    mut chosen: Local<usize>,
     mut report: ResMut<SessionReport>,
     mut announce: MessageWriter<Announce>,
+    mut settings: MessageWriter<SettingRequested>,
 ) {
     for _ in requested(&mut actions, &[Action::SwitchInterpreterChannel]) {
-        let channels = config.scenario.event().channels;
-        *chosen = (*chosen + 1) % channels.len().max(1);
-        let Some(channel) = channels.get(*chosen) else { continue };
+        let channels = match &config.event {
+            Some(event) => event.event().channels,
+            None => config.scenario.event().channels,
+        };
+        let current = channels.iter().position(|c| c.id == config.profile.interpreting.channel).unwrap_or(0);
+        let channel = &channels[(current + 1) % channels.len()];
         report.record(clock.elapsed_s(), PresentedEvent::Channel { channel: channel.id.clone() });
         let text = if channels.len() == 1 {
             format!("{} is the only language channel at this event.", channel.name)
@@ -98,6 +102,10 @@ pub fn switch_channel(
             format!("Now following {}.", channel.name)
         };
         announce.write(Announce { text, source: "channel".into(), position_m: rig.head.translation });
+        if channel.id != config.profile.interpreting.channel {
+            settings
+                .write(SettingRequested { key: "interpreting.channel".into(), value: channel.id.clone() });
+        }
     }
 }
 
@@ -176,7 +184,7 @@ pub fn change_setting(
     mut announce: MessageWriter<Announce>,
 ) {
     for request in requests.read() {
-        let profile = match set_key(&config.profile, request.key, request.value) {
+        let profile = match set_key(&config.profile, &request.key, &request.value) {
             Ok(profile) => profile,
             Err(error) => {
                 // The menus offer only valid values; if one is refused, the old setting stays.
@@ -203,7 +211,7 @@ pub fn change_setting(
         config.profile = profile;
         report.record(
             clock.elapsed_s(),
-            PresentedEvent::SettingChanged { key: request.key.into(), value: request.value.into() },
+            PresentedEvent::SettingChanged { key: request.key.clone(), value: request.value.clone() },
         );
         if let (Some((menu, focus)), Some((anchor, _))) = (state.menus.current(), state.anchor) {
             let text = menu.items()[focus].label(&config.profile);

@@ -46,11 +46,12 @@ pub struct Selected {
     pub device: InputDevice,
 }
 
-/// A profile setting chosen in the settings menu.
+/// A profile setting chosen in the settings menu (or by an action, such as the next language channel).
 #[derive(Message, Clone, Debug)]
 pub struct SettingRequested {
-    pub key: &'static str,
-    pub value: &'static str,
+    /// Dotted profile key, e.g. `display.caption_cap_height_deg`.
+    pub key: String,
+    pub value: String,
 }
 
 /// Adapters read devices in `Read`; `Dispatch` turns that into actions.
@@ -187,7 +188,7 @@ pub fn dispatch(
             }
             MenuOutcome::Set { key, value } => {
                 record(action, false);
-                settings.write(SettingRequested { key, value });
+                settings.write(SettingRequested { key: key.into(), value: value.into() });
             }
         }
     }
