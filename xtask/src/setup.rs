@@ -27,7 +27,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("gstreamer1.0-plugins-good", "RTP, RTSP and UDP for interpreter feeds"),
     ("gstreamer1.0-plugins-bad", "SRT (srtsrc, srtsink) and MPEG-TS for interpreter feeds"),
     ("gstreamer1.0-plugins-ugly", "x264, to encode an interpreter's camera"),
-    ("gstreamer1.0-libav", "the H.264 and AAC decoders and the AAC encoder"),
+    ("gstreamer1.0-plugins-base", "Opus, for an interpreter's voice, and the video converters"),
+    ("gstreamer1.0-libav", "the H.264 decoder"),
     ("libspeechd-dev", "speech-dispatcher's client library, to check the `system-voice` fallback builds"),
     ("libclang-dev", "for bindgen, which the speech-dispatcher bindings run when `system-voice` is built"),
 ];

@@ -32,6 +32,11 @@ const KEYBOARD: &[(&str, Action)] = &[
     ("N", SwitchInterpreterChannel),
     ("P", GoToSafePlace),
     ("X", StopSpeech),
+    // The mouse counts as part of the keyboard: a click selects, the wheel scrolls.
+    ("MouseLeft", Select),
+    ("MouseMiddle", OpenMenu),
+    ("WheelUp", ScrollUp),
+    ("WheelDown", ScrollDown),
 ];
 
 /// Button names as gilrs reports them, so adaptive controllers mapped by SDL work as they are.

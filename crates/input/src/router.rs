@@ -7,6 +7,7 @@
 
 use crate::bindings::BindingMap;
 use crate::scanning::{ScanEvent, Scanner};
+use crate::stick::StickAxis;
 use crate::timing::{Debounce, HoldToToggle, Repeat};
 use allverse_core::input::{Action, InputDevice, InputSettings, ScanMode};
 use std::collections::HashMap;
@@ -112,6 +113,28 @@ impl Router {
         let key = (device, input.to_ascii_lowercase());
         let hold_to_toggle = self.settings.hold_to_toggle;
         self.held.retain_mut(|h| h.key != key || h.toggle.input(false, hold_to_toggle));
+    }
+
+    /// A press or a release of a button or a switch.
+    pub fn button(&mut self, device: InputDevice, input: &str, pressed: bool, t_s: f32) {
+        if pressed { self.press(device, input, t_s) } else { self.release(device, input, t_s) }
+    }
+
+    /// A stick axis at `value` (−1…1): pushing it past the dead zone presses
+    /// the direction's input, `names` = (negative, positive), e.g. ("LeftStickDown", "LeftStickUp").
+    pub fn stick(
+        &mut self,
+        device: InputDevice,
+        axis: &mut StickAxis,
+        value: f32,
+        names: (&str, &str),
+        t_s: f32,
+    ) {
+        let (dead_zone, sensitivity) = (self.settings.stick_dead_zone, self.settings.stick_sensitivity);
+        for change in axis.update(value, dead_zone, sensitivity).into_iter().flatten() {
+            let name = if change.direction < 0 { names.0 } else { names.1 };
+            self.button(device, name, change.pressed, t_s);
+        }
     }
 
     /// A recognised utterance; only a whole known phrase is a command.

@@ -85,7 +85,7 @@ impl PublishOptions {
         );
         let audio_source = match (self.microphone, self.test_tone) {
             (true, _) => Some("autoaudiosrc"),
-            (false, true) => Some("audiotestsrc is-live=true wave=ticks"),
+            (false, true) => Some("audiotestsrc is-live=true wave=ticks samplesperbuffer=480"),
             (false, false) => None,
         };
         let Some((scheme, rest)) = self.to.split_once("://") else {
@@ -116,7 +116,7 @@ impl PublishOptions {
                 );
                 if let Some(source) = audio_source {
                     description += &format!(
-                        " {source} ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! avenc_aac ! aacparse ! queue ! mux."
+                        " {source} ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=10 bitrate=64000 ! queue max-size-time=100000000 ! mux."
                     );
                 }
                 Ok(description)

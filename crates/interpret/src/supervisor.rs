@@ -72,6 +72,18 @@ impl SupervisedFeed {
         self.last_frame.as_ref()
     }
 
+    /// The interpreter's voice received since the last call (48 kHz mono), appended to `out`.
+    pub fn take_voice(&mut self, out: &mut Vec<f32>) {
+        if let Some(feed) = &mut self.feed {
+            feed.take_voice(out);
+        }
+    }
+
+    /// The open pipeline's arrival times, for measuring audio/video skew.
+    pub fn arrivals(&self) -> Option<&Arc<std::sync::Mutex<crate::feed::ArrivalTimes>>> {
+        self.feed.as_ref().map(|f| f.arrivals())
+    }
+
     /// Frames received since the feed was first opened (across reconnections).
     pub fn has_video(&self) -> bool {
         self.last_frame.is_some() && self.state == FeedState::Live

@@ -56,6 +56,20 @@ impl Team {
         self.active.1.latest()
     }
 
+    /// The active interpreter's voice since the last call (48 kHz mono), appended to `out`.
+    pub fn take_voice(&mut self, out: &mut Vec<f32>) {
+        self.active.1.take_voice(out);
+        if let Some((_, incoming)) = &mut self.incoming {
+            // Not heard until they take over; drained so it does not pile up.
+            incoming.take_voice(&mut Vec::new());
+        }
+    }
+
+    /// The active feed's arrival times (see [`crate::feed::ArrivalTimes`]).
+    pub fn arrivals(&self) -> Option<&Arc<std::sync::Mutex<crate::feed::ArrivalTimes>>> {
+        self.active.1.arrivals()
+    }
+
     /// Starts bringing `interpreter_id` in; the switch happens once their video is there.
     pub fn hand_over(&mut self, interpreter_id: &str, now: Instant) -> Result<(), String> {
         if self.active.0.id == interpreter_id {

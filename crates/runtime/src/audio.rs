@@ -48,8 +48,8 @@ struct Clip {
 }
 
 /// Non-send: the device stream is not `Send` on every platform.
-struct SessionAudio {
-    control: AudioControl,
+pub(crate) struct SessionAudio {
+    pub(crate) control: AudioControl,
     output: Output,
     clips: Vec<Clip>,
     /// Session frames owed to the offline renderer (fractions carry over).

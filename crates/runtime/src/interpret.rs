@@ -1,4 +1,4 @@
-//! Sign-language interpreter panels: the followed channel's interpreter, live, beside the stage.
+//! Interpreter panels: the followed channel's interpreter, live, beside the stage, and their voice.
 //!
 //! The team's feeds are supervised by `allverse-interpret` and polled
 //! every frame; a new frame replaces the panel's texture in place. The
@@ -6,7 +6,8 @@
 //! least a third of the signer's size, never cropped), labelled with the
 //! interpreter's name and channel, pointed to by an arrow when it is out
 //! of view, and kept clear: any other panel that would cover it is moved
-//! off it. In the simulator, the scenario plays the interpreters' side:
+//! off it. A spoken interpreter's voice goes to the audio engine as the
+//! user's language channel, heard from the stage. In the simulator, the scenario plays the interpreters' side:
 //! it publishes GStreamer test sources on loopback, cuts them and hands over.
 
 use crate::panels::{FacesUser, HeadLocked, LazyFollow, PanelSize, PanelSystems, TextPanel};
@@ -14,7 +15,6 @@ use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
 use crate::session::{SessionClock, SessionConfig};
 use allverse_core::caption_placement::arrow_toward;
-use allverse_core::event::ChannelKind;
 use allverse_core::interpreting::{
     AngularBox, PanelPlacement, beside_stage, panel_height_deg, panel_size_m, pitch_to_clear,
 };
@@ -23,6 +23,7 @@ use allverse_interpret::frame::VideoFrame;
 use allverse_interpret::publish::{PublishOptions, Publisher, VideoSource};
 use allverse_interpret::supervisor::FeedState;
 use allverse_interpret::team::{Team, TeamEvent};
+use allverse_pipeline::audio::{AudioControl, Bus, Placement, VoiceFeed};
 use allverse_pipeline::panel::PanelLine;
 use bevy::asset::RenderAssetUsages;
 use bevy::prelude::*;
@@ -61,6 +62,15 @@ struct Interpreting {
     reported: Option<(String, String)>,
 }
 
+/// The interpreter's voice in the audio engine, heard from the stage,
+/// opened when their stream first carries sound (spoken interpreting).
+/// Non-send, like the engine's other voices.
+#[derive(Default)]
+struct InterpreterVoice {
+    feed: Option<VoiceFeed>,
+    received: Vec<f32>,
+}
+
 #[derive(Component)]
 struct InterpreterVideo;
 
@@ -83,26 +93,20 @@ impl Plugin for InterpretPlugin {
                 .add_systems(Update, play_interpreters_side.before(show_interpreter));
         }
         let wanted = &config.profile.interpreting.channel;
-        match event.channel(wanted) {
-            None if wanted != "floor" => notice(
+        if wanted != "floor" && event.channel(wanted).is_none() {
+            notice(
                 app,
                 format!(
                     "This event has no `{wanted}` channel; you are following the floor. The menu's channel item lists what there is."
                 ),
-            ),
-            Some(channel) if channel.kind == ChannelKind::Spoken => notice(
-                app,
-                format!(
-                    "{} is spoken interpreting, which this version cannot play yet; you hear the floor.",
-                    channel.name
-                ),
-            ),
-            _ => {}
+            );
         }
-        app.add_systems(Update, show_interpreter.after(crate::input::InputSystems::Dispatch)).add_systems(
-            PostUpdate,
-            keep_clear_of_interpreter.after(PanelSystems).before(TransformSystems::Propagate),
-        );
+        app.insert_non_send(InterpreterVoice::default())
+            .add_systems(Update, show_interpreter.after(crate::input::InputSystems::Dispatch))
+            .add_systems(
+                PostUpdate,
+                keep_clear_of_interpreter.after(PanelSystems).before(TransformSystems::Propagate),
+            );
     }
 }
 
@@ -146,13 +150,11 @@ fn show_interpreter(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut panels: Query<(&mut Transform, Option<&mut TextPanel>), Without<InterpreterArrow>>,
     arrow: Query<(Entity, &mut TextPanel), With<InterpreterArrow>>,
+    mut audio: Option<NonSendMut<crate::audio::SessionAudio>>,
+    mut voice: Option<NonSendMut<InterpreterVoice>>,
 ) {
     let now = Instant::now();
-    let wanted = config
-        .event
-        .as_ref()
-        .and_then(|e| e.channel(&config.profile.interpreting.channel))
-        .filter(|c| c.kind == ChannelKind::Signed);
+    let wanted = config.event.as_ref().and_then(|e| e.channel(&config.profile.interpreting.channel));
     let current = interpreting.as_ref().map(|i| i.team.channel().id.clone());
     if wanted.map(|c| &c.id) != current.as_ref() {
         if let Some(old) = interpreting.take() {
@@ -182,8 +184,11 @@ fn show_interpreter(
         report.record(t_s, PresentedEvent::Handover { channel: channel_id.clone(), to });
     }
     update_texture(&mut interpreting, &mut images, &mut meshes, &mut materials);
-    let settings = &config.profile.interpreting;
     let stage = config.event.as_ref().map_or(Vec3::ZERO, |e| e.floor.stage_position_m);
+    if let (Some(audio), Some(voice)) = (audio.as_mut(), voice.as_mut()) {
+        play_voice(&mut interpreting.team, voice, &mut audio.control, stage);
+    }
+    let settings = &config.profile.interpreting;
     let stage_distance_m = rig.head.translation.distance(stage);
     let height_deg = panel_height_deg(settings, stage_distance_m);
     let offset = Vec3::from(settings.offset_m);
@@ -298,6 +303,22 @@ fn open(
     }
 }
 
+/// Passes the interpreter's voice received since the last frame to the audio engine.
+fn play_voice(team: &mut Team, voice: &mut InterpreterVoice, control: &mut AudioControl, stage: Vec3) {
+    voice.received.clear();
+    team.take_voice(&mut voice.received);
+    if !voice.received.is_empty() && voice.feed.as_ref().is_none_or(|f| f.is_stopped()) {
+        match control.play(Bus::Speech, Placement::World(stage), 1.0) {
+            Ok(feed) => voice.feed = Some(feed),
+            Err(error) => warn!("the interpreter's voice cannot be played: {error}"),
+        }
+    }
+    if let Some(feed) = &mut voice.feed {
+        // Whatever does not fit is late already: dropped, not queued.
+        feed.write(&voice.received);
+    }
+}
+
 /// Puts the newest frame on the panel, replacing the texture in place (as
 /// text panels do, so it never vanishes for a frame while a new one uploads).
 fn update_texture(
@@ -386,5 +407,80 @@ fn keep_clear_of_interpreter(
             let turn = Quat::from_axis_angle(right, shift_deg.to_radians());
             transform.translation = head + turn * (transform.translation - head);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use allverse_core::event::{ChannelKind, Interpreter};
+
+    #[test]
+    fn a_caption_in_front_of_the_interpreter_is_moved_off_it() {
+        let channel = allverse_core::event::ChannelDescription {
+            id: "bsl".into(),
+            name: "BSL".into(),
+            kind: ChannelKind::Signed,
+            relay_from: "floor".into(),
+            // Nobody is sending: the panel waits, which is all this test needs.
+            interpreters: vec![Interpreter {
+                id: "alex".into(),
+                name: "Alex".into(),
+                feed: "rtp://127.0.0.1:17499".into(),
+                passphrase: None,
+            }],
+            active: None,
+        };
+        allverse_interpret::init().unwrap();
+        let mut app = App::new();
+        app.insert_resource(Rig::default()).add_systems(Update, keep_clear_of_interpreter);
+        let video_at = Vec3::new(0.0, 1.6, -3.0);
+        let video =
+            app.world_mut().spawn((InterpreterVideo, GlobalTransform::from_translation(video_at))).id();
+        let label = app.world_mut().spawn_empty().id();
+        app.insert_resource(Interpreting {
+            team: Team::open(channel, Instant::now()),
+            video,
+            label,
+            texture: Handle::default(),
+            material: Handle::default(),
+            mesh: Handle::default(),
+            shown: None,
+            aspect: DEFAULT_ASPECT,
+            size_m: [1.6, 0.9],
+            reported: None,
+        });
+        let caption = app
+            .world_mut()
+            .spawn((
+                TextPanel::single("caption-host", PanelKind::Caption, "Host: welcome, everyone", false),
+                PanelSize(Vec2::new(0.6, 0.12)),
+                Transform::from_xyz(0.1, 1.5, -1.5),
+            ))
+            .id();
+        let behind = app
+            .world_mut()
+            .spawn((
+                TextPanel::single("sign", PanelKind::Sign, "Exit", false),
+                PanelSize(Vec2::new(0.4, 0.2)),
+                Transform::from_xyz(0.0, 1.6, -5.0),
+            ))
+            .id();
+        app.update();
+        let rig = Rig::default();
+        let world_from_head = rig.world_from_head();
+        let fixed = AngularBox::new(head_relative(&world_from_head, video_at), [1.6, 0.9]);
+        let caption_at = app.world().get::<Transform>(caption).unwrap().translation;
+        let moved = AngularBox::new(head_relative(&world_from_head, caption_at), [0.6, 0.12]);
+        assert!(!moved.overlaps(&fixed), "the caption no longer covers the signer: {caption_at}");
+        assert!(
+            (caption_at.distance(rig.head.translation) - Vec3::new(0.1, -0.1, -1.5).length()).abs() < 1e-4,
+            "same distance"
+        );
+        assert_eq!(
+            app.world().get::<Transform>(behind).unwrap().translation,
+            Vec3::new(0.0, 1.6, -5.0),
+            "a panel behind it covers nothing"
+        );
     }
 }

@@ -28,11 +28,10 @@ pub fn read_scripted_inputs(
             InputDevice::Voice if clock.is_due(event.at_s) => router.0.say(&event.input),
             InputDevice::Voice => {}
             _ => {
-                if clock.is_due(event.at_s) {
-                    router.0.press(device, &event.input, t_s);
-                }
-                if clock.is_due(event.at_s + event.hold_s) {
-                    router.0.release(device, &event.input, t_s);
+                for (at_s, pressed) in [(event.at_s, true), (event.at_s + event.hold_s, false)] {
+                    if clock.is_due(at_s) {
+                        router.0.button(device, &event.input, pressed, t_s);
+                    }
                 }
             }
         }
@@ -45,18 +44,30 @@ pub fn key_name(key: KeyCode) -> String {
     debug.strip_prefix("Key").or_else(|| debug.strip_prefix("Digit")).unwrap_or(&debug).to_string()
 }
 
-pub fn read_keyboard(
+/// Keys and mouse buttons by name; each notch of the wheel is a press of `WheelUp` or `WheelDown`.
+pub fn read_keyboard_and_mouse(
     keys: Option<Res<ButtonInput<KeyCode>>>,
+    buttons: Option<Res<ButtonInput<MouseButton>>>,
+    wheel: Option<Res<bevy::input::mouse::AccumulatedMouseScroll>>,
     clock: Res<SessionClock>,
     mut router: ResMut<InputRouter>,
 ) {
-    let Some(keys) = keys else { return };
     let t_s = clock.elapsed_s();
-    for key in keys.get_just_pressed() {
-        router.0.press(InputDevice::Keyboard, &key_name(*key), t_s);
+    let device = InputDevice::Keyboard;
+    if let Some(keys) = keys {
+        keys.get_just_pressed().for_each(|key| router.0.press(device, &key_name(*key), t_s));
+        keys.get_just_released().for_each(|key| router.0.release(device, &key_name(*key), t_s));
     }
-    for key in keys.get_just_released() {
-        router.0.release(InputDevice::Keyboard, &key_name(*key), t_s);
+    if let Some(buttons) = buttons {
+        buttons.get_just_pressed().for_each(|b| router.0.press(device, &format!("Mouse{b:?}"), t_s));
+        buttons.get_just_released().for_each(|b| router.0.release(device, &format!("Mouse{b:?}"), t_s));
+    }
+    if let Some(wheel) = wheel
+        && wheel.delta.y != 0.0
+    {
+        let notch = if wheel.delta.y > 0.0 { "WheelUp" } else { "WheelDown" };
+        router.0.press(device, notch, t_s);
+        router.0.release(device, notch, t_s);
     }
 }
 
@@ -73,12 +84,10 @@ const STICK_DIRECTIONS: [(GamepadAxis, &str, &str); 4] = [
 pub fn read_gamepads(
     gamepads: Query<(Entity, &Gamepad)>,
     clock: Res<SessionClock>,
-    config: Res<SessionConfig>,
     mut router: ResMut<InputRouter>,
     mut sticks: Local<HashMap<(Entity, GamepadAxis), StickAxis>>,
 ) {
     let t_s = clock.elapsed_s();
-    let input = &config.profile.input;
     for (entity, gamepad) in &gamepads {
         for button in gamepad.get_just_pressed() {
             router.0.press(InputDevice::Gamepad, &button_name(*button), t_s);
@@ -89,16 +98,7 @@ pub fn read_gamepads(
         for (axis, negative, positive) in STICK_DIRECTIONS {
             let value = gamepad.get(axis).unwrap_or(0.0);
             let stick = sticks.entry((entity, axis)).or_default();
-            for change in
-                stick.update(value, input.stick_dead_zone, input.stick_sensitivity).into_iter().flatten()
-            {
-                let name = if change.direction < 0 { negative } else { positive };
-                if change.pressed {
-                    router.0.press(InputDevice::Gamepad, name, t_s);
-                } else {
-                    router.0.release(InputDevice::Gamepad, name, t_s);
-                }
-            }
+            router.0.stick(InputDevice::Gamepad, stick, value, (negative, positive), t_s);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Input in the scene: every device's events become semantic actions, carried out the same way.
 //!
-//! Adapters ([`adapters`] for keyboard, gamepads and scripted input,
+//! Adapters ([`adapters`] for keyboard and mouse, gamepads and scripted input,
 //! [`pointing`] for gaze dwell and controller rays, the OpenXR actions in
 //! `xr`) feed one [`Router`]; [`dispatch`] runs the menus on what comes
 //! out and sends every action that is not menu navigation as an
@@ -114,7 +114,7 @@ impl Plugin for InputPlugin {
                 Update,
                 (
                     adapters::read_scripted_inputs,
-                    adapters::read_keyboard,
+                    adapters::read_keyboard_and_mouse,
                     adapters::read_gamepads,
                     pointing::point_and_dwell,
                 )

@@ -4,19 +4,22 @@
 //! trackpad), each on both hands, so either hand alone does everything.
 //! The bindings come from `allverse_input::openxr`, where they are checked
 //! against the specification; presses go to the same router as every other
-//! device, as `controller_left` or `controller_right`.
+//! device, as `controller_left` or `controller_right`. Where the runtime
+//! offers eye tracking, the eye-gaze pose moves the rig's gaze, for dwell.
 
 use crate::input::InputRouter;
 use crate::session::SessionClock;
 use allverse_core::input::InputDevice;
-use allverse_input::openxr::{PROFILES, hand_path};
+use allverse_input::openxr::{EYE_GAZE_POSE, EYE_GAZE_PROFILE, PROFILES, hand_path};
 use allverse_input::stick::StickAxis;
 use bevy::prelude::*;
 use bevy_mod_openxr::action_binding::OxrSuggestActionBinding;
 use bevy_mod_openxr::action_set_attaching::OxrAttachActionSet;
 use bevy_mod_openxr::action_set_syncing::OxrSyncActionSet;
+use bevy_mod_openxr::exts::OxrEnabledExtensions;
 use bevy_mod_openxr::resources::OxrInstance;
 use bevy_mod_openxr::session::OxrSession;
+use bevy_mod_xr::spaces::XrSpaceLocationFlags;
 use std::borrow::Cow;
 
 /// Controls read as buttons; `thumbstick` is read as a 2D vector.
@@ -34,16 +37,25 @@ pub struct XrControls {
     buttons: Vec<(&'static str, openxr::Action<bool>)>,
     stick: openxr::Action<openxr::Vector2f>,
     sticks: [[StickAxis; 2]; 2],
+    /// Where the eyes look, when the runtime offers eye tracking (XR_EXT_eye_gaze_interaction).
+    eye_gaze: Option<openxr::Action<openxr::Posef>>,
+    eye_space: Option<Entity>,
 }
+
+/// The eye-gaze pose as a tracked space.
+#[derive(Component)]
+pub struct EyeGaze;
 
 /// Runs when the session is created, before action sets are attached.
 pub fn create_actions(
     instance: Res<OxrInstance>,
+    extensions: Option<Res<OxrEnabledExtensions>>,
     mut commands: Commands,
     mut suggestions: MessageWriter<OxrSuggestActionBinding>,
     mut attach: MessageWriter<OxrAttachActionSet>,
 ) {
-    match build(&instance) {
+    let eye_tracking = extensions.is_some_and(|e| e.ext_eye_gaze_interaction);
+    match build(&instance, eye_tracking) {
         Ok((controls, bindings)) => {
             suggestions.write_batch(bindings);
             attach.write(OxrAttachActionSet(controls.set.clone()));
@@ -56,7 +68,10 @@ pub fn create_actions(
     }
 }
 
-fn build(instance: &openxr::Instance) -> openxr::Result<(XrControls, Vec<OxrSuggestActionBinding>)> {
+fn build(
+    instance: &openxr::Instance,
+    eye_tracking: bool,
+) -> openxr::Result<(XrControls, Vec<OxrSuggestActionBinding>)> {
     let set = instance.create_action_set("allverse", "Allverse", 0)?;
     let hands = [instance.string_to_path(hand_path(true))?, instance.string_to_path(hand_path(false))?];
     let buttons = BUTTONS
@@ -81,15 +96,29 @@ fn build(instance: &openxr::Instance) -> openxr::Result<(XrControls, Vec<OxrSugg
             });
         }
     }
-    Ok((XrControls { set, hands, buttons, stick, sticks: Default::default() }, bindings))
+    let eye_gaze = if eye_tracking {
+        let action = set.create_action::<openxr::Posef>("eye_gaze", "eye gaze", &[])?;
+        bindings.push(OxrSuggestActionBinding {
+            action: action.as_raw(),
+            interaction_profile: Cow::Borrowed(EYE_GAZE_PROFILE),
+            bindings: vec![Cow::Borrowed(EYE_GAZE_POSE)],
+        });
+        Some(action)
+    } else {
+        None
+    };
+    Ok((
+        XrControls { set, hands, buttons, stick, sticks: Default::default(), eye_gaze, eye_space: None },
+        bindings,
+    ))
 }
 
 /// Reads both hands' controls and reports changes to the router.
 pub fn read_controllers(
+    mut commands: Commands,
     session: Option<Res<OxrSession>>,
     controls: Option<ResMut<XrControls>>,
     clock: Res<SessionClock>,
-    config: Res<crate::session::SessionConfig>,
     mut router: ResMut<InputRouter>,
     mut sync: MessageWriter<OxrSyncActionSet>,
 ) {
@@ -97,35 +126,44 @@ pub fn read_controllers(
     // Synchronised before the next frame's update; the states below are this frame's.
     sync.write(OxrSyncActionSet(controls.set.clone()));
     let t_s = clock.elapsed_s();
-    let input = &config.profile.input;
     let controls = &mut *controls;
+    if let (Some(action), None) = (&controls.eye_gaze, controls.eye_space) {
+        match session.create_action_space(action, openxr::Path::NULL, Isometry3d::IDENTITY) {
+            Ok(space) => controls.eye_space = Some(commands.spawn((space, EyeGaze)).id()),
+            Err(error) => {
+                warn!("eye tracking is unavailable ({error}); the head points instead");
+                controls.eye_gaze = None;
+            }
+        }
+    }
     for (hand_index, (_, device)) in HANDS.iter().enumerate() {
         let path = controls.hands[hand_index];
         for (name, action) in &controls.buttons {
             let Ok(state) = action.state(&session, path) else { continue };
             if state.changed_since_last_sync {
-                if state.current_state {
-                    router.0.press(*device, name, t_s);
-                } else {
-                    router.0.release(*device, name, t_s);
-                }
+                router.0.button(*device, name, state.current_state, t_s);
             }
         }
         let Ok(stick) = controls.stick.state(&session, path) else { continue };
         let values = [stick.current_state.x, stick.current_state.y];
-        for ((axis, value), (negative, positive)) in
-            controls.sticks[hand_index].iter_mut().zip(values).zip(STICK_DIRECTIONS)
+        for ((axis, value), names) in controls.sticks[hand_index].iter_mut().zip(values).zip(STICK_DIRECTIONS)
         {
-            for change in
-                axis.update(value, input.stick_dead_zone, input.stick_sensitivity).into_iter().flatten()
-            {
-                let name = if change.direction < 0 { negative } else { positive };
-                if change.pressed {
-                    router.0.press(*device, name, t_s);
-                } else {
-                    router.0.release(*device, name, t_s);
-                }
-            }
+            router.0.stick(*device, axis, value, names, t_s);
         }
+    }
+}
+
+/// Turns the rig's eyes to where eye tracking says they look; without it,
+/// the gaze is the head's forward direction, a head pointer for dwell.
+pub fn eyes_from_xr(
+    eyes: Query<(&GlobalTransform, &XrSpaceLocationFlags), With<EyeGaze>>,
+    mut rig: ResMut<crate::rig::Rig>,
+) {
+    let Ok((pose, flags)) = eyes.single() else { return };
+    if flags.rotation_tracked {
+        let target = rig.head.translation + *pose.forward();
+        rig.look_at(target);
+    } else {
+        (rig.gaze_yaw_deg, rig.gaze_pitch_deg) = (0.0, 0.0);
     }
 }

@@ -10,6 +10,7 @@ mod actions;
 use crate::session::SessionConfig;
 use bevy::prelude::*;
 use bevy_mod_openxr::add_xr_plugins;
+use bevy_mod_openxr::exts::OxrExtensions;
 use bevy_mod_openxr::init::OxrInitPlugin;
 use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::types::AppInfo;
@@ -92,6 +93,13 @@ pub fn run(config: SessionConfig) -> AppExit {
         add_xr_plugins(DefaultPlugins)
             .set(OxrInitPlugin {
                 app_info: AppInfo { name: "Allverse".into(), ..AppInfo::BEVY },
+                // Requested, and used only where the runtime has it.
+                exts: {
+                    let mut exts = OxrExtensions::default();
+                    exts.enable_hand_tracking();
+                    exts.ext_eye_gaze_interaction = true;
+                    exts
+                },
                 ..default()
             })
             .set(OxrReferenceSpacePlugin { default_primary_ref_space: reference_space }),
@@ -111,6 +119,7 @@ pub fn run(config: SessionConfig) -> AppExit {
             untonemapped_xr_views,
             head_from_xr_views,
             actions::read_controllers.in_set(crate::input::InputSystems::Read),
+            actions::eyes_from_xr.after(head_from_xr_views).before(crate::input::InputSystems::Read),
         ),
     )
     .add_systems(bevy_mod_openxr::action_binding::OxrSendActionBindings, actions::create_actions);
