@@ -349,6 +349,22 @@ fn a_bsl_interpreter_is_on_the_panel_through_a_handover_and_a_cut() {
         .map(|e| e["text"].as_str().unwrap())
         .collect();
     assert!(labels.iter().any(|t| t.contains("BSL: Sam") && t.contains("reconnecting")), "{labels:?}");
+    // Looking away: an arrow in view points back to the panel, and goes when it is in view again.
+    let arrow = events(&json, "panel_shown")
+        .into_iter()
+        .find(|e| e["panel"] == "interpreter-arrow")
+        .expect("an arrow");
+    let arrow_text = arrow["text"].as_str().unwrap();
+    assert!(
+        arrow_text.ends_with("BSL interpreter")
+            && (arrow_text.starts_with("<<") || arrow_text.starts_with(">>")),
+        "{arrow_text}"
+    );
+    let (shown_s, hidden) = (arrow["t_s"].as_f64().unwrap(), events(&json, "panel_hidden"));
+    let hidden_s = hidden.iter().find(|e| e["panel"] == "interpreter-arrow").expect("and it goes")["t_s"]
+        .as_f64()
+        .unwrap();
+    assert!((11.0..12.0).contains(&shown_s) && (12.0..12.8).contains(&hidden_s), "{shown_s} {hidden_s}");
     // Switching channel is a setting: kept in the profile, and the panel goes with the BSL channel.
     assert_eq!(events(&json, "channel")[0]["channel"], "floor");
     let setting = events(&json, "setting_changed");

@@ -252,3 +252,30 @@ fn a_spoken_interpreters_voice_arrives_with_the_video() {
     println!("audio behind video: {skew:.1} ms");
     assert!(skew.is_finite());
 }
+
+#[test]
+fn a_recorded_file_is_a_feed_too() {
+    use gstreamer::prelude::*;
+    allverse_interpret::init().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interpreter.mp4");
+    // One second of colour bars, recorded as a camera would be.
+    let record = gstreamer::parse::launch(&format!(
+        "videotestsrc num-buffers=30 pattern=smpte ! video/x-raw,width=322,height=180,framerate=30/1 ! videoconvert \
+         ! x264enc ! mp4mux ! filesink location={}",
+        path.display()
+    ))
+    .unwrap();
+    record.set_state(gstreamer::State::Playing).unwrap();
+    let bus = record.bus().unwrap();
+    bus.timed_pop_filtered(gstreamer::ClockTime::from_seconds(20), &[gstreamer::MessageType::Eos])
+        .expect("recorded");
+    record.set_state(gstreamer::State::Null).unwrap();
+    let mut feed =
+        SupervisedFeed::open(FeedAddress::new(format!("file://{}", path.display())), Instant::now());
+    // A file ends (and is then played again); its frames stay on the panel.
+    assert!(poll_until(&mut feed, Duration::from_secs(15), |f| f.latest().is_some()), "{:?}", feed.state());
+    let frame = feed.latest().unwrap().clone();
+    assert_eq!((frame.width, frame.height), (322, 180));
+    assert_bars(&frame);
+}
