@@ -141,9 +141,8 @@ pub fn read_focused(
     mut announce: MessageWriter<Announce>,
 ) {
     for _ in requested(&mut actions, &[Action::ReadFocused]) {
-        if let (Some((menu, focus)), Some((anchor, _))) = (state.menus.current(), state.anchor) {
-            let text = menu.items()[focus].label(&config.profile);
-            announce.write(Announce { text, source: "menu".into(), position_m: anchor });
+        if let Some(focused) = state.announce_focus(&config.profile) {
+            announce.write(focused);
             continue;
         }
         let (eye, gaze) = (rig.head.translation, rig.gaze_direction());
@@ -213,9 +212,8 @@ pub fn change_setting(
             clock.elapsed_s(),
             PresentedEvent::SettingChanged { key: request.key.clone(), value: request.value.clone() },
         );
-        if let (Some((menu, focus)), Some((anchor, _))) = (state.menus.current(), state.anchor) {
-            let text = menu.items()[focus].label(&config.profile);
-            announce.write(Announce { text, source: "menu".into(), position_m: anchor });
+        if let Some(focused) = state.announce_focus(&config.profile) {
+            announce.write(focused);
         }
     }
 }

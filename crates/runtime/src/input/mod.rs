@@ -74,6 +74,14 @@ pub struct MenuState {
     anchor: Option<(Vec3, Vec3)>,
 }
 
+impl MenuState {
+    /// The focused item's label, to be read aloud from where the menu is; `None` with no menu open.
+    fn announce_focus(&self, profile: &allverse_core::profile::Profile) -> Option<Announce> {
+        let ((menu, focus), (anchor, _)) = (self.menus.current()?, self.anchor?);
+        Some(Announce { text: menu.items()[focus].label(profile), source: "menu".into(), position_m: anchor })
+    }
+}
+
 pub struct InputPlugin {
     /// Interactive backends listen to the microphone for voice commands;
     /// the simulator's come from its script.
@@ -202,11 +210,13 @@ pub fn dispatch(
         report.record(t_s, PresentedEvent::MenuClosed);
         return;
     };
-    let anchor = *state.anchor.get_or_insert_with(|| menu_view::anchor_in_front_of(&rig));
-    let label = menu.items()[focus].label(&config.profile);
-    report
-        .record(t_s, PresentedEvent::Focus { menu: menu.title().into(), item: focus, label: label.clone() });
-    announce.write(Announce { text: label, source: "menu".into(), position_m: anchor.0 });
+    state.anchor.get_or_insert_with(|| menu_view::anchor_in_front_of(&rig));
+    let focused = state.announce_focus(&config.profile).expect("a menu is open and placed");
+    report.record(
+        t_s,
+        PresentedEvent::Focus { menu: menu.title().into(), item: focus, label: focused.text.clone() },
+    );
+    announce.write(focused);
 }
 
 /// Actions a menu item carries out on the menus themselves.
