@@ -10,7 +10,6 @@ use crate::panels::{HeadLocked, PanelAppearance, TextPanel};
 use crate::report::PanelKind;
 use crate::rig::Rig;
 use crate::session::SessionConfig;
-use allverse_core::profile::Profile;
 use allverse_input::menu::{MenuId, PAGE_ITEMS};
 use allverse_pipeline::panel::PanelLine;
 use bevy::prelude::*;
@@ -43,13 +42,6 @@ pub fn anchor_in_front_of(rig: &Rig) -> (Vec3, Vec3) {
     (top, forward)
 }
 
-/// What the menus looked like when last drawn.
-#[derive(Default, PartialEq)]
-pub struct Drawn {
-    current: Option<(MenuId, usize)>,
-    profile: Option<Profile>,
-}
-
 #[allow(clippy::too_many_arguments)]
 pub(super) fn show_menus(
     mut commands: Commands,
@@ -60,13 +52,14 @@ pub(super) fn show_menus(
     mut more: Query<(&mut TextPanel, &mut Transform), With<MenuMore>>,
     more_entity: Query<Entity, With<MenuMore>>,
     button: Query<Entity, With<MenuButton>>,
-    mut drawn: Local<Drawn>,
+    mut drawn: Local<Option<(MenuId, usize)>>,
 ) {
-    let now = Drawn { current: state.menus.current(), profile: Some(config.profile.clone()) };
-    if *drawn == now {
+    // Labels show setting values, so a changed profile redraws too.
+    let current = state.menus.current();
+    if *drawn == current && !config.is_changed() {
         return;
     }
-    *drawn = now;
+    *drawn = current;
     show_button(&mut commands, &config, state.menus.is_open(), &button);
     let (Some((menu, focus)), Some((top, _))) = (state.menus.current(), state.anchor) else {
         for entity in rows.iter().map(|(entity, ..)| entity).chain(more_entity.iter()) {
