@@ -8,7 +8,7 @@
 //! to when it was committed. Targets are issue #3's.
 
 use crate::measurement::{Goal, Measurement, percentile};
-use allverse_captions::{CaptionEvent, Model, StreamConfig, audio, streaming, wer};
+use allverse_captions::{CaptionEvent, Model, StreamConfig, audio, streaming, wer, words};
 use allverse_core::caption::WordTrack;
 use anyhow::{Context, Result};
 
@@ -35,6 +35,12 @@ pub fn run() -> Result<Vec<Measurement>> {
             .flat_map(|w| wer::normalize(&w.text).into_iter().map(|t| (t, f64::from(w.end_s))))
             .collect();
 
+        let offline = streaming::transcribe_offline(&model, &samples)?;
+        let clip_offline_errors = wer::align(&reference, &wer::normalize(&offline)).errors;
+        eprintln!("clip {clip}: offline   {clip_offline_errors} errors: {offline}");
+        offline_errors += clip_offline_errors;
+        reference_words += reference.len();
+
         let mut words = Vec::new();
         let stats = streaming::replay_at_real_time(&model, StreamConfig::default(), &samples, |event| {
             if let CaptionEvent::Commit { words: committed, .. } = event {
@@ -50,11 +56,11 @@ pub fn run() -> Result<Vec<Measurement>> {
             shown_s.push(words[heard_index].first_shown_s - end_s);
             committed_s.push(words[heard_index].committed_s - end_s);
         }
-        let joined = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-        streaming_errors += wer::align(&reference, &wer::normalize(&joined)).errors;
-        offline_errors +=
-            wer::align(&reference, &wer::normalize(&streaming::transcribe_offline(&model, &samples)?)).errors;
-        reference_words += reference.len();
+        let joined = words::join(&words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>());
+        let errors = wer::align(&reference, &wer::normalize(&joined)).errors;
+        // Which words were missed is what tuning needs, so show them.
+        eprintln!("clip {clip}: streaming {errors} errors: {joined}");
+        streaming_errors += errors;
     }
     let streaming_wer = 100.0 * streaming_errors as f64 / reference_words as f64;
     let offline_wer = 100.0 * offline_errors as f64 / reference_words as f64;

@@ -174,6 +174,21 @@ mod tests {
     }
 
     #[test]
+    fn a_word_that_grows_into_a_compound_is_not_repeated() {
+        // Whisper heard "cold" before the rest of "cold-hearted" (clip 0890).
+        let mut agreement = Agreement::default();
+        agreement.observe(&crate::words::split("Unless to be rather cold."), 1.5);
+        let update = agreement.observe(&crate::words::split("Unless to be rather cold, hard."), 1.8);
+        assert_eq!(texts(&update), "Unless to be rather cold,");
+        agreement.observe(&crate::words::split("I'd less to be rather cold-hearted and"), 2.1);
+        let update = agreement.observe(&crate::words::split("Unless to be rather cold-hearted and rather"), 2.4);
+        assert_eq!(texts(&update), "hearted and");
+        let mut shown = String::from("Unless to be rather cold,");
+        crate::words::append(&mut shown, "hearted and");
+        assert_eq!(shown, "Unless to be rather cold, hearted and");
+    }
+
+    #[test]
     fn previews_show_words_without_committing_them() {
         let mut agreement = Agreement::default();
         let update = agreement.preview(&words("Mr. John"), 0.3);

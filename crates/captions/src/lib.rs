@@ -16,7 +16,12 @@
 //!   utterances) instead of Whisper's full 30 s, and the default model is
 //!   quantised to q8_0: together a pass costs about a fifth of a full one,
 //!   which is what lets it keep up on two cores. The price is a little
-//!   accuracy (see `cargo xtask bench captions`).
+//!   accuracy (see `cargo xtask bench captions`), won back where it counts
+//!   most: the pass that closes an utterance, and commits whatever is still
+//!   partial, runs the full window exactly as offline transcription does.
+//! * **Words are compared in parts.** Agreement compares hyphenated
+//!   compounds part by part ([`words`]), so a word that grows between passes
+//!   ("cold" then "cold-hearted") extends the caption instead of repeating.
 //! * **One recogniser per speaker stream.** Attribution comes from the
 //!   stream, not from guessing voices, so it is never wrong when the voice
 //!   chat layer knows who is talking. The model's weights are shared.
@@ -35,6 +40,7 @@ pub mod recognizer;
 pub mod streaming;
 pub mod vad;
 pub mod wer;
+pub mod words;
 
 #[cfg(test)]
 mod test_audio;

@@ -33,7 +33,7 @@ pub struct Hypothesis {
 
 impl Hypothesis {
     pub fn text(&self) -> String {
-        self.words.join(" ")
+        crate::words::join(&self.words)
     }
 }
 
@@ -114,6 +114,8 @@ impl Recognizer {
             text.push_str(&segment.to_str_lossy().map_err(|e| RecognitionError(e.to_string()))?);
         }
         let speech_s = audio.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
-        Ok(Hypothesis { words: guard::clean(&text, speech_s, no_speech) })
+        let words =
+            guard::clean(&text, speech_s, no_speech).iter().flat_map(|w| crate::words::split(w)).collect();
+        Ok(Hypothesis { words })
     }
 }

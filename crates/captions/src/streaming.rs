@@ -4,6 +4,7 @@ use crate::agreement::{Agreement, AgreementUpdate, CommittedWord};
 use crate::model::Model;
 use crate::recognizer::{EncoderWindow, RecognitionError, Recognizer};
 use crate::vad::{Boundary, Segmenter, VadConfig};
+use crate::words;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,11 +83,19 @@ impl StreamingRecognizer {
         self.decoding.as_secs_f64()
     }
 
-    fn pass(&mut self, audio: Option<Vec<f32>>) -> Result<Vec<String>, RecognitionError> {
+    /// Decodes `closed` (an utterance that has just ended) or else the
+    /// open one. The last pass over an utterance commits all its remaining
+    /// words, so it runs the full window, as offline transcription does:
+    /// a fitted window hears the end of an utterance worse.
+    fn pass(
+        &mut self,
+        closed: Option<Vec<f32>>,
+        window: EncoderWindow,
+    ) -> Result<Vec<String>, RecognitionError> {
         let started = std::time::Instant::now();
-        let hypothesis = match audio {
-            Some(audio) => self.recognizer.transcribe(&audio, EncoderWindow::Fitted),
-            None => self.recognizer.transcribe(self.segmenter.utterance(), EncoderWindow::Fitted),
+        let hypothesis = match closed {
+            Some(audio) => self.recognizer.transcribe(&audio, window),
+            None => self.recognizer.transcribe(self.segmenter.utterance(), window),
         };
         self.decoding += started.elapsed();
         Ok(hypothesis?.words)
@@ -109,7 +118,7 @@ impl StreamingRecognizer {
             }
         });
         for utterance in closed {
-            let words = self.pass(Some(utterance))?;
+            let words = self.pass(Some(utterance), EncoderWindow::Full)?;
             let update = self.agreement.finish(&words, now_s());
             self.emit(update, now_s(), &mut events);
             self.samples_since_pass = 0;
@@ -119,7 +128,7 @@ impl StreamingRecognizer {
             let step = (self.config.step_s * crate::audio::SAMPLE_RATE_HZ as f32) as usize;
             if self.samples_since_pass >= step {
                 self.samples_since_pass = 0;
-                let words = self.pass(None)?;
+                let words = self.pass(None, EncoderWindow::Fitted)?;
                 let heard_s = self.segmenter.utterance().len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
                 let update = if heard_s < self.config.min_commit_audio_s {
                     self.agreement.preview(&words, now_s())
@@ -136,7 +145,7 @@ impl StreamingRecognizer {
     pub fn finish(&mut self, now_s: &dyn Fn() -> f64) -> Result<Vec<CaptionEvent>, RecognitionError> {
         let mut events = Vec::new();
         if self.segmenter.is_speaking() {
-            let words = self.pass(None)?;
+            let words = self.pass(None, EncoderWindow::Full)?;
             let update = self.agreement.finish(&words, now_s());
             self.emit(update, now_s(), &mut events);
         }
@@ -146,10 +155,11 @@ impl StreamingRecognizer {
 
     fn emit(&mut self, update: AgreementUpdate, time_s: f64, events: &mut Vec<CaptionEvent>) {
         if !update.newly_committed.is_empty() {
-            let text = update.newly_committed.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            let text =
+                words::join(&update.newly_committed.iter().map(|w| w.text.as_str()).collect::<Vec<_>>());
             events.push(CaptionEvent::Commit { time_s, text, words: update.newly_committed });
         }
-        let partial = update.partial.join(" ");
+        let partial = words::join(&update.partial);
         if partial != self.shown_partial {
             self.shown_partial.clone_from(&partial);
             events.push(CaptionEvent::Partial { time_s, text: partial });
@@ -171,11 +181,11 @@ pub fn transcribe_offline(model: &Model, audio: &[f32]) -> Result<String, Recogn
     if segmenter.is_speaking() {
         utterances.push(segmenter.utterance().to_vec());
     }
-    let mut words = Vec::new();
+    let mut heard = Vec::new();
     for utterance in utterances {
-        words.extend(recognizer.transcribe(&utterance, EncoderWindow::Full)?.words);
+        heard.extend(recognizer.transcribe(&utterance, EncoderWindow::Full)?.words);
     }
-    Ok(words.join(" "))
+    Ok(words::join(&heard))
 }
 
 /// Plays `audio` into a recognizer at real-time pace, as a microphone

@@ -198,15 +198,9 @@ fn hear_speech(
             Heard::Sound(label) => ("sound", label),
         };
         if kind != "partial" {
-            if !speaker.committed.is_empty() {
-                speaker.committed.push(' ');
-            }
-            speaker.committed.push_str(&text);
+            allverse_captions::words::append(&mut speaker.committed, &text);
             match captioning.history.last_mut() {
-                Some((name, turn)) if *name == person.name => {
-                    turn.push(' ');
-                    turn.push_str(&text);
-                }
+                Some((name, turn)) if *name == person.name => allverse_captions::words::append(turn, &text),
                 _ => captioning.history.push((person.name.clone(), text.clone())),
             }
         }
