@@ -39,13 +39,19 @@ impl Agreement {
     }
 
     /// Takes the latest pass over the utterance.
+    ///
+    /// The pass's last word is never committed, even when agreed: Whisper
+    /// ends every buffer as if the sentence ended there ("he might have been
+    /// made?"), and the word may be cut off. Once more words follow it, its
+    /// punctuation is the one the sentence really has.
     pub fn observe(&mut self, hypothesis: &[String], now_s: f64) -> AgreementUpdate {
         let tail = &hypothesis[self.committed_prefix_len(hypothesis)..];
         let agreed = tail
             .iter()
             .zip(&self.tentative)
             .take_while(|(new, (old, _))| normalize_word(new) == normalize_word(old))
-            .count();
+            .count()
+            .min(tail.len().saturating_sub(1));
         let newly_committed: Vec<CommittedWord> = tail[..agreed]
             .iter()
             .zip(&self.tentative)
@@ -169,8 +175,19 @@ mod tests {
     fn punctuation_and_case_changes_still_agree() {
         let mut agreement = Agreement::default();
         agreement.observe(&words("their estate was large"), 0.5);
-        let update = agreement.observe(&words("Their estate was large,"), 1.0);
+        let update = agreement.observe(&words("Their estate was large, and"), 1.0);
         assert_eq!(texts(&update), "Their estate was large,");
+    }
+
+    #[test]
+    fn the_last_word_of_a_pass_waits_for_the_next_word() {
+        let mut agreement = Agreement::default();
+        agreement.observe(&words("he might have been made?"), 0.5);
+        let update = agreement.observe(&words("He might have been made?"), 0.8);
+        assert_eq!(texts(&update), "He might have been");
+        assert_eq!(update.partial, words("made?"));
+        let update = agreement.observe(&words("He might have been made still more"), 1.1);
+        assert_eq!(texts(&update), "made");
     }
 
     #[test]
@@ -181,7 +198,8 @@ mod tests {
         let update = agreement.observe(&crate::words::split("Unless to be rather cold, hard."), 1.8);
         assert_eq!(texts(&update), "Unless to be rather cold,");
         agreement.observe(&crate::words::split("I'd less to be rather cold-hearted and"), 2.1);
-        let update = agreement.observe(&crate::words::split("Unless to be rather cold-hearted and rather"), 2.4);
+        let update =
+            agreement.observe(&crate::words::split("Unless to be rather cold-hearted and rather"), 2.4);
         assert_eq!(texts(&update), "hearted and");
         let mut shown = String::from("Unless to be rather cold,");
         crate::words::append(&mut shown, "hearted and");
