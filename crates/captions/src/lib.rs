@@ -19,6 +19,10 @@
 //!   accuracy (see `cargo xtask bench captions`), won back where it counts
 //!   most: the pass that closes an utterance, and commits whatever is still
 //!   partial, runs the full window exactly as offline transcription does.
+//! * **Each speaker's earlier sentences are the prompt.** Whisper guesses
+//!   most at the start of a buffer; the same speaker's last couple of
+//!   sentences as its prompt steady those first words ([`context`]). One
+//!   recogniser per speaker keeps the context from crossing speakers.
 //! * **Words are compared in parts.** Agreement compares hyphenated
 //!   compounds part by part ([`words`]), so a word that grows between passes
 //!   ("cold" then "cold-hearted") extends the caption instead of repeating.
@@ -33,6 +37,7 @@
 
 pub mod agreement;
 pub mod audio;
+pub mod context;
 mod guard;
 pub mod live;
 pub mod model;

@@ -67,11 +67,14 @@ impl Recognizer {
         &self.model
     }
 
-    /// Decodes a whole utterance buffer of 16 kHz mono audio.
+    /// Decodes a whole utterance buffer of 16 kHz mono audio. `context` is
+    /// what the same speaker said just before, possibly nothing; Whisper
+    /// reads it as a prompt (see [`crate::context`]).
     pub fn transcribe(
         &mut self,
         audio: &[f32],
         window: EncoderWindow,
+        context: &str,
     ) -> Result<Hypothesis, RecognitionError> {
         let samples = if audio.len() < MIN_SAMPLES {
             self.padded.clear();
@@ -100,6 +103,9 @@ impl Recognizer {
         params.set_temperature(0.0);
         params.set_temperature_inc(0.0);
         params.set_max_tokens(guard::max_tokens_for(seconds));
+        if !context.is_empty() {
+            params.set_initial_prompt(context);
+        }
         if window == EncoderWindow::Fitted {
             let encoder_frames = ((seconds * ENCODER_FRAMES_PER_S) as i32 + FITTED_MARGIN_FRAMES)
                 .clamp(FITTED_MIN_FRAMES, MAX_ENCODER_FRAMES);

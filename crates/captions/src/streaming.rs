@@ -1,6 +1,7 @@
 //! Streaming captions for one speaker: voice detection, re-decoding, agreement.
 
 use crate::agreement::{Agreement, AgreementUpdate, CommittedWord};
+use crate::context::SpeakerContext;
 use crate::model::Model;
 use crate::recognizer::{EncoderWindow, RecognitionError, Recognizer};
 use crate::vad::{Boundary, Segmenter, VadConfig};
@@ -60,6 +61,7 @@ pub struct StreamingRecognizer {
     recognizer: Recognizer,
     segmenter: Segmenter,
     agreement: Agreement,
+    context: SpeakerContext,
     samples_since_pass: usize,
     shown_partial: String,
     decoding: std::time::Duration,
@@ -72,6 +74,7 @@ impl StreamingRecognizer {
             recognizer: Recognizer::new(model)?,
             segmenter: Segmenter::new(config.vad),
             agreement: Agreement::default(),
+            context: SpeakerContext::default(),
             samples_since_pass: 0,
             shown_partial: String::new(),
             decoding: std::time::Duration::ZERO,
@@ -93,9 +96,10 @@ impl StreamingRecognizer {
         window: EncoderWindow,
     ) -> Result<Vec<String>, RecognitionError> {
         let started = std::time::Instant::now();
+        let prompt = self.context.prompt();
         let hypothesis = match closed {
-            Some(audio) => self.recognizer.transcribe(&audio, window),
-            None => self.recognizer.transcribe(self.segmenter.utterance(), window),
+            Some(audio) => self.recognizer.transcribe(&audio, window, prompt),
+            None => self.recognizer.transcribe(self.segmenter.utterance(), window, prompt),
         };
         self.decoding += started.elapsed();
         Ok(hypothesis?.words)
@@ -121,6 +125,7 @@ impl StreamingRecognizer {
             let words = self.pass(Some(utterance), EncoderWindow::Full)?;
             let update = self.agreement.finish(&words, now_s());
             self.emit(update, now_s(), &mut events);
+            self.context.utterance_ended();
             self.samples_since_pass = 0;
         }
         if self.segmenter.is_speaking() {
@@ -148,6 +153,7 @@ impl StreamingRecognizer {
             let words = self.pass(None, EncoderWindow::Full)?;
             let update = self.agreement.finish(&words, now_s());
             self.emit(update, now_s(), &mut events);
+            self.context.utterance_ended();
         }
         self.segmenter = Segmenter::new(self.config.vad);
         Ok(events)
@@ -157,6 +163,7 @@ impl StreamingRecognizer {
         if !update.newly_committed.is_empty() {
             let text =
                 words::join(&update.newly_committed.iter().map(|w| w.text.as_str()).collect::<Vec<_>>());
+            self.context.committed(&text);
             events.push(CaptionEvent::Commit { time_s, text, words: update.newly_committed });
         }
         let partial = words::join(&update.partial);
@@ -168,7 +175,8 @@ impl StreamingRecognizer {
 }
 
 /// Transcribes a whole recording in one pass per utterance, as a
-/// reference for streaming (same model, same voice detection).
+/// reference for streaming (same model, same voice detection, the same
+/// earlier utterances as context).
 pub fn transcribe_offline(model: &Model, audio: &[f32]) -> Result<String, RecognitionError> {
     let mut recognizer = Recognizer::new(model)?;
     let mut segmenter = Segmenter::new(VadConfig { max_utterance_s: 28.0, ..VadConfig::default() });
@@ -182,8 +190,12 @@ pub fn transcribe_offline(model: &Model, audio: &[f32]) -> Result<String, Recogn
         utterances.push(segmenter.utterance().to_vec());
     }
     let mut heard = Vec::new();
+    let mut context = SpeakerContext::default();
     for utterance in utterances {
-        heard.extend(recognizer.transcribe(&utterance, EncoderWindow::Full)?.words);
+        let utterance_words = recognizer.transcribe(&utterance, EncoderWindow::Full, context.prompt())?.words;
+        context.committed(&words::join(&utterance_words));
+        context.utterance_ended();
+        heard.extend(utterance_words);
     }
     Ok(words::join(&heard))
 }
