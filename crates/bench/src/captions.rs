@@ -51,11 +51,16 @@ pub fn run() -> Result<Vec<Measurement>> {
     })?;
     let heard: Vec<String> = words.iter().map(|w| wer::normalize_word(&w.text)).collect();
     let timed_text: Vec<String> = timed.iter().map(|(t, _)| t.clone()).collect();
-    let (mut shown_s, mut committed_s) = (Vec::new(), Vec::new());
+    let (mut shown_s, mut committed_s, mut slowest) = (Vec::new(), Vec::new(), Vec::new());
     for (reference_index, heard_index) in wer::align(&timed_text, &heard).matches {
         let end_s = timed[reference_index].1;
         shown_s.push(words[heard_index].first_shown_s - end_s);
         committed_s.push(words[heard_index].committed_s - end_s);
+        slowest.push((words[heard_index].first_shown_s - end_s, end_s, &words[heard_index].text));
+    }
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (shown_after_s, end_s, word) in slowest.iter().take(5) {
+        eprintln!("slow to show: {word:?}, ended at {end_s:.2} s, shown {shown_after_s:.2} s later");
     }
     let streamed = words::join(&words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>());
     let streaming_errors = wer::align(&reference, &wer::normalize(&streamed)).errors;

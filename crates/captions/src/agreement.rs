@@ -9,6 +9,12 @@
 
 use crate::wer::normalize_word;
 
+/// A word Whisper gave less probability than this waits, however many
+/// passes agree: on a short buffer Whisper can be consistently and
+/// unsurely wrong ("rather a self." at 0.36 for "rather selfish" at 0.91),
+/// and consecutive passes over nearly the same audio agree on the mistake.
+pub const MIN_COMMIT_CONFIDENCE: f32 = 0.5;
+
 /// A committed word and when it became visible.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommittedWord {
@@ -28,9 +34,11 @@ pub struct AgreementUpdate {
 #[derive(Default)]
 pub struct Agreement {
     committed: Vec<String>,
-    /// The previous pass's words after the committed ones, with the time each
-    /// was first shown.
-    tentative: Vec<(String, f64)>,
+    /// The previous pass's words after the committed ones.
+    tentative: Vec<String>,
+    /// Every word shown during this utterance: (normalised word, place in
+    /// the utterance, when it first appeared there).
+    shown: Vec<(String, usize, f64)>,
 }
 
 impl Agreement {
@@ -44,64 +52,84 @@ impl Agreement {
     /// ends every buffer as if the sentence ended there ("he might have been
     /// made?"), and the word may be cut off. Once more words follow it, its
     /// punctuation is the one the sentence really has.
-    pub fn observe(&mut self, hypothesis: &[String], now_s: f64) -> AgreementUpdate {
-        let tail = &hypothesis[self.committed_prefix_len(hypothesis)..];
+    ///
+    /// `confidence` is the pass's [`Hypothesis::confidence`](crate::recognizer::Hypothesis)
+    /// (missing entries count as sure). The utterance's first word is exempt
+    /// from [`MIN_COMMIT_CONFIDENCE`]: Whisper splits its probability between
+    /// the capitalised and the lower-case spelling, so it rarely looks sure.
+    pub fn observe(&mut self, hypothesis: &[String], confidence: &[f32], now_s: f64) -> AgreementUpdate {
+        let start = self.committed_prefix_len(hypothesis);
+        let tail = &hypothesis[start..];
+        let sure = |i: usize| {
+            start + i == 0 || confidence.get(start + i).is_none_or(|&p| p >= MIN_COMMIT_CONFIDENCE)
+        };
         let agreed = tail
             .iter()
             .zip(&self.tentative)
-            .take_while(|(new, (old, _))| normalize_word(new) == normalize_word(old))
+            .enumerate()
+            .take_while(|(i, (new, old))| normalize_word(new) == normalize_word(old) && sure(*i))
             .count()
             .min(tail.len().saturating_sub(1));
-        let newly_committed: Vec<CommittedWord> = tail[..agreed]
-            .iter()
-            .zip(&self.tentative)
-            .map(|(word, (_, shown_s))| CommittedWord {
-                text: word.clone(),
-                first_shown_s: *shown_s,
-                committed_s: now_s,
-            })
-            .collect();
-        self.committed.extend(tail[..agreed].iter().cloned());
-        self.retain_tentative(&tail[agreed..], agreed, now_s);
+        let newly_committed = self.commit(&tail[..agreed], start, now_s);
+        self.show(&tail[agreed..], start + agreed, now_s);
         AgreementUpdate { newly_committed, partial: tail[agreed..].to_vec() }
     }
 
     /// Takes a pass too early in the utterance to trust for commitment:
     /// Whisper often drops or mishears the first word of a very short
     /// buffer, and two such passes can agree on the mistake. Its words are
-    /// shown as partial and keep their first-shown times.
+    /// only shown, as partial.
     pub fn preview(&mut self, hypothesis: &[String], now_s: f64) -> AgreementUpdate {
-        let tail = &hypothesis[self.committed_prefix_len(hypothesis)..];
-        self.retain_tentative(tail, 0, now_s);
+        let start = self.committed_prefix_len(hypothesis);
+        let tail = &hypothesis[start..];
+        self.show(tail, start, now_s);
         AgreementUpdate { newly_committed: Vec::new(), partial: tail.to_vec() }
     }
 
     /// The utterance is over: its last pass is final, so everything in it
     /// is committed.
     pub fn finish(&mut self, hypothesis: &[String], now_s: f64) -> AgreementUpdate {
-        let tail = &hypothesis[self.committed_prefix_len(hypothesis)..];
-        let newly_committed = tail
+        let start = self.committed_prefix_len(hypothesis);
+        let newly_committed = self.commit(&hypothesis[start..], start, now_s);
+        *self = Self::default();
+        AgreementUpdate { newly_committed, partial: Vec::new() }
+    }
+
+    fn commit(&mut self, words: &[String], start: usize, now_s: f64) -> Vec<CommittedWord> {
+        self.committed.extend(words.iter().cloned());
+        words
             .iter()
             .enumerate()
             .map(|(i, word)| CommittedWord {
                 text: word.clone(),
-                first_shown_s: first_shown(&self.tentative, i, word, now_s),
+                first_shown_s: self.first_shown(word, start + i, now_s),
                 committed_s: now_s,
             })
-            .collect();
-        self.committed.clear();
-        self.tentative.clear();
-        AgreementUpdate { newly_committed, partial: Vec::new() }
+            .collect()
     }
 
-    /// Words a new pass shows at the same place keep their first-shown time.
-    fn retain_tentative(&mut self, pending: &[String], skipped: usize, now_s: f64) {
-        let previous: Vec<(String, f64)> = self.tentative.drain(..).skip(skipped).collect();
-        self.tentative = pending
+    fn show(&mut self, pending: &[String], start: usize, now_s: f64) {
+        for (i, word) in pending.iter().enumerate() {
+            self.first_shown(word, start + i, now_s);
+        }
+        self.tentative = pending.to_vec();
+    }
+
+    /// When `word` first appeared at `place` in this utterance, or a word or
+    /// two either side (a word before it may since have been split, merged,
+    /// dropped or added); a word never shown there before is shown now.
+    fn first_shown(&mut self, word: &str, place: usize, now_s: f64) -> f64 {
+        let word = normalize_word(word);
+        let earlier = self
+            .shown
             .iter()
-            .enumerate()
-            .map(|(i, word)| (word.clone(), first_shown(&previous, i, word, now_s)))
-            .collect();
+            .filter(|(old, at, _)| *old == word && at.abs_diff(place) <= 2)
+            .map(|(_, _, shown_s)| *shown_s)
+            .reduce(f64::min);
+        earlier.unwrap_or_else(|| {
+            self.shown.push((word, place, now_s));
+            now_s
+        })
     }
 
     /// How many leading words of `hypothesis` re-state the committed text.
@@ -116,15 +144,6 @@ impl Agreement {
             .unwrap_or(n)
             .min(hypothesis.len())
     }
-}
-
-/// When `word`, now at position `i`, was first shown: earlier if the
-/// previous pass had it there too, else now.
-fn first_shown(previous: &[(String, f64)], i: usize, word: &str, now_s: f64) -> f64 {
-    previous
-        .get(i)
-        .filter(|(old, _)| normalize_word(old) == normalize_word(word))
-        .map_or(now_s, |(_, shown)| *shown)
 }
 
 #[cfg(test)]
@@ -142,10 +161,10 @@ mod tests {
     #[test]
     fn words_commit_when_two_passes_agree() {
         let mut agreement = Agreement::default();
-        let first = agreement.observe(&words("the family of"), 0.5);
+        let first = agreement.observe(&words("the family of"), &[], 0.5);
         assert_eq!(texts(&first), "");
         assert_eq!(first.partial, words("the family of"));
-        let second = agreement.observe(&words("the family of Dashwood"), 1.0);
+        let second = agreement.observe(&words("the family of Dashwood"), &[], 1.0);
         assert_eq!(texts(&second), "the family of");
         assert_eq!(second.partial, words("Dashwood"));
         // First shown at the first pass, committed at the second.
@@ -158,15 +177,15 @@ mod tests {
     #[test]
     fn partials_are_replaced_and_committed_text_never_changes() {
         let mut agreement = Agreement::default();
-        agreement.observe(&words("had long been"), 0.5);
-        agreement.observe(&words("had long been settled"), 1.0);
+        agreement.observe(&words("had long been"), &[], 0.5);
+        agreement.observe(&words("had long been settled"), &[], 1.0);
         assert_eq!(agreement.committed(), words("had long been"));
         // The next pass revises the committed words; they stay as they were.
-        let update = agreement.observe(&words("hat long bean settled in Sussex"), 1.5);
+        let update = agreement.observe(&words("hat long bean settled in Sussex"), &[], 1.5);
         assert_eq!(agreement.committed()[..3], words("had long been")[..]);
         assert_eq!(texts(&update), "settled");
         assert_eq!(update.partial, words("in Sussex"));
-        let update = agreement.observe(&words("had long been settled in Essex"), 2.0);
+        let update = agreement.observe(&words("had long been settled in Essex"), &[], 2.0);
         assert_eq!(texts(&update), "in");
         assert_eq!(update.partial, words("Essex"));
     }
@@ -174,32 +193,66 @@ mod tests {
     #[test]
     fn punctuation_and_case_changes_still_agree() {
         let mut agreement = Agreement::default();
-        agreement.observe(&words("their estate was large"), 0.5);
-        let update = agreement.observe(&words("Their estate was large, and"), 1.0);
+        agreement.observe(&words("their estate was large"), &[], 0.5);
+        let update = agreement.observe(&words("Their estate was large, and"), &[], 1.0);
         assert_eq!(texts(&update), "Their estate was large,");
     }
 
     #[test]
     fn the_last_word_of_a_pass_waits_for_the_next_word() {
         let mut agreement = Agreement::default();
-        agreement.observe(&words("he might have been made?"), 0.5);
-        let update = agreement.observe(&words("He might have been made?"), 0.8);
+        agreement.observe(&words("he might have been made?"), &[], 0.5);
+        let update = agreement.observe(&words("He might have been made?"), &[], 0.8);
         assert_eq!(texts(&update), "He might have been");
         assert_eq!(update.partial, words("made?"));
-        let update = agreement.observe(&words("He might have been made still more"), 1.1);
+        let update = agreement.observe(&words("He might have been made still more"), &[], 1.1);
         assert_eq!(texts(&update), "made");
+    }
+
+    #[test]
+    fn a_word_keeps_the_time_it_was_first_shown() {
+        // A pass in between heard something else; the reader had already
+        // seen "Had he married" (clip 0920).
+        let mut agreement = Agreement::default();
+        agreement.observe(&words("Had he married him more"), &[], 1.0);
+        agreement.observe(&words("How do you marry the more"), &[], 1.3);
+        agreement.observe(&words("Had he married a more"), &[], 1.6);
+        let update = agreement.observe(&words("Had he married a more amiable"), &[], 1.9);
+        assert_eq!(texts(&update), "Had he married a more");
+        let shown: Vec<f64> = update.newly_committed.iter().map(|w| w.first_shown_s).collect();
+        assert_eq!(shown, [1.0, 1.0, 1.0, 1.6, 1.0]);
+    }
+
+    #[test]
+    fn unsure_words_wait_even_when_passes_agree() {
+        // Passes over "Unless to be rather selfish" (clip 0890) before
+        // "selfish" was over, with Whisper's word probabilities.
+        let mut agreement = Agreement::default();
+        let early = words("unless to be rather a self.");
+        agreement.observe(&early, &[0.24, 0.97, 1.0, 0.99, 0.36, 0.39], 3.1);
+        let update = agreement.observe(&early, &[0.29, 0.97, 1.0, 0.99, 0.36, 0.39], 3.4);
+        // The first word is exempt (its probability is split by case).
+        assert_eq!(texts(&update), "unless to be rather");
+        assert_eq!(update.partial, words("a self."));
+        agreement.observe(&words("Unless to be rather selfish is"), &[0.29, 0.91, 1.0, 0.98, 0.91, 0.9], 3.7);
+        let update = agreement.observe(
+            &words("Unless to be rather selfish is to"),
+            &[0.3, 0.9, 1.0, 1.0, 0.9, 0.9, 0.8],
+            4.0,
+        );
+        assert_eq!(texts(&update), "selfish is");
     }
 
     #[test]
     fn a_word_that_grows_into_a_compound_is_not_repeated() {
         // Whisper heard "cold" before the rest of "cold-hearted" (clip 0890).
         let mut agreement = Agreement::default();
-        agreement.observe(&crate::words::split("Unless to be rather cold."), 1.5);
-        let update = agreement.observe(&crate::words::split("Unless to be rather cold, hard."), 1.8);
+        agreement.observe(&crate::words::split("Unless to be rather cold."), &[], 1.5);
+        let update = agreement.observe(&crate::words::split("Unless to be rather cold, hard."), &[], 1.8);
         assert_eq!(texts(&update), "Unless to be rather cold,");
-        agreement.observe(&crate::words::split("I'd less to be rather cold-hearted and"), 2.1);
+        agreement.observe(&crate::words::split("I'd less to be rather cold-hearted and"), &[], 2.1);
         let update =
-            agreement.observe(&crate::words::split("Unless to be rather cold-hearted and rather"), 2.4);
+            agreement.observe(&crate::words::split("Unless to be rather cold-hearted and rather"), &[], 2.4);
         assert_eq!(texts(&update), "hearted and");
         let mut shown = String::from("Unless to be rather cold,");
         crate::words::append(&mut shown, "hearted and");
@@ -213,17 +266,19 @@ mod tests {
         assert_eq!((texts(&update).as_str(), update.partial.clone()), ("", words("Mr. John")));
         agreement.preview(&words("Mr. John"), 0.6);
         assert!(agreement.committed().is_empty());
-        let update = agreement.observe(&words("And Mr. John Dashwood"), 0.9);
+        let update = agreement.observe(&words("And Mr. John Dashwood"), &[], 0.9);
         assert_eq!(texts(&update), "");
-        let update = agreement.observe(&words("And Mr. John Dashwood had"), 1.2);
+        let update = agreement.observe(&words("And Mr. John Dashwood had"), &[], 1.2);
         assert_eq!(texts(&update), "And Mr. John Dashwood");
-        assert_eq!(update.newly_committed[1].first_shown_s, 0.9, "shown at another place before");
+        // "Mr." was on screen from the first preview; "And" moved it along.
+        assert_eq!(update.newly_committed[1].first_shown_s, 0.3);
+        assert_eq!(update.newly_committed[0].first_shown_s, 0.9);
     }
 
     #[test]
     fn finishing_commits_the_last_pass() {
         let mut agreement = Agreement::default();
-        agreement.observe(&words("and their residence"), 0.5);
+        agreement.observe(&words("and their residence"), &[], 0.5);
         let update = agreement.finish(&words("and their residence was at Norland Park."), 1.2);
         assert_eq!(texts(&update), "and their residence was at Norland Park.");
         assert_eq!(update.newly_committed[0].first_shown_s, 0.5);

@@ -29,6 +29,10 @@ impl RecognitionError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Hypothesis {
     pub words: Vec<String>,
+    /// How sure Whisper was of each word, 0–1: the lowest probability among
+    /// its tokens that hold letters or digits (a hyphen or a full stop is
+    /// often unsure when the word is not).
+    pub confidence: Vec<f32>,
 }
 
 impl Hypothesis {
@@ -115,13 +119,40 @@ impl Recognizer {
 
         let mut text = String::new();
         let mut no_speech = 0.0f32;
+        let mut confidence = Vec::new();
+        let end_of_text = self.model.context.token_eot();
         for segment in self.state.as_iter() {
             no_speech = no_speech.max(segment.no_speech_probability());
             text.push_str(&segment.to_str_lossy().map_err(|e| RecognitionError(e.to_string()))?);
+            for token in (0..segment.n_tokens()).filter_map(|i| segment.get_token(i)) {
+                // Special tokens (timestamps, end of text) come after the text ones.
+                let Ok(bytes) = token.to_bytes() else { continue };
+                if token.token_id() >= end_of_text {
+                    continue;
+                }
+                if bytes.first().is_some_and(u8::is_ascii_whitespace) || confidence.is_empty() {
+                    confidence.push(1.0f32);
+                }
+                if let Some(word) = confidence.last_mut()
+                    && bytes.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80)
+                {
+                    *word = word.min(token.token_probability());
+                }
+            }
         }
         let speech_s = audio.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
-        let words =
-            guard::clean(&text, speech_s, no_speech).iter().flat_map(|w| crate::words::split(w)).collect();
-        Ok(Hypothesis { words })
+        let cleaned = guard::clean(&text, speech_s, no_speech);
+        // The guard only ever keeps a leading run of words. Should tokens and
+        // words ever not line up, every word counts as sure.
+        if confidence.len() != text.split_whitespace().count() {
+            confidence = vec![1.0; cleaned.len()];
+        }
+        let (mut words, mut word_confidence) = (Vec::new(), Vec::new());
+        for (word, sure) in cleaned.iter().zip(confidence) {
+            let parts = crate::words::split(word);
+            word_confidence.extend(std::iter::repeat_n(sure, parts.len()));
+            words.extend(parts);
+        }
+        Ok(Hypothesis { words, confidence: word_confidence })
     }
 }

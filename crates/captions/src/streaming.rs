@@ -3,7 +3,7 @@
 use crate::agreement::{Agreement, AgreementUpdate, CommittedWord};
 use crate::context::SpeakerContext;
 use crate::model::Model;
-use crate::recognizer::{EncoderWindow, RecognitionError, Recognizer};
+use crate::recognizer::{EncoderWindow, Hypothesis, RecognitionError, Recognizer};
 use crate::vad::{Boundary, Segmenter, VadConfig};
 use crate::words;
 use serde::Serialize;
@@ -94,7 +94,7 @@ impl StreamingRecognizer {
         &mut self,
         closed: Option<Vec<f32>>,
         window: EncoderWindow,
-    ) -> Result<Vec<String>, RecognitionError> {
+    ) -> Result<Hypothesis, RecognitionError> {
         let started = std::time::Instant::now();
         let prompt = self.context.prompt();
         let hypothesis = match closed {
@@ -102,7 +102,7 @@ impl StreamingRecognizer {
             None => self.recognizer.transcribe(self.segmenter.utterance(), window, prompt),
         };
         self.decoding += started.elapsed();
-        Ok(hypothesis?.words)
+        hypothesis
     }
 
     /// Feeds audio; `now_s` tells the time events become visible (the
@@ -122,8 +122,8 @@ impl StreamingRecognizer {
             }
         });
         for utterance in closed {
-            let words = self.pass(Some(utterance), EncoderWindow::Full)?;
-            let update = self.agreement.finish(&words, now_s());
+            let heard = self.pass(Some(utterance), EncoderWindow::Full)?;
+            let update = self.agreement.finish(&heard.words, now_s());
             self.emit(update, now_s(), &mut events);
             self.context.utterance_ended();
             self.samples_since_pass = 0;
@@ -133,12 +133,12 @@ impl StreamingRecognizer {
             let step = (self.config.step_s * crate::audio::SAMPLE_RATE_HZ as f32) as usize;
             if self.samples_since_pass >= step {
                 self.samples_since_pass = 0;
-                let words = self.pass(None, EncoderWindow::Fitted)?;
+                let heard = self.pass(None, EncoderWindow::Fitted)?;
                 let heard_s = self.segmenter.utterance().len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
                 let update = if heard_s < self.config.min_commit_audio_s {
-                    self.agreement.preview(&words, now_s())
+                    self.agreement.preview(&heard.words, now_s())
                 } else {
-                    self.agreement.observe(&words, now_s())
+                    self.agreement.observe(&heard.words, &heard.confidence, now_s())
                 };
                 self.emit(update, now_s(), &mut events);
             }
@@ -150,8 +150,8 @@ impl StreamingRecognizer {
     pub fn finish(&mut self, now_s: &dyn Fn() -> f64) -> Result<Vec<CaptionEvent>, RecognitionError> {
         let mut events = Vec::new();
         if self.segmenter.is_speaking() {
-            let words = self.pass(None, EncoderWindow::Full)?;
-            let update = self.agreement.finish(&words, now_s());
+            let heard = self.pass(None, EncoderWindow::Full)?;
+            let update = self.agreement.finish(&heard.words, now_s());
             self.emit(update, now_s(), &mut events);
             self.context.utterance_ended();
         }

@@ -46,6 +46,18 @@ fn offline_recognition_of_librivox_is_accurate() {
 }
 
 #[test]
+fn every_word_has_a_confidence() {
+    let model = model();
+    let mut recognizer = crate::recognizer::Recognizer::new(&model).unwrap();
+    let heard = recognizer.transcribe(&librivox_clip(2), crate::recognizer::EncoderWindow::Full, "").unwrap();
+    assert_eq!(heard.words.len(), heard.confidence.len(), "{:?}", heard.words);
+    assert!(heard.confidence.iter().all(|p| (0.0..=1.0).contains(p)), "{:?}", heard.confidence);
+    // A clean recording is mostly heard with confidence.
+    let sure = heard.confidence.iter().filter(|&&p| p >= crate::agreement::MIN_COMMIT_CONFIDENCE).count();
+    assert!(sure * 4 >= heard.words.len() * 3, "{:?} {:?}", heard.words, heard.confidence);
+}
+
+#[test]
 fn streaming_recognition_commits_what_was_said() {
     let model = model();
     let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
