@@ -6,6 +6,11 @@
 //! reader trust them. Everything after them is shown as partial and may
 //! still change. (Macháček et al., "Turning Whisper into Real-Time
 //! Transcription System", 2023.)
+//!
+//! Two passes a fraction of a second apart hear nearly the same audio and
+//! can agree on the same mistake, so two more rules hold words back: a
+//! pass's last word waits for the word after it, and a word Whisper was
+//! unsure of waits for a pass that is sure of it.
 
 use crate::wer::normalize_word;
 

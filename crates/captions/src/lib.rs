@@ -10,9 +10,9 @@
 //!
 //! * **Re-decoding plus agreement, not a streaming model.** Whisper is not a
 //!   streaming recogniser, but re-decoding a short, growing buffer and
-//!   committing what two passes agree on (LocalAgreement-2) gives words on
-//!   screen within about a second and text that does not flicker once
-//!   committed. Streaming passes encode a 10 s window (more only for longer
+//!   committing what two passes agree on (LocalAgreement-2, holding back
+//!   words Whisper was unsure of) gives words on screen within about a
+//!   second and text that does not flicker once committed. Streaming passes encode a 10 s window (more only for longer
 //!   utterances) instead of Whisper's full 30 s, and the default model is
 //!   quantised to q8_0: together a pass costs about a fifth of a full one,
 //!   which is what lets it keep up on two cores. The price is a little
