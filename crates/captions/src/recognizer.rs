@@ -125,11 +125,12 @@ impl Recognizer {
             no_speech = no_speech.max(segment.no_speech_probability());
             text.push_str(&segment.to_str_lossy().map_err(|e| RecognitionError(e.to_string()))?);
             for token in (0..segment.n_tokens()).filter_map(|i| segment.get_token(i)) {
-                // Special tokens (timestamps, end of text) come after the text ones.
-                let Ok(bytes) = token.to_bytes() else { continue };
+                // Special tokens (end of text, task, timestamps) are numbered
+                // from end-of-text up and carry no text.
                 if token.token_id() >= end_of_text {
                     continue;
                 }
+                let Ok(bytes) = token.to_bytes() else { continue };
                 if bytes.first().is_some_and(u8::is_ascii_whitespace) || confidence.is_empty() {
                     confidence.push(1.0f32);
                 }
