@@ -8,9 +8,10 @@
 //! Transcription System", 2023.)
 //!
 //! Two passes a fraction of a second apart hear nearly the same audio and
-//! can agree on the same mistake, so two more rules hold words back: a
-//! pass's last word waits for the word after it, and a word Whisper was
-//! unsure of waits for a pass that is sure of it.
+//! can agree on the same mistake, so more rules hold words back: a pass's
+//! last word waits for the word after it, a word Whisper was unsure of
+//! waits for a pass that is sure of it, and a sentence's opening word
+//! (whose own probability says little) waits for a sure word after it.
 
 use crate::wer::normalize_word;
 
@@ -62,6 +63,7 @@ impl Agreement {
     /// (missing entries count as sure). The utterance's first word is exempt
     /// from [`MIN_COMMIT_CONFIDENCE`]: Whisper splits its probability between
     /// the capitalised and the lower-case spelling, so it rarely looks sure.
+    /// Instead it is only committed together with the word after it.
     pub fn observe(&mut self, hypothesis: &[String], confidence: &[f32], now_s: f64) -> AgreementUpdate {
         let start = self.committed_prefix_len(hypothesis);
         let tail = &hypothesis[start..];
@@ -75,6 +77,9 @@ impl Agreement {
             .take_while(|(i, (new, old))| normalize_word(new) == normalize_word(old) && sure(*i))
             .count()
             .min(tail.len().saturating_sub(1));
+        // With no probability of its own to go on, the opening word needs
+        // the word after it to be sure and agreed too.
+        let agreed = if start == 0 && agreed == 1 { 0 } else { agreed };
         let newly_committed = self.commit(&tail[..agreed], start, now_s);
         self.show(&tail[agreed..], start + agreed, now_s);
         AgreementUpdate { newly_committed, partial: tail[agreed..].to_vec() }
@@ -246,6 +251,28 @@ mod tests {
             4.0,
         );
         assert_eq!(texts(&update), "selfish is");
+    }
+
+    #[test]
+    fn the_opening_word_waits_for_a_sure_word_after_it() {
+        // tiny.en's passes over the first 1.5–1.9 s of "Had he married a
+        // more amiable woman" (clip 0920), with its word probabilities.
+        let mut agreement = Agreement::default();
+        let misheard = words("How to marry the more amiable");
+        let unsure = [0.24, 0.32, 0.69, 0.49, 0.94, 0.51];
+        agreement.observe(&misheard, &unsure, 1.6);
+        assert_eq!(texts(&agreement.observe(&misheard, &unsure, 1.9)), "");
+        agreement.observe(
+            &words("Had he married a more amiable"),
+            &[0.23, 0.79, 0.96, 0.81, 0.99, 0.62],
+            2.2,
+        );
+        let update = agreement.observe(
+            &words("Had he married a more amiable woman"),
+            &[0.33, 0.7, 0.98, 0.9, 1.0, 0.84, 0.45],
+            2.5,
+        );
+        assert_eq!(texts(&update), "Had he married a more amiable");
     }
 
     #[test]
