@@ -35,12 +35,6 @@ pub struct Hypothesis {
     pub confidence: Vec<f32>,
 }
 
-impl Hypothesis {
-    pub fn text(&self) -> String {
-        crate::words::join(&self.words)
-    }
-}
-
 /// How much of Whisper's 30 s window the encoder runs over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EncoderWindow {
