@@ -12,8 +12,8 @@ use allverse_core::profile::{Profile, ProfileStore, set_key};
 use allverse_core::scenario::Scenario;
 use allverse_input::bindings::BindingMap;
 use allverse_input::menu::{MenuId, MenuItem, MenuOutcome, Menus, PAGE_ITEMS, SETTINGS};
+use allverse_runtime::SessionSetup;
 use allverse_runtime::Simulator;
-use allverse_runtime::session::SessionConfig;
 use std::collections::BTreeSet;
 
 const FRAME_RATE_HZ: f32 = 20.0;
@@ -214,9 +214,9 @@ fn run_method(method: Method, device: InputDevice, profile: Profile) {
         Scenario::parse(&text, "conformance.toml", out.path()).expect("the script is a valid scenario");
     let profile_path = out.path().join("profile.toml");
     ProfileStore::at(&profile_path).save(&profile).unwrap();
-    let mut config = SessionConfig::new(scenario, profile.clone(), "headless").unwrap();
-    config.profile_store = Some(profile_path.clone());
-    let report = Simulator::new(config, out.path()).unwrap().run().unwrap();
+    let mut setup = SessionSetup::prepare(scenario, profile.clone(), "headless").unwrap();
+    setup.profile_store = Some(profile_path.clone());
+    let report = Simulator::new(setup, out.path()).unwrap().run().unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
 

@@ -2,8 +2,7 @@
 
 use allverse_core::profile::Profile;
 use allverse_core::scenario::Scenario;
-use allverse_runtime::session::SessionConfig;
-use allverse_runtime::{SessionReport, Simulator};
+use allverse_runtime::{SessionReport, SessionSetup, Simulator};
 use std::path::{Path, PathBuf};
 
 /// The repository root.
@@ -23,9 +22,9 @@ pub fn simulate_with(
     out_dir: &Path,
 ) -> (SessionReport, serde_json::Value) {
     let scenario = Scenario::load(scenario).expect("the scenario is valid");
-    let config = SessionConfig::new(scenario, profile, "headless").expect("the scenario's media load");
+    let setup = SessionSetup::prepare(scenario, profile, "headless").expect("the scenario's media load");
     let report =
-        Simulator::new(config, out_dir).expect("the simulator starts").run().expect("the scenario runs");
+        Simulator::new(setup, out_dir).expect("the simulator starts").run().expect("the scenario runs");
     let json = std::fs::read_to_string(out_dir.join("report.json")).expect("report.json is written");
     (report, serde_json::from_str(&json).expect("report.json is JSON"))
 }

@@ -7,9 +7,10 @@
 
 use allverse_captions::wer::{align, normalize};
 use allverse_captions::{Model, transcribe_offline};
+use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_pipeline::audio::resample::ToMono;
 use allverse_pipeline::audio::{
-    self, EngineConfig, HrtfSet, Placement, SAMPLE_RATE_HZ, Spatializer, head_direction, offline,
+    self, EngineConfig, HrtfSet, Placement, SAMPLE_RATE_HZ, Spatializer, offline,
 };
 use allverse_voice::{Espeak, VoiceParams};
 use std::sync::Arc;
@@ -31,8 +32,11 @@ fn to_16k(samples_48k: &[f32]) -> Vec<f32> {
 /// The left ear of the voice rendered from 1 m straight ahead.
 fn through_hrtf(mono: &[f32], set: &Arc<HrtfSet>) -> Vec<f32> {
     let (mut control, mut renderer) = audio::engine(EngineConfig::default(), Spatializer::Hrtf(set.clone()));
-    let mut feed =
-        Some(control.play(audio::Bus::Speech, Placement::Head(head_direction(0.0, 0.0)), 1.0).unwrap());
+    let mut feed = Some(
+        control
+            .play(audio::Bus::Speech, Placement::Head(direction_from_yaw_pitch_deg(0.0, 0.0)), 1.0)
+            .unwrap(),
+    );
     let id = feed.as_ref().unwrap().id();
     let mut written = 0;
     let mut out = Vec::new();

@@ -4,8 +4,7 @@ use crate::profile_cmd::load_reporting;
 use allverse_core::profile::{Profile, ProfileStore};
 use allverse_core::scenario::Scenario;
 use allverse_runtime::backend::display_available;
-use allverse_runtime::session::SessionConfig;
-use allverse_runtime::{Backend, Simulator, choose_backend, desktop, xr};
+use allverse_runtime::{Backend, SessionSetup, Simulator, choose_backend, desktop, xr};
 use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -65,15 +64,17 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         notices.push(reason.clone());
     }
     let backend_name = format!("{:?}", choice.backend).to_lowercase();
-    let mut config = SessionConfig::new(scenario, profile, &backend_name)?;
-    for notice in &config.notices {
+    let mut setup = SessionSetup::prepare(scenario, profile, &backend_name)?;
+    for notice in &setup.notices {
         eprintln!("allverse: {notice}");
     }
-    config.notices.extend(notices);
+    setup.notices.extend(notices);
 
     match choice.backend {
         Backend::Headless => {
-            let report = Simulator::new(config, &args.out)?.run()?;
+            // A scripted session's settings changes stay in the session, so
+            // running a scenario never rewrites the user's own profile.
+            let report = Simulator::new(setup, &args.out)?.run()?;
             println!(
                 "session report: {} ({} timeline events, {} captures)",
                 args.out.join("report.json").display(),
@@ -85,10 +86,12 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
             }
         }
         Backend::Desktop => {
-            desktop::run(config);
+            setup.profile_store = Some(store.path().to_path_buf());
+            desktop::run(setup);
         }
         Backend::Openxr => {
-            xr::run(config);
+            setup.profile_store = Some(store.path().to_path_buf());
+            xr::run(setup);
         }
     }
     Ok(())

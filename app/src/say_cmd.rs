@@ -1,9 +1,8 @@
 //! `allverse say`: speak text from a point around the listener, to a binaural WAV file or the speakers.
 
+use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_core::profile::ProfileStore;
-use allverse_pipeline::audio::{
-    self, Bus, EngineConfig, Placement, SAMPLE_RATE_HZ, Spatializer, head_direction, offline,
-};
+use allverse_pipeline::audio::{self, Bus, EngineConfig, Placement, SAMPLE_RATE_HZ, Spatializer, offline};
 use allverse_voice::{Espeak, PcmSink, VoiceParams};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -50,7 +49,7 @@ pub fn run(args: SayArgs, store: &ProfileStore) -> Result<()> {
         pitch: profile.speech.pitch,
     };
     let (azimuth_deg, elevation_deg, distance_m) = parse_position(&args.from)?;
-    let placement = Placement::Head(head_direction(azimuth_deg, elevation_deg) * distance_m);
+    let placement = Placement::Head(direction_from_yaw_pitch_deg(azimuth_deg, elevation_deg) * distance_m);
     let (mono, _) = espeak.synthesize(&text, &params)?;
 
     let (spatializer, problem) = Spatializer::load_or_panning(profile.audio.hrtf.as_deref());

@@ -5,6 +5,7 @@
 //! demo or green tests with one command.
 
 mod boundaries;
+mod imports;
 mod model;
 mod setup;
 
@@ -26,7 +27,7 @@ enum Task {
     Setup,
     /// Set up, then run the headless simulator on the bundled scenario.
     Demo,
-    /// Set up, check crate boundaries, then run every test in the workspace.
+    /// Set up, check crate boundaries and import circles, then run every test in the workspace.
     Test,
     /// Run a benchmark and print each figure beside its target.
     Bench {
@@ -38,6 +39,8 @@ enum Task {
     },
     /// Fail if an engine-free crate depends on Bevy.
     CheckDeps,
+    /// Fail if modules inside the runtime import each other in a circle.
+    CheckImports,
     /// Provision the caption model (Whisper tiny.en as ggml) and check it recognises speech.
     Model {
         /// Rebuild the model even if one is present.
@@ -98,6 +101,7 @@ fn main() -> Result<()> {
             setup::run()?;
             model::run(false, None)?;
             boundaries::check_workspace()?;
+            imports::check_workspace()?;
             let has_nextest =
                 cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
             let runner: &[&str] = if has_nextest {
@@ -132,6 +136,7 @@ fn main() -> Result<()> {
             run("bench", &mut command)
         }
         Task::CheckDeps => boundaries::check_workspace(),
+        Task::CheckImports => imports::check_workspace(),
         Task::Model { force, download } => {
             setup::run()?;
             model::run(force, download.as_deref())

@@ -1,9 +1,10 @@
 //! `bench audio`: the spatial audio engine's cost and latencies, with the MIT KEMAR HRTF set.
 
 use crate::measurement::{Goal, Measurement, percentile};
+use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_pipeline::audio::{
     self, AudioControl, BLOCK_FRAMES, Bus, EngineConfig, HrtfSet, Placement, Pose, Renderer, SAMPLE_RATE_HZ,
-    Spatializer, VoiceFeed, head_direction, offline,
+    Spatializer, VoiceFeed, offline,
 };
 use allverse_voice::{Espeak, Speaker, SpeechKind, Synthesizer, Utterance, VoiceParams};
 use anyhow::Result;
@@ -90,7 +91,11 @@ impl Load {
         let feeds = (0..voices)
             .map(|i| {
                 control
-                    .play(Bus::Scene, Placement::Head(head_direction(i as f32 * 7.0, 0.0) * 2.0), 0.05)
+                    .play(
+                        Bus::Scene,
+                        Placement::Head(direction_from_yaw_pitch_deg(i as f32 * 7.0, 0.0) * 2.0),
+                        0.05,
+                    )
                     .expect("engine sized for the load")
             })
             .collect();
@@ -105,7 +110,8 @@ impl Load {
             if moving {
                 // 5° per block: every voice lands on a new grid direction every block.
                 let azimuth = (i * 7 + block * 5) as f32;
-                control.move_voice(feed.id(), Placement::Head(head_direction(azimuth, 0.0) * 2.0));
+                control
+                    .move_voice(feed.id(), Placement::Head(direction_from_yaw_pitch_deg(azimuth, 0.0) * 2.0));
             }
         }
     }
@@ -152,7 +158,9 @@ fn head_turn_latency_ms(set: &Arc<HrtfSet>) -> f64 {
         (0..SAMPLE_RATE_HZ as usize / 2).map(|i| ((i * 7919) % 1013) as f32 / 1013.0 - 0.5).collect();
     let render = |turn_at: Option<usize>| -> Vec<f32> {
         let (mut control, mut renderer) = engine_for(set, 1);
-        let mut feed = control.play(Bus::Speech, Placement::World(head_direction(90.0, 0.0)), 0.5).unwrap();
+        let mut feed = control
+            .play(Bus::Speech, Placement::World(direction_from_yaw_pitch_deg(90.0, 0.0)), 0.5)
+            .unwrap();
         feed.write(&input);
         let mut out = Vec::new();
         let turned = Pose { orientation: Quat::from_rotation_y(90f32.to_radians()), ..Default::default() };
@@ -204,7 +212,7 @@ fn speech_latency_p95_ms(set: &Arc<HrtfSet>) -> Result<f64> {
         }
     });
     let params = VoiceParams::from(&allverse_core::profile::SpeechSettings::default());
-    let mut speaker = Speaker::new(Synthesizer::Espeak { espeak: Espeak::shared()?, params })?;
+    let mut speaker = Speaker::new(Synthesizer::Espeak { espeak: Espeak::shared()?, params });
     let messages = [
         "Ana says hello.",
         "The talk begins now.",
@@ -220,7 +228,7 @@ fn speech_latency_p95_ms(set: &Arc<HrtfSet>) -> Result<f64> {
         let utterance = Utterance {
             text: text.into(),
             kind: SpeechKind::Chat,
-            placement: Placement::Head(head_direction(30.0, 0.0)),
+            placement: Placement::Head(direction_from_yaw_pitch_deg(30.0, 0.0)),
             source: "bench".into(),
         };
         speaker.say(utterance, &mut control, 0.0)?;
@@ -257,7 +265,9 @@ fn ten_minute_session(set: &Arc<HrtfSet>) -> (u64, u64) {
             let ended = load.feeds.remove(0);
             drop(ended);
             load.feeds.push(
-                control.play(Bus::Speech, Placement::Head(head_direction(block as f32, 0.0)), 0.05).unwrap(),
+                control
+                    .play(Bus::Speech, Placement::Head(direction_from_yaw_pitch_deg(block as f32, 0.0)), 0.05)
+                    .unwrap(),
             );
         }
         control.set_head_pose(Pose {

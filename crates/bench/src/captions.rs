@@ -8,9 +8,9 @@
 //! alignment in the clip's `.json`) to when it first appeared on screen and
 //! to when it was committed. Targets are issue #3's.
 
+use crate::alignment::WordTrack;
 use crate::measurement::{Goal, Measurement, percentile};
 use allverse_captions::{CaptionEvent, Model, StreamConfig, audio, streaming, wer, words};
-use allverse_core::caption::WordTrack;
 use anyhow::{Context, Result};
 
 const CLIPS: [&str; 5] = ["0870", "0880", "0890", "0920", "0930"];

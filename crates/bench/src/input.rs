@@ -12,9 +12,8 @@ use allverse_core::profile::Profile;
 use allverse_core::scenario::Scenario;
 use allverse_runtime::input::{ActionRequested, InputPlugin, InputSystems, dispatch};
 use allverse_runtime::panels::PanelAppearance;
-use allverse_runtime::report::SessionReport;
 use allverse_runtime::rig::Rig;
-use allverse_runtime::session::{SessionClock, SessionConfig};
+use allverse_runtime::session::{Pacing, SessionClock, SessionConfig, SessionReport, UserProfile};
 use anyhow::Result;
 use bevy::diagnostic::FrameCount;
 use bevy::ecs::schedule::SingleThreadedExecutor;
@@ -131,19 +130,21 @@ fn input_app() -> Result<App> {
         scenario_text += &format!("[[inputs]]\nat_s = {at_s}\ndevice = \"{device}\"\ninput = \"{input}\"\n");
     }
     let scenario = Scenario::parse(&scenario_text, "input bench", ".".as_ref())?;
-    let config = SessionConfig::new(scenario, profile.clone(), "bench")?;
+    let config = SessionConfig::new(scenario, "bench")?;
 
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default(), bevy::input::InputPlugin))
         .init_asset::<Mesh>()
         .init_asset::<StandardMaterial>()
         .insert_resource(config)
+        .insert_resource(UserProfile { profile: profile.clone(), store: None })
+        .insert_resource(Pacing::Stepped)
         .insert_resource(SessionClock::new())
         .insert_resource(Rig::default())
         .insert_resource(SessionReport::default())
         .insert_resource(PanelAppearance::from_profile(&profile, 20.0))
         .init_resource::<Probe>()
-        .add_plugins(InputPlugin { listen: false })
+        .add_plugins(InputPlugin { voice_model: None })
         .add_systems(Update, start_adapter_timer.before(InputSystems::Read))
         .add_systems(
             Update,

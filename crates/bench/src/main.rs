@@ -3,6 +3,7 @@
 //! Each benchmark measures on the machine it runs on and prints every figure
 //! beside its target. Timings are never asserted in tests, only reported.
 
+mod alignment;
 mod audio;
 mod captions;
 mod input;

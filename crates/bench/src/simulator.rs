@@ -7,8 +7,8 @@
 use crate::measurement::{Goal, Measurement};
 use allverse_core::profile::Profile;
 use allverse_core::scenario::Scenario;
+use allverse_runtime::SessionSetup;
 use allverse_runtime::Simulator;
-use allverse_runtime::session::SessionConfig;
 use anyhow::Result;
 use std::time::Instant;
 
@@ -46,8 +46,8 @@ fn play_default_scenario(profile: Profile) -> Result<(f64, f64)> {
     let duration_s = scenario.duration_s as f64;
     let out = tempfile::tempdir()?;
     let started = Instant::now();
-    let config = SessionConfig::new(scenario, profile, "headless")?;
-    let report = Simulator::new(config, out.path())?.run()?;
+    let setup = SessionSetup::prepare(scenario, profile, "headless")?;
+    let report = Simulator::new(setup, out.path())?.run()?;
     let wall_s = started.elapsed().as_secs_f64();
     Ok((duration_s / wall_s, wall_s * 1e3 / report.frames as f64))
 }

@@ -32,7 +32,9 @@
 //! * **Synchronous core, threads at the edge.** [`StreamingRecognizer::push`]
 //!   decodes on the caller's thread, so the simulator can run it on its own
 //!   clock and get the same captions every time; [`live`] wraps it in a
-//!   worker thread fed through a lock-free ring for real devices.
+//!   worker thread fed through a lock-free ring for real devices, and
+//!   [`speakers`] runs one per person either way, each person's recordings
+//!   read as one continuous stream.
 //! * **Nothing leaves the device.** There is no network code in this crate.
 
 pub mod agreement;
@@ -42,6 +44,7 @@ mod guard;
 pub mod live;
 pub mod model;
 pub mod recognizer;
+pub mod speakers;
 pub mod streaming;
 pub mod vad;
 pub mod wer;

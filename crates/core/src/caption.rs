@@ -1,10 +1,11 @@
-//! Caption text: timed word tracks and the line layout rules captions follow.
+//! Caption text: the line layout rules captions follow, and the lines a caption panel shows.
 //!
 //! Captions roll up: new words join the bottom line, full lines scroll up,
 //! and only the last few lines stay visible. Lines are short (about 40
 //! characters, the broadcast norm) so the eye can take a line in one fixation.
 
-use serde::Deserialize;
+use crate::caption_placement::Arrow;
+use crate::panel_text::PanelLine;
 
 /// How caption text is broken into lines.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,59 +69,55 @@ pub fn wrap(text: &str, max_chars_per_line: usize) -> Vec<String> {
     lines
 }
 
-/// One word of a timed transcript.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TimedWord {
-    pub text: String,
-    pub start_s: f32,
-    pub end_s: f32,
-}
-
-/// A timed transcript (caption track) of one recording.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WordTrack {
-    pub words: Vec<TimedWord>,
-}
-
-#[derive(Deserialize)]
-struct AlignmentFile {
-    w: Vec<AlignmentWord>,
-}
-
-#[derive(Deserialize)]
-struct AlignmentWord {
-    b: f32,
-    d: f32,
-    t: String,
-}
-
-impl WordTrack {
-    /// Reads a forced alignment in the CMU Sphinx JSON form (`{"w": [{"b", "d", "t"}]}`):
-    /// silences (`<sil>`, `<s>`, `</s>`) are dropped and alternate-pronunciation
-    /// marks such as `and(2)` are removed.
-    pub fn from_alignment_json(text: &str) -> Result<Self, serde_json::Error> {
-        let file: AlignmentFile = serde_json::from_str(text)?;
-        let words = file
-            .w
-            .into_iter()
-            .filter(|w| !w.t.starts_with('<'))
-            .map(|w| {
-                let text = match w.t.find('(') {
-                    Some(i) if w.t.ends_with(')') => w.t[..i].to_string(),
-                    _ => w.t,
-                };
-                TimedWord { text, start_s: w.b, end_s: w.b + w.d }
-            })
-            .collect();
-        Ok(Self { words })
+/// A person's name as a caption's first line: with the arrow that points
+/// the way to turn when they are out of view (`<< Ana:`).
+pub fn speaker_label(name: &str, arrow: Option<Arrow>) -> String {
+    match arrow {
+        Some(arrow) => format!("{} {name}:", arrow.symbol()),
+        None => format!("{name}:"),
     }
+}
 
-    /// The words finished by `elapsed_s` into the recording, joined by spaces.
-    pub fn spoken_by(&self, elapsed_s: f32) -> String {
-        let done: Vec<&str> =
-            self.words.iter().take_while(|w| w.end_s <= elapsed_s).map(|w| w.text.as_str()).collect();
-        done.join(" ")
+/// The lines of one person's live caption: their label in bold, the
+/// committed words rolled up, then (when shown) the words that may still
+/// change on a dimmer line trailed by an ellipsis, so they are told apart
+/// without relying on colour.
+pub fn speaker_caption_lines(
+    label: String,
+    committed: &str,
+    partial: Option<&str>,
+    layout: &CaptionLayout,
+) -> Vec<PanelLine> {
+    let mut lines = vec![PanelLine::bold(label)];
+    lines.extend(layout.roll_up(committed).into_iter().map(PanelLine::regular));
+    if let Some(partial) = partial.filter(|p| !p.is_empty()) {
+        let last = layout.roll_up(partial).pop().unwrap_or_default();
+        lines.push(PanelLine::tentative(format!("{last} …")));
     }
+    lines
+}
+
+/// Who said what, as (speaker name, their turn's text), oldest first.
+pub type CaptionHistory = [(String, String)];
+
+/// The caption history panel's lines: a title, then each turn's speaker in
+/// bold and their words wrapped, `visible_lines` of them ending
+/// `lines_back` lines before the latest.
+pub fn history_lines(history: &CaptionHistory, lines_back: usize, visible_lines: usize) -> Vec<PanelLine> {
+    let layout = CaptionLayout { visible_lines, ..CaptionLayout::default() };
+    let mut lines: Vec<PanelLine> = Vec::new();
+    for (name, turn) in history {
+        lines.push(PanelLine::bold(format!("{name}:")));
+        lines.extend(layout.wrap(turn).into_iter().map(PanelLine::regular));
+    }
+    let end = lines.len().saturating_sub(lines_back).max(visible_lines.min(lines.len()));
+    lines.truncate(end);
+    let mut lines = lines.split_off(end.saturating_sub(visible_lines));
+    if lines.is_empty() {
+        lines.push(PanelLine::regular("Nothing has been captioned yet."));
+    }
+    lines.insert(0, PanelLine::bold("Caption history"));
+    lines
 }
 
 #[cfg(test)]
@@ -140,14 +137,24 @@ mod tests {
     }
 
     #[test]
-    fn reads_sphinx_alignments() {
-        let json = r#"{"b":0,"d":1.0,"w":[{"b":0.0,"d":0.2,"t":"<sil>"},{"b":0.2,"d":0.17,"t":"and(2)"},{"b":0.37,"d":0.26,"t":"mister"}]}"#;
-        let track = WordTrack::from_alignment_json(json).unwrap();
-        assert_eq!(track.words.len(), 2);
-        assert_eq!(track.words[0].text, "and");
-        assert!((track.words[1].end_s - 0.63).abs() < 1e-6);
-        assert_eq!(track.spoken_by(0.5), "and");
-        assert_eq!(track.spoken_by(10.0), "and mister");
-        assert!(WordTrack::from_alignment_json("{\"w\": 3}").is_err());
+    fn a_caption_names_its_speaker_and_marks_unsure_words() {
+        let layout = CaptionLayout::default();
+        let lines = speaker_caption_lines(speaker_label("Ana", None), "hello there", Some("and"), &layout);
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Ana:", "hello there", "and …"]);
+        assert_eq!(lines[2].weight, crate::panel_text::LineWeight::Tentative);
+        let behind = speaker_label("Ana", Some(Arrow::Right));
+        assert_eq!(behind, format!("{} Ana:", Arrow::Right.symbol()));
+        assert_eq!(speaker_caption_lines(behind, "hi", None, &layout).len(), 2, "no partial line");
+    }
+
+    #[test]
+    fn history_scrolls_back_from_the_latest_line() {
+        let history = vec![("Ana".to_string(), "one".to_string()), ("Ben".to_string(), "two".to_string())];
+        let texts = |lines: Vec<PanelLine>| lines.into_iter().map(|l| l.text).collect::<Vec<_>>();
+        assert_eq!(texts(history_lines(&history, 0, 8)), ["Caption history", "Ana:", "one", "Ben:", "two"]);
+        assert_eq!(texts(history_lines(&history, 0, 2)), ["Caption history", "Ben:", "two"]);
+        assert_eq!(texts(history_lines(&history, 2, 2)), ["Caption history", "Ana:", "one"]);
+        assert_eq!(texts(history_lines(&[], 0, 8)), ["Caption history", "Nothing has been captioned yet."]);
     }
 }

@@ -27,6 +27,7 @@ pub mod color;
 pub mod event;
 pub mod input;
 pub mod interpreting;
+pub mod panel_text;
 pub mod paths;
 pub mod placement;
 pub mod profile;

@@ -1,4 +1,4 @@
-//! Geometry for comfortable placement: angular size, comfort zones, field of view.
+//! Geometry for placement: angular size, head-relative directions, field of view, pointing.
 //!
 //! Text and panels in XR are sized by the angle they subtend at the eye, not
 //! by metres, because that is what decides legibility: a 0.7° cap height is
@@ -43,14 +43,57 @@ pub struct HeadRelative {
 /// `world_from_head` is the head pose; the head looks down its local −Z.
 pub fn head_relative(world_from_head: &Affine3A, point_world: Vec3) -> HeadRelative {
     let p = world_from_head.inverse().transform_point3(point_world);
-    let distance_m = p.length();
-    let horizontal = (p.x * p.x + p.z * p.z).sqrt();
-    HeadRelative {
-        // atan2(-x, -z): straight ahead (−Z) is 0°, the left (−X) is +90°.
-        yaw_deg: (-p.x).atan2(-p.z).to_degrees(),
-        pitch_deg: p.y.atan2(horizontal).to_degrees(),
-        distance_m,
-    }
+    let (yaw_deg, pitch_deg) = yaw_pitch_deg_from_direction(p);
+    HeadRelative { yaw_deg, pitch_deg, distance_m: p.length() }
+}
+
+/// Yaw (positive to the left, 0 straight ahead) and pitch (positive up) of a
+/// head-space direction, in degrees. Any length works; zero gives (0, 0).
+///
+/// The head looks down −Z with +Y up, so yaw is `atan2(−x, −z)`: straight
+/// ahead (−Z) is 0°, the left (−X) +90°, behind ±180°. This is also the
+/// azimuth/elevation convention of SOFA's spherical source positions (AES69).
+pub fn yaw_pitch_deg_from_direction(direction: Vec3) -> (f32, f32) {
+    let horizontal = (direction.x * direction.x + direction.z * direction.z).sqrt();
+    ((-direction.x).atan2(-direction.z).to_degrees(), direction.y.atan2(horizontal).to_degrees())
+}
+
+/// The head-space unit direction for a yaw and pitch in degrees; the inverse
+/// of [`yaw_pitch_deg_from_direction`].
+pub fn direction_from_yaw_pitch_deg(yaw_deg: f32, pitch_deg: f32) -> Vec3 {
+    let (yaw, pitch) = (yaw_deg.to_radians(), pitch_deg.to_radians());
+    Vec3::new(-yaw.sin() * pitch.cos(), pitch.sin(), -yaw.cos() * pitch.cos())
+}
+
+/// What a ray points at: the target nearest its axis, how far off the axis
+/// (degrees) and how far from the ray's origin (metres).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConeHit<T> {
+    pub target: T,
+    pub angle_deg: f32,
+    pub distance_m: f32,
+}
+
+/// The target whose position is nearest the ray from `origin` along
+/// `direction`, if any lies within `cone_deg` of it.
+///
+/// Gaze focus, "read what I look at" and controller rays all pick targets
+/// this way: by angle, not by distance, so a small panel far away is as easy
+/// to point at as a near one of the same angular size.
+pub fn nearest_in_cone<T>(
+    origin: Vec3,
+    direction: Vec3,
+    cone_deg: f32,
+    targets: impl IntoIterator<Item = (T, Vec3)>,
+) -> Option<ConeHit<T>> {
+    targets
+        .into_iter()
+        .map(|(target, at)| {
+            let to = at - origin;
+            ConeHit { target, angle_deg: direction.angle_between(to).to_degrees(), distance_m: to.length() }
+        })
+        .filter(|hit| hit.angle_deg <= cone_deg)
+        .min_by(|a, b| a.angle_deg.total_cmp(&b.angle_deg))
 }
 
 /// A field of view as half-angles from the view centre.
@@ -83,55 +126,6 @@ impl FieldOfView {
         let yaw_deg = p.x.atan2(depth).to_degrees().abs();
         let pitch_deg = p.y.atan2(depth).to_degrees().abs();
         yaw_deg <= self.half_horizontal_deg && pitch_deg <= self.half_vertical_deg
-    }
-}
-
-/// The region where content can be read without neck strain or focus trouble.
-///
-/// Defaults follow the common XR design guidance (Alger's comfort zones,
-/// vendor guidelines): closer than half a metre strains vergence, beyond
-/// about ten metres text needs to be huge, and looking more than ~30° to the
-/// side, 20° up or 40° down for long is tiring.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ComfortZone {
-    pub min_distance_m: f32,
-    pub max_distance_m: f32,
-    pub max_yaw_deg: f32,
-    pub max_pitch_up_deg: f32,
-    pub max_pitch_down_deg: f32,
-}
-
-impl Default for ComfortZone {
-    fn default() -> Self {
-        Self {
-            min_distance_m: 0.5,
-            max_distance_m: 10.0,
-            max_yaw_deg: 30.0,
-            max_pitch_up_deg: 20.0,
-            max_pitch_down_deg: 40.0,
-        }
-    }
-}
-
-impl ComfortZone {
-    pub fn contains(&self, relative: HeadRelative) -> bool {
-        // Round-trips through trigonometry land a hair outside exact limits.
-        const SLACK: f32 = 1e-3;
-        (self.min_distance_m - SLACK..=self.max_distance_m + SLACK).contains(&relative.distance_m)
-            && relative.yaw_deg.abs() <= self.max_yaw_deg + SLACK
-            && (-self.max_pitch_down_deg - SLACK..=self.max_pitch_up_deg + SLACK)
-                .contains(&relative.pitch_deg)
-    }
-
-    /// The nearest comfortable spot on the way from the head to `point_world`:
-    /// same direction where that is comfortable, clamped into the zone where not.
-    pub fn clamp(&self, world_from_head: &Affine3A, point_world: Vec3) -> Vec3 {
-        let r = head_relative(world_from_head, point_world);
-        let yaw = r.yaw_deg.clamp(-self.max_yaw_deg, self.max_yaw_deg).to_radians();
-        let pitch = r.pitch_deg.clamp(-self.max_pitch_down_deg, self.max_pitch_up_deg).to_radians();
-        let distance = r.distance_m.clamp(self.min_distance_m, self.max_distance_m);
-        let head_dir = Vec3::new(-yaw.sin() * pitch.cos(), pitch.sin(), -yaw.cos() * pitch.cos());
-        world_from_head.transform_point3(head_dir * distance)
     }
 }
 
@@ -199,17 +193,24 @@ mod tests {
     }
 
     #[test]
-    fn comfort_zone_clamps_into_itself() {
-        let head = world_from_head(Vec3::new(0.0, 1.6, 0.0), 0.0, 0.0);
-        let zone = ComfortZone::default();
-        let far_side = Vec3::new(-20.0, 1.6, -1.0);
-        assert!(!zone.contains(head_relative(&head, far_side)));
-        let clamped = zone.clamp(&head, far_side);
-        let r = head_relative(&head, clamped);
-        assert!(zone.contains(r), "{r:?}");
-        assert!(close(r.yaw_deg, 30.0, 1e-3) && close(r.distance_m, 10.0, 1e-3));
-        // Already comfortable points stay put.
-        let fine = Vec3::new(0.3, 1.5, -2.0);
-        assert!(zone.clamp(&head, fine).distance(fine) < 1e-4);
+    fn yaw_pitch_and_direction_round_trip() {
+        for (yaw, pitch) in
+            [(0.0, 0.0), (90.0, 0.0), (-90.0, 0.0), (30.0, 40.0), (-150.0, -30.0), (45.0, -60.0)]
+        {
+            let direction = direction_from_yaw_pitch_deg(yaw, pitch);
+            let (y, p) = yaw_pitch_deg_from_direction(direction * 3.0);
+            assert!(close(y, yaw, 1e-3) && close(p, pitch, 1e-3), "{yaw},{pitch} -> {y},{p}");
+        }
+        assert!(direction_from_yaw_pitch_deg(90.0, 0.0).x < -0.99, "+90° is to the left (−X)");
+        assert!(direction_from_yaw_pitch_deg(0.0, 0.0).z < -0.99, "0° is straight ahead (−Z)");
+    }
+
+    #[test]
+    fn the_nearest_target_within_the_cone_is_hit() {
+        let targets = [("far-off", Vec3::new(1.0, 0.0, -1.0)), ("near-axis", Vec3::new(0.05, 0.0, -2.0))];
+        let hit = nearest_in_cone(Vec3::ZERO, Vec3::NEG_Z, 3.0, targets).unwrap();
+        assert_eq!(hit.target, "near-axis");
+        assert!(close(hit.distance_m, 2.0, 1e-3) && hit.angle_deg < 1.5, "{hit:?}");
+        assert!(nearest_in_cone(Vec3::ZERO, Vec3::NEG_Z, 1.0, targets).is_none(), "outside every cone");
     }
 }

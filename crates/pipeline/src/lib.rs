@@ -1,11 +1,15 @@
 //! The latency-critical paths of Allverse, free of any engine.
 //!
-//! Today this is the **panel texture path**: text (captions, signs, name
-//! tags, menus) is shaped and rasterized here into RGBA images whose size
-//! comes from the angular size the user asked for, ready for any backend to
-//! upload as a texture. The audio engine joins it (see `ARCHITECTURE.md`).
+//! Two paths live here, in separate modules. The **panel texture path**
+//! ([`panel`]): text (captions, signs, name tags, menus) is shaped and
+//! rasterized into RGBA images whose size comes from the angular size the
+//! user asked for, ready for any backend to upload as a texture. The
+//! **audio engine** ([`audio`]): every voice rendered binaurally through
+//! measured HRTFs, head-tracked, mixed in a real-time callback that never
+//! allocates, locks or blocks. Both are built fully optimised even in test
+//! builds, which is why they share a crate (see `ARCHITECTURE.md`).
 //!
-//! # Design choices
+//! # Design choices (panels; the audio engine's are in [`audio`])
 //!
 //! * **Text is rasterized on the CPU, once per change**, not every frame: a
 //!   caption panel changes a few times a second at most, and a CPU image can

@@ -4,8 +4,9 @@
 //! logging are ruled out by construction (the renderer holds no mutex and
 //! no logger), and both would allocate on first use anyway.
 
+use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_pipeline::audio::{
-    self, BLOCK_FRAMES, Bus, EngineConfig, HrtfSet, Placement, SAMPLE_RATE_HZ, Spatializer, head_direction,
+    self, BLOCK_FRAMES, Bus, EngineConfig, HrtfSet, Placement, SAMPLE_RATE_HZ, Spatializer,
 };
 use assert_no_alloc::{AllocDisabler, assert_no_alloc, violation_count};
 use std::sync::Arc;
@@ -34,7 +35,11 @@ fn rendering_never_allocates_under_load() {
                 let azimuth = (feeds.len() * 11) as f32;
                 feeds.push(
                     control
-                        .play(Bus::Speech, Placement::Head(head_direction(azimuth, 0.0) * 2.0), 0.1)
+                        .play(
+                            Bus::Speech,
+                            Placement::Head(direction_from_yaw_pitch_deg(azimuth, 0.0) * 2.0),
+                            0.1,
+                        )
                         .unwrap(),
                 );
             }
@@ -43,7 +48,7 @@ fn rendering_never_allocates_under_load() {
                 let azimuth = (block * 3 + i * 11) as f32;
                 control.move_voice(
                     feed.id(),
-                    Placement::Head(head_direction(azimuth, (i % 5) as f32 * 10.0) * 2.0),
+                    Placement::Head(direction_from_yaw_pitch_deg(azimuth, (i % 5) as f32 * 10.0) * 2.0),
                 );
             }
             if block % 50 == 0 {

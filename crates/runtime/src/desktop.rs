@@ -9,8 +9,9 @@
 //! left mouse button and moving the mouse moves it too.
 //! Every movement has a key so the window is usable without a mouse.
 
+use crate::plugins::AllversePlugins;
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
-use crate::session::{SessionConfig, SessionPlugin};
+use crate::session::{Pacing, SessionSetup, SessionSystems};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
@@ -41,18 +42,22 @@ enum ActiveHand {
 }
 
 /// Opens the window and runs until it is closed.
-pub fn run(config: SessionConfig) -> AppExit {
-    let start = config.scenario.head_at(0.0);
-    let height_offset_m = config.profile.comfort.height_offset_m;
+pub fn run(setup: SessionSetup) -> AppExit {
+    let start = setup.config.scenario.head_at(0.0);
+    let height_offset_m = setup.profile.comfort.height_offset_m;
     App::new()
         .add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
-                title: format!("Allverse: {}", config.scenario.name),
+                title: format!("Allverse: {}", setup.config.scenario.name),
                 ..default()
             }),
             ..default()
         }))
-        .add_plugins(SessionPlugin::realtime(config, WINDOW_PIXELS_PER_DEGREE))
+        .add_plugins(AllversePlugins {
+            setup,
+            pacing: Pacing::Realtime,
+            display_pixels_per_degree: WINDOW_PIXELS_PER_DEGREE,
+        })
         .insert_resource(DesktopHead {
             position_m: start.position_m + Vec3::Y * height_offset_m,
             yaw_deg: start.yaw_deg,
@@ -60,7 +65,10 @@ pub fn run(config: SessionConfig) -> AppExit {
         })
         .add_systems(Startup, spawn_window_camera)
         .init_resource::<ActiveHand>()
-        .add_systems(Update, (move_head_from_keys_and_mouse, move_hands_from_keys_and_mouse))
+        .add_systems(
+            Update,
+            (move_head_from_keys_and_mouse, move_hands_from_keys_and_mouse).before(SessionSystems),
+        )
         .run()
 }
 
@@ -116,8 +124,8 @@ fn move_hands_from_keys_and_mouse(
         step += Vec3::new(mouse.delta.x, -mouse.delta.y, 0.0) * MOUSE_M_PER_PIXEL;
     }
     let hand = match *active {
-        ActiveHand::Left => &mut rig.left_hand_from_head,
-        ActiveHand::Right => &mut rig.right_hand_from_head,
+        ActiveHand::Left => &mut rig.head_from_left_hand,
+        ActiveHand::Right => &mut rig.head_from_right_hand,
     };
     hand.translation += step;
 }

@@ -7,6 +7,13 @@
 //!
 //! # Design choices
 //!
+//! * **One-way plugins.** The session core ([`session`]: clock, timeline,
+//!   profile, report) knows no feature. The rig and panels build on it;
+//!   each feature (input, screen reader, interpreting, captions, the audio
+//!   engine, speech) is a plugin that owns its messages and resources and
+//!   builds on those below it; [`AllversePlugins`] installs them all and the
+//!   backends sit on top. `cargo xtask check-imports` fails on any import
+//!   that runs back up (a circle between modules).
 //! * **The domain stays outside.** Placement rules, profile, scenarios and
 //!   caption layout live in `allverse-core`; text rasterization in
 //!   `allverse-pipeline`. This crate is glue: it turns their answers into
@@ -23,7 +30,7 @@
 //! * **Panels are unlit and untonemapped** so that the colours the contrast
 //!   rule chose in the pipeline reach the display unchanged.
 
-pub mod audio;
+pub mod audio_engine;
 pub mod backend;
 pub mod captions;
 pub mod desktop;
@@ -31,13 +38,17 @@ pub mod input;
 pub mod interpret;
 pub mod notices;
 pub mod panels;
-pub mod report;
+mod plugins;
 pub mod rig;
 pub mod scene;
+pub mod screen_reader;
 pub mod session;
 pub mod simulator;
+#[cfg(feature = "speech")]
+pub mod speech;
 pub mod xr;
 
 pub use backend::{Backend, BackendChoice, choose_backend};
-pub use report::SessionReport;
+pub use plugins::AllversePlugins;
+pub use session::{SessionReport, SessionSetup};
 pub use simulator::Simulator;

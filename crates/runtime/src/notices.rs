@@ -6,8 +6,7 @@
 //! for long enough to read, and recorded in the session report.
 
 use crate::panels::{HeadLocked, TextPanel};
-use crate::report::PanelKind;
-use crate::session::{SessionClock, SessionConfig};
+use crate::session::{PanelKind, SessionClock, SessionReport};
 use allverse_core::caption::wrap;
 use allverse_pipeline::panel::PanelLine;
 use bevy::prelude::*;
@@ -19,6 +18,7 @@ const NOTICE_DURATION_S: f32 = 12.0;
 const NOTICE_OFFSET_FROM_HEAD_M: Vec3 = Vec3::new(0.0, -0.25, -1.2);
 const NOTICE_CHARS_PER_LINE: usize = 48;
 
+/// Start-up notices, shown head-locked for long enough to read.
 pub struct NoticePlugin;
 
 impl Plugin for NoticePlugin {
@@ -32,12 +32,12 @@ struct Notice {
     until_s: f32,
 }
 
-fn show_notices(mut commands: Commands, config: Res<SessionConfig>) {
-    if config.notices.is_empty() {
+fn show_notices(mut commands: Commands, report: Res<SessionReport>) {
+    if report.notices.is_empty() {
         return;
     }
     let mut lines = vec![PanelLine::bold("Please note")];
-    for notice in &config.notices {
+    for notice in &report.notices {
         lines.extend(wrap(notice, NOTICE_CHARS_PER_LINE).into_iter().map(PanelLine::regular));
     }
     commands.spawn((

@@ -3,15 +3,15 @@
 //! A panel's texture is rebuilt only when its text changes, at the size the
 //! profile asks for as seen from where the user's head is at that moment.
 
-use crate::report::{PanelKind, PresentedEvent, SessionReport};
 use crate::rig::Rig;
-use crate::session::SessionClock;
+use crate::session::{PanelKind, PresentedEvent, SessionClock, SessionReport, UserProfile};
 use allverse_core::placement::needs_resize;
 use allverse_core::profile::Profile;
 use allverse_pipeline::panel::{
     PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer, mip_chain,
 };
 use bevy::asset::RenderAssetUsages;
+use bevy::ecs::system::SystemParam;
 use bevy::image::{ImageSampler, ImageSamplerDescriptor};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
@@ -101,11 +101,17 @@ pub struct PanelSize(pub Vec2);
 #[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PanelSystems;
 
-pub struct PanelPlugin;
+/// Text panels drawn at the profile's size for a display of `display_pixels_per_degree`.
+pub struct PanelPlugin {
+    pub display_pixels_per_degree: f32,
+}
 
 impl Plugin for PanelPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<PanelRasterizer>()
+        let profile = &app.world().resource::<UserProfile>().profile;
+        let appearance = PanelAppearance::from_profile(profile, self.display_pixels_per_degree);
+        app.insert_resource(appearance)
+            .init_resource::<PanelRasterizer>()
             .add_systems(
                 PostUpdate,
                 (follow_the_head, keep_angular_size, render_changed_panels, face_the_user)
@@ -117,19 +123,32 @@ impl Plugin for PanelPlugin {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The assets a textured quad in the scene is made of.
+#[derive(SystemParam)]
+pub struct QuadAssets<'w> {
+    pub images: ResMut<'w, Assets<Image>>,
+    pub meshes: ResMut<'w, Assets<Mesh>>,
+    pub materials: ResMut<'w, Assets<StandardMaterial>>,
+}
+
+/// What a panel is drawn with: the user's text settings and the shared rasterizer.
+#[derive(SystemParam)]
+struct PanelDrawing<'w> {
+    appearance: Res<'w, PanelAppearance>,
+    rasterizer: ResMut<'w, PanelRasterizer>,
+}
+
 fn render_changed_panels(
     mut commands: Commands,
     panels: Query<(Entity, &TextPanel, &Transform, Option<&Rendered>), Changed<TextPanel>>,
     rig: Res<Rig>,
-    appearance: Res<PanelAppearance>,
     clock: Res<SessionClock>,
-    mut rasterizer: ResMut<PanelRasterizer>,
+    mut drawing: PanelDrawing,
     mut report: ResMut<SessionReport>,
-    mut images: ResMut<Assets<Image>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut assets: QuadAssets,
 ) {
+    let QuadAssets { images, meshes, materials } = &mut assets;
+    let PanelDrawing { appearance, rasterizer } = &mut drawing;
     for (entity, panel, transform, rendered) in &panels {
         let distance_m = sizing_distance_m(&rig, transform);
         let spec = TextPanelSpec {

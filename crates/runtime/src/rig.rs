@@ -4,8 +4,21 @@
 //! keyboard and mouse, or the headset's tracking) and every feature reads
 //! it, so placement code never knows which backend is running.
 
-use allverse_core::placement;
+use crate::session::{SessionSystems, UserProfile};
+use allverse_core::placement::{self, direction_from_yaw_pitch_deg, yaw_pitch_deg_from_direction};
 use bevy::prelude::*;
+
+/// The rig, its visible stand-ins (controllers, gaze reticle), and the head camera following it.
+pub struct RigPlugin;
+
+impl Plugin for RigPlugin {
+    fn build(&self, app: &mut App) {
+        let reach_extension_m = app.world().resource::<UserProfile>().profile.comfort.reach_extension_m;
+        app.insert_resource(Rig { reach_extension_m, ..default() })
+            .add_systems(Startup, spawn_rig_parts)
+            .add_systems(Update, follow_rig.in_set(SessionSystems));
+    }
+}
 
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub struct Rig {
@@ -16,9 +29,9 @@ pub struct Rig {
     /// Where the tracked space is in the world: moved by turning,
     /// teleporting and recentering, so the user moves without walking.
     pub world_from_tracking: Transform,
-    /// Controller poses in head space.
-    pub left_hand_from_head: Transform,
-    pub right_hand_from_head: Transform,
+    /// Controller poses in head space: each maps hand-space points to head space.
+    pub head_from_left_hand: Transform,
+    pub head_from_right_hand: Transform,
     /// Seated reach: each controller acts this much further along where it points.
     pub reach_extension_m: f32,
     /// Eye-gaze direction relative to the head, degrees.
@@ -33,8 +46,8 @@ impl Default for Rig {
             tracked_head: Transform::from_xyz(0.0, 1.6, 0.0),
             world_from_tracking: Transform::IDENTITY,
             reach_extension_m: 0.0,
-            left_hand_from_head: Transform::from_xyz(-0.2, -0.45, -0.35),
-            right_hand_from_head: Transform::from_xyz(0.2, -0.45, -0.35),
+            head_from_left_hand: Transform::from_xyz(-0.2, -0.45, -0.35),
+            head_from_right_hand: Transform::from_xyz(0.2, -0.45, -0.35),
             gaze_yaw_deg: 0.0,
             gaze_pitch_deg: 0.0,
         }
@@ -60,26 +73,23 @@ impl Rig {
 
     /// A controller in the world, moved out along its pointing direction by the seated reach.
     pub fn world_from_hand(&self, left: bool) -> Transform {
-        let hand_from_head = if left { self.left_hand_from_head } else { self.right_hand_from_head };
-        let mut hand = self.head * hand_from_head;
+        let head_from_hand = if left { self.head_from_left_hand } else { self.head_from_right_hand };
+        let mut hand = self.head * head_from_hand;
         hand.translation += hand.forward() * self.reach_extension_m;
         hand
     }
 
     /// Turns the eyes (not the head) toward a point in the world.
     pub fn look_at(&mut self, point: Vec3) {
-        let Some(in_head) = (self.head.rotation.inverse() * (point - self.head.translation)).try_normalize()
-        else {
-            return;
-        };
-        self.gaze_yaw_deg = (-in_head.x).atan2(-in_head.z).to_degrees();
-        self.gaze_pitch_deg = in_head.y.clamp(-1.0, 1.0).asin().to_degrees();
+        let in_head = self.head.rotation.inverse() * (point - self.head.translation);
+        if in_head.length_squared() > 0.0 {
+            (self.gaze_yaw_deg, self.gaze_pitch_deg) = yaw_pitch_deg_from_direction(in_head);
+        }
     }
 
     /// World-space direction the eyes look along.
     pub fn gaze_direction(&self) -> Vec3 {
-        let in_head = transform_from_yaw_pitch(Vec3::ZERO, self.gaze_yaw_deg, self.gaze_pitch_deg).forward();
-        self.head.rotation * *in_head
+        self.head.rotation * direction_from_yaw_pitch_deg(self.gaze_yaw_deg, self.gaze_pitch_deg)
     }
 }
 
@@ -98,7 +108,7 @@ pub enum RigPart {
 const GAZE_RETICLE_DISTANCE_M: f32 = 2.5;
 
 /// Spawns visible stand-ins for the controllers and the gaze point.
-pub fn spawn_rig_parts(
+fn spawn_rig_parts(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -126,7 +136,7 @@ pub fn spawn_rig_parts(
 }
 
 /// Moves the head camera and the rig parts to where the rig says.
-pub fn follow_rig(
+fn follow_rig(
     rig: Res<Rig>,
     mut cameras: Query<&mut Transform, (With<HeadCamera>, Without<RigPart>)>,
     mut parts: Query<(&RigPart, &mut Transform), Without<HeadCamera>>,

@@ -1,14 +1,44 @@
-//! The room and the people in it, built from the scenario.
+//! The room, the people in it and the signs on its walls, built from the scenario.
 
 use crate::panels::TextPanel;
-use crate::report::PanelKind;
+use crate::session::{PanelKind, SessionClock, SessionConfig, SessionSystems};
 use allverse_core::scenario::Scenario;
 use bevy::prelude::*;
+
+/// The scenario's room and people at start, and its signs when they are due.
+pub struct ScenePlugin;
+
+impl Plugin for ScenePlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(GlobalAmbientLight { brightness: 250.0, ..default() })
+            .add_systems(Startup, spawn_scene)
+            .add_systems(Update, put_up_signs.in_set(SessionSystems));
+    }
+}
+
+fn spawn_scene(
+    config: Res<SessionConfig>,
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    spawn_room(&config.scenario, &mut commands, &mut meshes, &mut materials);
+    spawn_people(&config.scenario, &mut commands, &mut meshes, &mut materials);
+}
+
+fn put_up_signs(mut commands: Commands, config: Res<SessionConfig>, clock: Res<SessionClock>) {
+    for sign in config.scenario.panels.iter().filter(|p| clock.is_due(p.at_s)) {
+        commands.spawn((
+            TextPanel::single(sign.id.clone(), PanelKind::Sign, sign.text.clone(), false),
+            Transform::from_translation(sign.position_m),
+        ));
+    }
+}
 
 /// Height of a name tag above the person's head.
 const NAME_TAG_ABOVE_HEAD_M: f32 = 0.3;
 
-pub fn spawn_room(
+fn spawn_room(
     scenario: &Scenario,
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,
@@ -71,7 +101,7 @@ pub fn spawn_room(
 }
 
 /// Simple avatars: a body, a head and a name tag that always faces the user.
-pub fn spawn_people(
+fn spawn_people(
     scenario: &Scenario,
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,

@@ -7,12 +7,16 @@
 //! user's view is rendered offscreen (on a GPU, or on the lavapipe CPU
 //! driver) only for the frames a checkpoint captures.
 
+use crate::audio_engine::write_recording;
 use crate::panels::TextPanel;
-use crate::report::{CaptureEntry, SessionReport};
-use crate::rig::{HeadCamera, Rig};
-use crate::session::{CaptureRequested, SessionClock, SessionConfig, SessionPlugin};
+use crate::plugins::AllversePlugins;
+use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
+use crate::session::{
+    CaptureEntry, CaptureRequested, Pacing, SessionClock, SessionConfig, SessionReport, SessionSetup,
+    SessionSystems, UserProfile,
+};
 use allverse_core::placement::FieldOfView;
-use allverse_core::scenario::ViewSettings;
+use allverse_core::scenario::{Hand, ViewSettings};
 use anyhow::{Context, Result, bail};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
@@ -55,13 +59,14 @@ struct OffscreenView {
 
 impl Simulator {
     /// Builds the headless app; captures and the report go to `out_dir`.
-    pub fn new(config: SessionConfig, out_dir: &Path) -> Result<Self> {
+    pub fn new(setup: SessionSetup, out_dir: &Path) -> Result<Self> {
         require_vulkan_adapter()?;
         std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
-        let frame_rate_hz = config.scenario.frame_rate_hz as f64;
-        let frames = config.scenario.frame_count();
-        let view = config.scenario.view;
-        let paced = !config.scenario.feeds.is_empty();
+        let scenario = &setup.config.scenario;
+        let frame_rate_hz = scenario.frame_rate_hz as f64;
+        let frames = scenario.frame_count();
+        let view = scenario.view;
+        let paced = !scenario.feeds.is_empty();
 
         let mut app = App::new();
         app.add_plugins(
@@ -87,7 +92,13 @@ impl Simulator {
         .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
             1.0 / frame_rate_hz,
         )))
-        .add_plugins(SessionPlugin::stepped(config, view.height_px as f32 / view.vertical_fov_deg));
+        .add_plugins(AllversePlugins {
+            setup,
+            pacing: Pacing::Stepped,
+            display_pixels_per_degree: view.height_px as f32 / view.vertical_fov_deg,
+        })
+        // The simulated user's head, hands and eyes follow the scenario's keys.
+        .add_systems(Update, drive_rig_from_scenario.before(SessionSystems));
 
         let target = app.world_mut().resource_mut::<Assets<Image>>().add(offscreen_target(view));
         app.insert_resource(OffscreenView {
@@ -129,7 +140,7 @@ impl Simulator {
         report.frames = self.frames + 1;
         let out_dir = self.app.world().resource::<OffscreenView>().out_dir.clone();
         let audio_path = out_dir.join("audio.wav");
-        if crate::audio::write_recording(self.app.world(), &audio_path)?.is_some() {
+        if write_recording(self.app.world(), &audio_path)?.is_some() {
             report.audio = Some(audio_path);
         }
         let path = out_dir.join("report.json");
@@ -150,6 +161,43 @@ impl Simulator {
             let device = self.app.world().resource::<RenderDevice>();
             let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
         }
+    }
+}
+
+/// Moves the rig to where the scenario's head, hand and gaze keys say at this step.
+fn drive_rig_from_scenario(
+    config: Res<SessionConfig>,
+    user: Res<UserProfile>,
+    clock: Res<SessionClock>,
+    mut rig: ResMut<Rig>,
+    panels: Query<(&TextPanel, &GlobalTransform)>,
+) {
+    let scenario = &config.scenario;
+    let t = clock.elapsed_s();
+    let head = scenario.head_at(t);
+    let height_offset = Vec3::Y * user.profile.comfort.height_offset_m;
+    rig.set_tracked_head(transform_from_yaw_pitch(
+        head.position_m + height_offset,
+        head.yaw_deg,
+        head.pitch_deg,
+    ));
+    let hand = |h: Hand| {
+        let pose = scenario.controller_at(h, t);
+        transform_from_yaw_pitch(pose.position_m, pose.yaw_deg, pose.pitch_deg)
+    };
+    rig.head_from_left_hand = hand(Hand::Left);
+    rig.head_from_right_hand = hand(Hand::Right);
+    let gaze = scenario.gaze_at(t);
+    rig.gaze_yaw_deg = gaze.yaw_deg;
+    rig.gaze_pitch_deg = gaze.pitch_deg;
+    // A scripted `gaze` input rests the eyes on a panel until the next one.
+    let looking = scenario
+        .inputs
+        .iter()
+        .filter(|i| i.device == "gaze" && i.at_s <= t)
+        .max_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    if let Some((_, at)) = looking.and_then(|look| panels.iter().find(|(panel, _)| panel.id == look.input)) {
+        rig.look_at(at.translation());
     }
 }
 

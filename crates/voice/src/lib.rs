@@ -25,6 +25,8 @@
 #[cfg(feature = "espeak")]
 pub mod espeak;
 pub mod queue;
+#[cfg(any(feature = "espeak", feature = "system-voice"))]
+pub mod setup;
 mod sink;
 #[cfg(any(feature = "espeak", feature = "system-voice"))]
 mod speaker;
@@ -35,6 +37,8 @@ mod text;
 #[cfg(feature = "espeak")]
 pub use espeak::{Espeak, SpeechEvent, VoiceParams};
 pub use queue::{SpeechKind, Utterance};
+#[cfg(any(feature = "espeak", feature = "system-voice"))]
+pub use setup::SpeechSetup;
 pub use sink::{Flow, PcmSink};
 #[cfg(any(feature = "espeak", feature = "system-voice"))]
 pub use speaker::{Speaker, Spoken, Synthesizer};

@@ -32,7 +32,7 @@ pub struct Spoken {
     pub kind: SpeechKind,
     pub source: String,
     pub placement: Placement,
-    /// Cut short by an alert, a skip or a stop.
+    /// Cut short by an alert or a stop.
     pub interrupted: bool,
 }
 
@@ -47,8 +47,6 @@ enum Sound {
 struct Playing {
     sound: Sound,
     record: usize,
-    /// The word being spoken: its characters in the text.
-    word: Option<(usize, usize)>,
 }
 
 /// Speech output for one listener.
@@ -60,18 +58,11 @@ pub struct Speaker {
 }
 
 impl Speaker {
-    /// A speaker; with espeak-ng, an unknown voice is an error the caller can report and retry with `en`.
-    pub fn new(synthesizer: Synthesizer) -> Result<Self, SpeechError> {
-        #[cfg(feature = "espeak")]
-        if let Synthesizer::Espeak { espeak, params } = &synthesizer
-            && !espeak.voices().iter().any(|v| v.eq_ignore_ascii_case(&params.voice))
-        {
-            return Err(SpeechError::UnknownVoice {
-                name: params.voice.clone(),
-                examples: "en, en-gb, en-us, fr, de, es".into(),
-            });
-        }
-        Ok(Self { synthesizer, queue: SpeechQueue::default(), playing: None, spoken: Vec::new() })
+    /// A speaker with nothing queued. The voice is checked when each
+    /// utterance is synthesized; [`crate::setup::choose_synthesizer`] checks
+    /// the profile's voice up front.
+    pub fn new(synthesizer: Synthesizer) -> Self {
+        Self { synthesizer, queue: SpeechQueue::default(), playing: None, spoken: Vec::new() }
     }
 
     /// Queues an utterance (or interrupts for it) and starts it if nothing is playing.
@@ -93,15 +84,12 @@ impl Speaker {
 
     /// Notices finished utterances and starts the next; call once per frame.
     pub fn update(&mut self, audio: &mut AudioControl, now_s: f64) {
-        if let Some(playing) = &mut self.playing {
+        if let Some(playing) = &self.playing {
             let finished = match &playing.sound {
                 #[cfg(feature = "espeak")]
                 Sound::Engine { voice, events } => {
-                    for event in events.try_iter() {
-                        if let SpeechEvent::Word { char_start, char_len, .. } = event {
-                            playing.word = Some((char_start, char_len));
-                        }
-                    }
+                    // Word timings are not shown yet; drained so they do not pile up.
+                    events.try_iter().for_each(drop);
                     !audio.is_playing(*voice)
                 }
                 #[cfg(feature = "system-voice")]
@@ -160,7 +148,7 @@ impl Speaker {
             placement: utterance.placement,
             interrupted: false,
         });
-        self.playing = Some(Playing { sound, record: self.spoken.len() - 1, word: None });
+        self.playing = Some(Playing { sound, record: self.spoken.len() - 1 });
         Ok(())
     }
 
@@ -183,21 +171,10 @@ impl Speaker {
         }
     }
 
-    /// Stops what is playing; the queue goes on with the next utterance.
-    pub fn skip(&mut self, audio: &mut AudioControl, now_s: f64) {
-        self.interrupt(audio);
-        self.update(audio, now_s);
-    }
-
     /// Stops what is playing and forgets everything queued.
     pub fn stop_all(&mut self, audio: &mut AudioControl) {
         self.queue.clear();
         self.interrupt(audio);
-    }
-
-    /// What is being said now, and the characters of the word being spoken (for highlighting).
-    pub fn now_speaking(&self) -> Option<(&Spoken, Option<(usize, usize)>)> {
-        self.playing.as_ref().map(|p| (&self.spoken[p.record], p.word))
     }
 
     pub fn is_idle(&self) -> bool {

@@ -8,6 +8,7 @@
 //! roundings and an index.
 
 use super::convolver::{BLOCK_FRAMES, Partitioned, SpectrumPlan};
+use allverse_core::placement::{direction_from_yaw_pitch_deg, yaw_pitch_deg_from_direction};
 use glam::Vec3;
 use std::path::{Path, PathBuf};
 
@@ -123,7 +124,7 @@ impl HrtfSet {
 
     /// The grid direction nearest to a head-relative direction (any length, −Z forward).
     pub fn nearest(&self, head_dir: Vec3) -> GridDirection {
-        let (azimuth_deg, elevation_deg) = azimuth_elevation_deg(head_dir);
+        let (azimuth_deg, elevation_deg) = yaw_pitch_deg_from_direction(head_dir);
         let az = (azimuth_deg / AZIMUTH_STEP_DEG).round().rem_euclid(AZIMUTH_STEPS as f32) as usize
             % AZIMUTH_STEPS;
         let el = ((elevation_deg - ELEVATION_MIN_DEG) / ELEVATION_STEP_DEG)
@@ -144,23 +145,11 @@ impl HrtfSet {
     }
 }
 
-/// Azimuth (positive to the left, 0 ahead) and elevation (positive up) of a head-relative direction, in degrees.
-pub fn azimuth_elevation_deg(head_dir: Vec3) -> (f32, f32) {
-    let horizontal = (head_dir.x * head_dir.x + head_dir.z * head_dir.z).sqrt();
-    ((-head_dir.x).atan2(-head_dir.z).to_degrees(), head_dir.y.atan2(horizontal).to_degrees())
-}
-
-/// A head-relative unit vector for an azimuth and elevation in degrees.
-pub fn head_direction(azimuth_deg: f32, elevation_deg: f32) -> Vec3 {
-    let (az, el) = (azimuth_deg.to_radians(), elevation_deg.to_radians());
-    Vec3::new(-az.sin() * el.cos(), el.sin(), -az.cos() * el.cos())
-}
-
 fn grid_vector(direction: GridDirection) -> Vec3 {
     let index = direction.0 as usize;
     let azimuth_deg = (index % AZIMUTH_STEPS) as f32 * AZIMUTH_STEP_DEG;
     let elevation_deg = ELEVATION_MIN_DEG + (index / AZIMUTH_STEPS) as f32 * ELEVATION_STEP_DEG;
-    head_direction(azimuth_deg, elevation_deg)
+    direction_from_yaw_pitch_deg(azimuth_deg, elevation_deg)
 }
 
 /// SOFA files may store the interaural delay apart from the response; fold it back in.
@@ -182,19 +171,4 @@ fn equal_energy_target(pairs: &[[Vec<f32>; 2]]) -> Option<f32> {
         return None;
     }
     Some(energies.iter().sum::<f32>() / energies.len() as f32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn directions_round_trip_through_azimuth_and_elevation() {
-        for (az, el) in [(0.0, 0.0), (90.0, 0.0), (-90.0, 0.0), (30.0, 40.0), (-150.0, -30.0)] {
-            let (a, e) = azimuth_elevation_deg(head_direction(az, el));
-            assert!((a - az).abs() < 1e-3 && (e - el).abs() < 1e-3, "{az},{el} → {a},{e}");
-        }
-        assert!(head_direction(90.0, 0.0).x < -0.99, "+90° azimuth is to the left (−X)");
-        assert!(head_direction(0.0, 0.0).z < -0.99, "0° is straight ahead (−Z)");
-    }
 }

@@ -22,9 +22,7 @@ pub use engine::{
     AudioControl, AudioError, EngineConfig, EngineStats, Renderer, SAMPLE_RATE_HZ, Spatializer,
     StatsSnapshot, engine,
 };
-pub use hrtf::{
-    DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet, azimuth_elevation_deg, head_direction,
-};
+pub use hrtf::{DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet};
 pub use mix::{LIMITER_CEILING, MixSettings};
 pub use voice::{Bus, Placement, Pose, VoiceFeed, VoiceId};
 

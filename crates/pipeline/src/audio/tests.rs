@@ -1,6 +1,7 @@
 //! Acceptance tests of the spatializer and mixer on the offline backend, with the MIT KEMAR set.
 
 use super::*;
+use allverse_core::placement::{direction_from_yaw_pitch_deg, yaw_pitch_deg_from_direction};
 use glam::Vec3;
 use std::sync::{Arc, OnceLock};
 
@@ -70,7 +71,7 @@ fn render(
 }
 
 fn at(azimuth_deg: f32) -> Placement {
-    Placement::Head(head_direction(azimuth_deg, 0.0))
+    Placement::Head(direction_from_yaw_pitch_deg(azimuth_deg, 0.0))
 }
 
 fn energy_db(x: &[f32]) -> f32 {
@@ -114,7 +115,7 @@ fn a_source_on_the_left_is_louder_and_earlier_in_the_left_ear_and_the_reverse_on
 #[test]
 fn the_renderer_matches_direct_convolution_with_the_sofa_impulse_response() {
     let set = kemar();
-    let direction = head_direction(30.0, 10.0);
+    let direction = direction_from_yaw_pitch_deg(30.0, 10.0);
     let input = noise(BLOCK_FRAMES * 40, 0.1);
     let out = render(
         Spatializer::Hrtf(set.clone()),
@@ -143,8 +144,8 @@ fn the_renderer_matches_direct_convolution_with_the_sofa_impulse_response() {
         .open(DEBIAN_DEFAULT_SOFA)
         .unwrap();
     let mut raw = sofar::reader::Filter::new(sofa.filter_len());
-    let (az, el) = azimuth_elevation_deg(direction);
-    let snapped = head_direction((az / 5.0).round() * 5.0, (el / 10.0).round() * 10.0) * 1.4;
+    let (az, el) = yaw_pitch_deg_from_direction(direction);
+    let snapped = direction_from_yaw_pitch_deg((az / 5.0).round() * 5.0, (el / 10.0).round() * 10.0) * 1.4;
     sofa.filter(-snapped.z, -snapped.x, snapped.y, &mut raw);
     let scale = h_left.iter().map(|s| s.abs()).fold(0.0, f32::max)
         / raw.left.iter().map(|s| s.abs()).fold(0.0, f32::max);

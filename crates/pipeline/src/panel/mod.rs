@@ -5,7 +5,8 @@ mod text;
 
 pub use mipmap::mip_chain;
 
-pub use text::{LineWeight, PanelLine, PanelTextStyle, TextPanelError, TextPanelSpec, TextRasterizer};
+pub use allverse_core::panel_text::{LineWeight, PanelLine};
+pub use text::{PanelTextStyle, TextPanelError, TextPanelSpec, TextRasterizer};
 
 /// An RGBA8 image (sRGB, straight alpha, rows top to bottom, no padding)
 /// and the size in metres at which it must be displayed to keep its

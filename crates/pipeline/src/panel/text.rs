@@ -2,6 +2,7 @@
 
 use super::PanelImage;
 use allverse_core::color::{MIN_TEXT_CONTRAST, Srgba8, ensure_contrast};
+use allverse_core::panel_text::{LineWeight, PanelLine};
 use allverse_core::placement::world_size_for_angle_m;
 use cosmic_text::{Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Weight, fontdb};
 
@@ -15,37 +16,6 @@ const LINE_HEIGHT_EM: f32 = 1.35;
 const PADDING_EM: f32 = 0.5;
 /// Largest texture edge we produce; beyond it GPUs and memory budgets object.
 const MAX_EDGE_PX: u32 = 4096;
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LineWeight {
-    #[default]
-    Regular,
-    /// For labels such as the speaker's name.
-    Bold,
-    /// Words that may still change (partial captions): dimmer, though
-    /// still above 4.5:1 contrast.
-    Tentative,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PanelLine {
-    pub text: String,
-    pub weight: LineWeight,
-}
-
-impl PanelLine {
-    pub fn regular(text: impl Into<String>) -> Self {
-        Self { text: text.into(), weight: LineWeight::Regular }
-    }
-
-    pub fn bold(text: impl Into<String>) -> Self {
-        Self { text: text.into(), weight: LineWeight::Bold }
-    }
-
-    pub fn tentative(text: impl Into<String>) -> Self {
-        Self { text: text.into(), weight: LineWeight::Tentative }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PanelTextStyle {

@@ -4,7 +4,8 @@
 //! (`Enter`, `M`, `South`, `LeftStickUp`, `switch1`), so remapping works
 //! the same for every device.
 
-use super::InputRouter;
+use super::messages::Selected;
+use super::state::InputRouter;
 use crate::session::{SessionClock, SessionConfig};
 use allverse_core::input::InputDevice;
 use allverse_input::stick::StickAxis;
@@ -110,7 +111,7 @@ fn button_name(button: GamepadButton) -> String {
 
 /// A short buzz confirms a selection made with a gamepad: feedback that needs neither sight nor hearing.
 pub fn confirm_by_rumble(
-    mut selections: MessageReader<super::Selected>,
+    mut selections: MessageReader<Selected>,
     gamepads: Query<Entity, With<Gamepad>>,
     mut rumble: MessageWriter<GamepadRumbleRequest>,
 ) {
@@ -146,10 +147,10 @@ mod tests {
             ".".as_ref(),
         )
         .unwrap();
-        let config = SessionConfig::new(scenario, Profile::default(), "test").unwrap();
+        let config = SessionConfig::new(scenario, "test").unwrap();
         let mut app = App::new();
         app.add_plugins(bevy::input::InputPlugin)
-            .insert_resource(InputRouter(Router::new(&config.profile.input)))
+            .insert_resource(InputRouter(Router::new(&Profile::default().input)))
             .insert_resource(config)
             .insert_resource(SessionClock::new())
             .add_systems(Update, read_gamepads);

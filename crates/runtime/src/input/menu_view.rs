@@ -4,14 +4,15 @@
 //! open, so pointing and dwelling have a still target. Focus is never shown
 //! by colour alone.
 
-use super::MenuState;
 use super::pointing::MenuTarget;
+use super::state::MenuState;
 use crate::panels::{HeadLocked, PanelAppearance, TextPanel};
-use crate::report::PanelKind;
 use crate::rig::Rig;
-use crate::session::SessionConfig;
+use crate::session::{PanelKind, UserProfile};
+use allverse_core::profile::Profile;
 use allverse_input::menu::{MenuId, PAGE_ITEMS};
 use allverse_pipeline::panel::PanelLine;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 const MENU_DISTANCE_M: f32 = 1.3;
@@ -34,7 +35,7 @@ pub struct MenuButton;
 pub struct MenuMore;
 
 /// Where a menu opening now stands: ahead of the head, level, at a comfortable distance.
-pub fn anchor_in_front_of(rig: &Rig) -> (Vec3, Vec3) {
+pub(super) fn anchor_in_front_of(rig: &Rig) -> (Vec3, Vec3) {
     let mut forward = *rig.head.forward();
     forward.y = 0.0;
     let forward = forward.try_normalize().unwrap_or(Vec3::NEG_Z);
@@ -42,27 +43,38 @@ pub fn anchor_in_front_of(rig: &Rig) -> (Vec3, Vec3) {
     (top, forward)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The panels a menu is drawn with.
+#[derive(SystemParam)]
+pub(super) struct MenuPanels<'w, 's> {
+    rows: Query<
+        'w,
+        's,
+        (Entity, &'static MenuRow, &'static mut TextPanel, &'static mut Transform),
+        Without<MenuMore>,
+    >,
+    more: Query<'w, 's, (Entity, &'static mut TextPanel, &'static mut Transform), With<MenuMore>>,
+    button: Query<'w, 's, Entity, With<MenuButton>>,
+}
+
 pub(super) fn show_menus(
     mut commands: Commands,
-    config: Res<SessionConfig>,
+    user: Res<UserProfile>,
     state: Res<MenuState>,
     appearance: Res<PanelAppearance>,
-    mut rows: Query<(Entity, &MenuRow, &mut TextPanel, &mut Transform), Without<MenuMore>>,
-    mut more: Query<(&mut TextPanel, &mut Transform), With<MenuMore>>,
-    more_entity: Query<Entity, With<MenuMore>>,
-    button: Query<Entity, With<MenuButton>>,
+    mut panels: MenuPanels,
     mut drawn: Local<Option<(MenuId, usize)>>,
 ) {
     // Labels show setting values, so a changed profile redraws too.
     let current = state.menus.current();
-    if *drawn == current && !config.is_changed() {
+    if *drawn == current && !user.is_changed() {
         return;
     }
     *drawn = current;
-    show_button(&mut commands, &config, state.menus.is_open(), &button);
+    let profile = &user.profile;
+    show_button(&mut commands, profile, state.menus.is_open(), &panels.button);
+    let MenuPanels { rows, more, .. } = &mut panels;
     let (Some((menu, focus)), Some((top, _))) = (state.menus.current(), state.anchor) else {
-        for entity in rows.iter().map(|(entity, ..)| entity).chain(more_entity.iter()) {
+        for entity in rows.iter().map(|(entity, ..)| entity).chain(more.iter().map(|(entity, ..)| entity)) {
             commands.entity(entity).despawn();
         }
         return;
@@ -73,7 +85,7 @@ pub(super) fn show_menus(
     let title = format!("{}: {} of {}", menu.title(), focus + 1, items.len());
     let mut wanted: Vec<(Vec<PanelLine>, Option<MenuTarget>)> = vec![(vec![PanelLine::bold(title)], None)];
     wanted.extend(shown.map(|index| {
-        let label = items[index].label(&config.profile);
+        let label = items[index].label(profile);
         let line =
             if index == focus { PanelLine::bold(format!("> {label}")) } else { PanelLine::regular(label) };
         (vec![line], Some(MenuTarget::Item(index)))
@@ -81,7 +93,7 @@ pub(super) fn show_menus(
 
     let pitch_m = MENU_DISTANCE_M * (appearance.cap_height_deg * ROW_PITCH_CAP_HEIGHTS).to_radians().tan();
     let place = |row: usize| Transform::from_translation(top - Vec3::Y * pitch_m * row as f32);
-    for (entity, row, mut panel, mut transform) in &mut rows {
+    for (entity, row, mut panel, mut transform) in rows.iter_mut() {
         match wanted.get(row.0) {
             Some((lines, target)) => {
                 if panel.lines != *lines {
@@ -102,7 +114,7 @@ pub(super) fn show_menus(
     let pages = items.len().div_ceil(PAGE_ITEMS);
     let more_text = format!("More… (page {} of {pages})", first / PAGE_ITEMS + 1);
     match (pages > 1, more.single_mut()) {
-        (true, Ok((mut panel, mut transform))) => {
+        (true, Ok((_, mut panel, mut transform))) => {
             panel.lines = vec![PanelLine::regular(more_text)];
             *transform = place(more_row);
         }
@@ -114,7 +126,7 @@ pub(super) fn show_menus(
                 place(more_row),
             ));
         }
-        (false, _) => more_entity.iter().for_each(|entity| commands.entity(entity).despawn()),
+        (false, _) => more.iter().for_each(|(entity, ..)| commands.entity(entity).despawn()),
     }
     let existing = rows.iter().map(|(_, row, ..)| row.0).max().map_or(0, |last| last + 1);
     for (row, (lines, target)) in wanted.into_iter().enumerate().skip(existing) {
@@ -129,11 +141,11 @@ pub(super) fn show_menus(
 /// Gaze users open the menu by dwelling on this button; it is there only while the menu is closed.
 fn show_button(
     commands: &mut Commands,
-    config: &SessionConfig,
+    profile: &Profile,
     menu_open: bool,
     button: &Query<Entity, With<MenuButton>>,
 ) {
-    let wanted = config.profile.input.dwell.enabled && !menu_open;
+    let wanted = profile.input.dwell.enabled && !menu_open;
     match (wanted, button.single()) {
         (true, Err(_)) => {
             commands.spawn((

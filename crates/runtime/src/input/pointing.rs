@@ -1,11 +1,13 @@
 //! Pointing at menus: the eyes (or head) select by dwelling, controller rays move focus.
 
-use super::InputRouter;
+use super::state::InputRouter;
 use crate::rig::Rig;
-use crate::session::{SessionClock, SessionConfig};
+use crate::session::{SessionClock, UserProfile};
 use allverse_core::input::{Action, DwellSettings, InputDevice};
+use allverse_core::placement::nearest_in_cone;
 use allverse_input::dwell::{Dwell, DwellState};
 use allverse_input::router::Routed;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 /// Something in a menu that can be pointed at.
@@ -48,20 +50,21 @@ pub fn spawn_dwell_ring(
     }
 }
 
-/// The target nearest the ray within the pointing cone, and its distance.
-fn pointed_at<'a>(
-    origin: Vec3,
-    direction: Vec3,
-    targets: impl Iterator<Item = (&'a MenuTarget, &'a GlobalTransform)>,
-) -> Option<(MenuTarget, f32)> {
-    targets
-        .map(|(target, at)| {
-            let to = at.translation() - origin;
-            (*target, direction.angle_between(to).to_degrees(), to.length())
-        })
-        .filter(|(_, angle_deg, _)| *angle_deg <= POINT_CONE_DEG)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(target, _, distance_m)| (target, distance_m))
+/// What a ray points at among the menu's targets, and how far away it is.
+#[derive(SystemParam)]
+pub struct PointingScene<'w, 's> {
+    clock: Res<'w, SessionClock>,
+    user: Res<'w, UserProfile>,
+    rig: Res<'w, Rig>,
+    targets: Query<'w, 's, (&'static MenuTarget, &'static GlobalTransform)>,
+}
+
+impl PointingScene<'_, '_> {
+    /// The target nearest the ray within the pointing cone, and its distance.
+    fn pointed_at(&self, origin: Vec3, direction: Vec3) -> Option<(MenuTarget, f32)> {
+        let targets = self.targets.iter().map(|(target, at)| (*target, at.translation()));
+        nearest_in_cone(origin, direction, POINT_CONE_DEG, targets).map(|hit| (hit.target, hit.distance_m))
+    }
 }
 
 /// Dwell timing, rebuilt when the user changes its settings.
@@ -71,25 +74,21 @@ pub struct GazeDwell {
     dwell: Option<Dwell<MenuTarget>>,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn point_and_dwell(
-    clock: Res<SessionClock>,
-    config: Res<SessionConfig>,
-    rig: Res<Rig>,
-    targets: Query<(&MenuTarget, &GlobalTransform)>,
+    scene: PointingScene,
     mut router: ResMut<InputRouter>,
     mut gaze: Local<GazeDwell>,
     mut hovered: Local<[Option<MenuTarget>; 2]>,
     mut dots: Query<(&DwellDot, &mut Transform, &mut Visibility)>,
 ) {
-    let t_s = clock.elapsed_s();
+    let (t_s, rig) = (scene.clock.elapsed_s(), &scene.rig);
     // Controller rays: pointing at a menu item focuses it; the trigger then selects it.
     let hands = [
         (InputDevice::ControllerLeft, rig.world_from_hand(true)),
         (InputDevice::ControllerRight, rig.world_from_hand(false)),
     ];
     for ((device, hand), last) in hands.into_iter().zip(hovered.iter_mut()) {
-        let now = pointed_at(hand.translation, *hand.forward(), targets.iter()).map(|(t, _)| t);
+        let now = scene.pointed_at(hand.translation, *hand.forward()).map(|(t, _)| t);
         if now != *last {
             match now {
                 Some(MenuTarget::Item(index)) => router.0.push(Routed::FocusAt { index, device }),
@@ -105,7 +104,7 @@ pub fn point_and_dwell(
         *last = now;
     }
 
-    let settings = &config.profile.input.dwell;
+    let settings = &scene.user.profile.input.dwell;
     if gaze.settings.as_ref() != Some(settings) {
         *gaze = GazeDwell { settings: Some(settings.clone()), dwell: Some(Dwell::new(settings)) };
     }
@@ -114,7 +113,7 @@ pub fn point_and_dwell(
         && let Some(dwell) = gaze.dwell.as_mut()
     {
         let (eye, direction) = (rig.head.translation, rig.gaze_direction());
-        let hit = pointed_at(eye, direction, targets.iter());
+        let hit = scene.pointed_at(eye, direction);
         let input = "dwell".to_string();
         match dwell.update(hit.map(|(target, _)| target), t_s) {
             DwellState::Selected(MenuTarget::Item(index)) => {
@@ -139,7 +138,7 @@ pub fn point_and_dwell(
             DwellState::Idle => {}
         }
     }
-    show_ring(progress_at, &rig, &mut dots);
+    show_ring(progress_at, rig, &mut dots);
 }
 
 fn show_ring(

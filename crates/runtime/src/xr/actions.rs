@@ -8,6 +8,7 @@
 //! offers eye tracking, the eye-gaze pose moves the rig's gaze, for dwell.
 
 use crate::input::InputRouter;
+use crate::rig::Rig;
 use crate::session::SessionClock;
 use allverse_core::input::InputDevice;
 use allverse_input::openxr::{EYE_GAZE_POSE, EYE_GAZE_PROFILE, PROFILES, hand_path};
@@ -157,7 +158,7 @@ pub fn read_controllers(
 /// the gaze is the head's forward direction, a head pointer for dwell.
 pub fn eyes_from_xr(
     eyes: Query<(&GlobalTransform, &XrSpaceLocationFlags), With<EyeGaze>>,
-    mut rig: ResMut<crate::rig::Rig>,
+    mut rig: ResMut<Rig>,
 ) {
     let Ok((pose, flags)) = eyes.single() else { return };
     if flags.rotation_tracked {

@@ -7,7 +7,10 @@
 
 mod actions;
 
-use crate::session::SessionConfig;
+use crate::input::InputSystems;
+use crate::plugins::AllversePlugins;
+use crate::rig::Rig;
+use crate::session::{Pacing, SessionSetup};
 use bevy::prelude::*;
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::exts::OxrExtensions;
@@ -82,8 +85,8 @@ fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Runs the app in the headset until the user quits.
-pub fn run(config: SessionConfig) -> AppExit {
-    let comfort = config.profile.comfort.clone();
+pub fn run(setup: SessionSetup) -> AppExit {
+    let comfort = setup.profile.comfort.clone();
     // Seated users get a reference space centred on their head at start, so
     // content comes to them; standing users get the floor-level stage.
     let reference_space =
@@ -104,11 +107,15 @@ pub fn run(config: SessionConfig) -> AppExit {
             })
             .set(OxrReferenceSpacePlugin { default_primary_ref_space: reference_space }),
     )
-    .add_plugins(crate::session::SessionPlugin::realtime(config, HEADSET_PIXELS_PER_DEGREE))
+    .add_plugins(AllversePlugins {
+        setup,
+        pacing: Pacing::Realtime,
+        display_pixels_per_degree: HEADSET_PIXELS_PER_DEGREE,
+    })
     .add_systems(
         Update,
         (
-            move |rig: Res<crate::rig::Rig>, mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
+            move |rig: Res<Rig>, mut roots: Query<&mut Transform, With<XrTrackingRoot>>| {
                 // Turning and teleporting move the tracked space; raising it
                 // raises the user's eyes: a wheelchair user can see over a standing crowd.
                 for mut root in &mut roots {
@@ -118,8 +125,8 @@ pub fn run(config: SessionConfig) -> AppExit {
             },
             untonemapped_xr_views,
             head_from_xr_views,
-            actions::read_controllers.in_set(crate::input::InputSystems::Read),
-            actions::eyes_from_xr.after(head_from_xr_views).before(crate::input::InputSystems::Read),
+            actions::read_controllers.in_set(InputSystems::Read),
+            actions::eyes_from_xr.after(head_from_xr_views).before(InputSystems::Read),
         ),
     )
     .add_systems(bevy_mod_openxr::action_binding::OxrSendActionBindings, actions::create_actions);
@@ -134,7 +141,7 @@ fn untonemapped_xr_views(mut commands: Commands, views: Query<Entity, Added<XrCa
 }
 
 /// The head pose is the midpoint of the eye views.
-fn head_from_xr_views(views: Query<&GlobalTransform, With<XrCamera>>, mut rig: ResMut<crate::rig::Rig>) {
+fn head_from_xr_views(views: Query<&GlobalTransform, With<XrCamera>>, mut rig: ResMut<Rig>) {
     let count = views.iter().len();
     if count == 0 {
         return;

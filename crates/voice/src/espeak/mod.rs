@@ -98,6 +98,16 @@ impl Espeak {
         &self.voices
     }
 
+    /// Whether espeak-ng has a voice or language called `name` (case-insensitive);
+    /// the one place that rule is checked.
+    pub fn check_voice(&self, name: &str) -> Result<(), SpeechError> {
+        if self.voices.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+            Ok(())
+        } else {
+            Err(SpeechError::UnknownVoice { name: name.to_string(), examples: self.voice_examples() })
+        }
+    }
+
     /// Queues `text` for synthesis into `sink`; events arrive on the returned receiver.
     pub fn speak(
         &self,
@@ -106,12 +116,7 @@ impl Espeak {
         sink: Box<dyn PcmSink>,
     ) -> Result<mpsc::Receiver<SpeechEvent>, SpeechError> {
         let text = prepare_text(text)?;
-        if !self.voices.iter().any(|v| v.eq_ignore_ascii_case(&params.voice)) {
-            return Err(SpeechError::UnknownVoice {
-                name: params.voice.clone(),
-                examples: self.voice_examples(),
-            });
-        }
+        self.check_voice(&params.voice)?;
         if !allverse_core::profile::SPEECH_RATE_WPM.contains(&params.rate_wpm) {
             return Err(SpeechError::BadRate(params.rate_wpm));
         }

@@ -5,8 +5,8 @@
 //! utterance is taken as finished once nothing new has been heard for a
 //! moment, and only then matched, whole, against the command phrases.
 
-use super::InputRouter;
-use crate::session::{SessionClock, SessionConfig};
+use super::state::InputRouter;
+use crate::session::SessionClock;
 use allverse_captions::CaptionEvent;
 use allverse_captions::live::{LiveCaptions, Microphone};
 use bevy::prelude::*;
@@ -24,8 +24,8 @@ pub struct VoiceCommands {
 
 /// Opens the microphone for voice commands; a missing microphone or model
 /// leaves them off with a notice, and every other input still works.
-pub fn open(config: &SessionConfig) -> Result<VoiceCommands, String> {
-    let model = config.caption_model.as_ref().ok_or("there is no speech recognition model")?;
+pub fn open(model: Option<&allverse_captions::Model>) -> Result<VoiceCommands, String> {
+    let model = model.ok_or("there is no speech recognition model")?;
     let (device, format) = Microphone::default_format("you").map_err(|e| e.to_string())?;
     let (captions, mut inputs) = LiveCaptions::spawn(
         model,

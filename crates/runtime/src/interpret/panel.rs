@@ -1,34 +1,24 @@
-//! Interpreter panels: the followed channel's interpreter, live, beside the stage, and their voice.
-//!
-//! The team's feeds are supervised by `allverse-interpret` and polled
-//! every frame; a new frame replaces the panel's texture in place. The
-//! panel is sized by the XAUR rule in `allverse-core::interpreting` (at
-//! least a third of the signer's size, never cropped), labelled with the
-//! interpreter's name and channel, pointed to by an arrow when it is out
-//! of view, and kept clear: any other panel that would cover it is moved
-//! off it. A spoken interpreter's voice goes to the audio engine as the
-//! user's language channel, heard from the stage. In the simulator, the scenario plays the interpreters' side:
-//! it publishes GStreamer test sources on loopback, cuts them and hands over.
+//! The interpreter panel: the followed channel's interpreter, live, beside the stage, labelled, and kept clear of other panels.
 
-use crate::panels::{FacesUser, HeadLocked, LazyFollow, PanelSize, PanelSystems, TextPanel};
-use crate::report::{PanelKind, PresentedEvent, SessionReport};
+use super::staged::StagedEvent;
+use crate::audio_engine::AudioEngine;
+use crate::panels::{FacesUser, HeadLocked, LazyFollow, PanelSize, QuadAssets, TextPanel};
 use crate::rig::Rig;
-use crate::session::{SessionClock, SessionConfig};
+use crate::session::{PanelKind, PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile};
 use allverse_core::caption_placement::arrow_toward;
 use allverse_core::interpreting::{
     AngularBox, PanelPlacement, beside_stage, panel_height_deg, panel_size_m, pitch_to_clear,
 };
 use allverse_core::placement::{FieldOfView, head_relative};
 use allverse_interpret::frame::VideoFrame;
-use allverse_interpret::publish::{PublishOptions, Publisher, VideoSource};
 use allverse_interpret::supervisor::FeedState;
 use allverse_interpret::team::{Team, TeamEvent};
 use allverse_pipeline::audio::{AudioControl, Bus, Placement, VoiceFeed};
 use allverse_pipeline::panel::PanelLine;
 use bevy::asset::RenderAssetUsages;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -42,13 +32,9 @@ const ARROW_OFFSET_M: Vec3 = Vec3::new(0.0, 0.3, -1.5);
 /// From the video's lower edge to the centre of its label.
 const LABEL_GAP_M: f32 = 0.16;
 
-pub struct InterpretPlugin {
-    pub stepped: bool,
-}
-
 /// The followed channel's team and the entities that show it.
 #[derive(Resource)]
-struct Interpreting {
+pub(super) struct Interpreting {
     team: Team,
     video: Entity,
     label: Entity,
@@ -66,95 +52,58 @@ struct Interpreting {
 /// opened when their stream first carries sound (spoken interpreting).
 /// Non-send, like the engine's other voices.
 #[derive(Default)]
-struct InterpreterVoice {
+pub(super) struct InterpreterVoice {
     feed: Option<VoiceFeed>,
     received: Vec<f32>,
 }
 
 #[derive(Component)]
-struct InterpreterVideo;
+pub(super) struct InterpreterVideo;
 
 #[derive(Component)]
-struct InterpreterArrow;
-
-/// The interpreters' side of the call, which the simulator plays.
-#[derive(Resource, Default)]
-struct ScriptedInterpreters(HashMap<String, Publisher>);
-
-impl Plugin for InterpretPlugin {
-    fn build(&self, app: &mut App) {
-        let config = app.world().resource::<SessionConfig>().clone();
-        let Some(event) = &config.event else { return };
-        if let Err(error) = allverse_interpret::init() {
-            return notice(app, format!("Interpreter video is off: {error}."));
-        }
-        if self.stepped {
-            app.init_resource::<ScriptedInterpreters>()
-                .add_systems(Update, play_interpreters_side.before(show_interpreter));
-        }
-        let wanted = &config.profile.interpreting.channel;
-        if wanted != "floor" && event.channel(wanted).is_none() {
-            notice(
-                app,
-                format!(
-                    "This event has no `{wanted}` channel; you are following the floor. The menu's channel item lists what there is."
-                ),
-            );
-        }
-        app.insert_non_send(InterpreterVoice::default())
-            .add_systems(Update, show_interpreter.after(crate::input::InputSystems::Dispatch))
-            .add_systems(
-                PostUpdate,
-                keep_clear_of_interpreter.after(PanelSystems).before(TransformSystems::Propagate),
-            );
-    }
-}
-
-fn notice(app: &mut App, text: String) {
-    app.world_mut().resource_mut::<SessionConfig>().notices.push(text.clone());
-    app.world_mut().resource_mut::<SessionReport>().notices.push(text);
-}
-
-/// Starts and stops the scenario's interpreters' publishers (test sources on loopback).
-fn play_interpreters_side(
-    config: Res<SessionConfig>,
-    clock: Res<SessionClock>,
-    mut publishers: ResMut<ScriptedInterpreters>,
-) {
-    for feed in config.scenario.feeds.iter().filter(|f| clock.is_due(f.at_s)) {
-        let mut options = PublishOptions::new(&feed.interpreter, VideoSource::TestPattern, &feed.to);
-        (options.width, options.height) = (640, 360);
-        match Publisher::start(&options) {
-            Ok(publisher) => {
-                publishers.0.insert(feed.interpreter.clone(), publisher);
-            }
-            Err(error) => error!("interpreter `{}` could not start publishing: {error}", feed.interpreter),
-        }
-    }
-    for cut in config.scenario.cuts.iter().filter(|c| clock.is_due(c.at_s)) {
-        publishers.0.remove(&cut.interpreter);
-    }
-}
+pub(super) struct InterpreterArrow;
 
 /// Opens the followed channel's team (again, when the user switches channel) and shows it.
-#[allow(clippy::too_many_arguments)]
-fn show_interpreter(
+/// What decides which interpreter is shown and where: the event, the scenario's handovers, the user's settings and head.
+#[derive(SystemParam)]
+pub(super) struct InterpretingContext<'w> {
+    event: Res<'w, StagedEvent>,
+    config: Res<'w, SessionConfig>,
+    user: Res<'w, UserProfile>,
+    clock: Res<'w, SessionClock>,
+    rig: Res<'w, Rig>,
+}
+
+/// The entities the interpreter is shown with: the video and label, and the arrow toward them.
+#[derive(SystemParam)]
+pub(super) struct InterpreterEntities<'w, 's> {
+    panels:
+        Query<'w, 's, (&'static mut Transform, Option<&'static mut TextPanel>), Without<InterpreterArrow>>,
+    arrow: Query<'w, 's, (Entity, &'static mut TextPanel), With<InterpreterArrow>>,
+}
+
+/// Where the interpreter's voice goes: the listener's engine, when there is sound.
+#[derive(SystemParam)]
+pub(super) struct InterpreterSound<'w> {
+    engine: Option<NonSendMut<'w, AudioEngine>>,
+    voice: Option<NonSendMut<'w, InterpreterVoice>>,
+}
+
+pub(super) fn show_interpreter(
     mut commands: Commands,
-    config: Res<SessionConfig>,
-    clock: Res<SessionClock>,
-    rig: Res<Rig>,
+    context: InterpretingContext,
     mut interpreting: Option<ResMut<Interpreting>>,
     mut report: ResMut<SessionReport>,
-    mut images: ResMut<Assets<Image>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-    mut panels: Query<(&mut Transform, Option<&mut TextPanel>), Without<InterpreterArrow>>,
-    arrow: Query<(Entity, &mut TextPanel), With<InterpreterArrow>>,
-    mut audio: Option<NonSendMut<crate::audio::SessionAudio>>,
-    mut voice: Option<NonSendMut<InterpreterVoice>>,
+    mut assets: QuadAssets,
+    entities: InterpreterEntities,
+    sound: InterpreterSound,
 ) {
+    let InterpretingContext { event, config, user, clock, rig } = context;
+    let InterpreterEntities { mut panels, arrow } = entities;
+    let InterpreterSound { engine: mut audio, mut voice } = sound;
+    let QuadAssets { images, meshes, materials } = &mut assets;
     let now = Instant::now();
-    let wanted = config.event.as_ref().and_then(|e| e.channel(&config.profile.interpreting.channel));
+    let wanted = event.0.as_ref().and_then(|e| e.channel(&user.profile.interpreting.channel));
     let current = interpreting.as_ref().map(|i| i.team.channel().id.clone());
     if wanted.map(|c| &c.id) != current.as_ref() {
         if let Some(old) = interpreting.take() {
@@ -165,7 +114,7 @@ fn show_interpreter(
         }
         arrow.iter().for_each(|(entity, _)| commands.entity(entity).despawn());
         if let Some(channel) = wanted {
-            let opened = open(&mut commands, channel.clone(), now, &mut images, &mut meshes, &mut materials);
+            let opened = open(&mut commands, channel.clone(), now, images, meshes, materials);
             commands.insert_resource(opened);
         }
         return;
@@ -183,12 +132,12 @@ fn show_interpreter(
     if let Some(TeamEvent::HandedOver { to }) = interpreting.team.poll(now) {
         report.record(t_s, PresentedEvent::Handover { channel: channel_id.clone(), to });
     }
-    update_texture(&mut interpreting, &mut images, &mut meshes, &mut materials);
-    let stage = config.event.as_ref().map_or(Vec3::ZERO, |e| e.floor.stage_position_m);
+    update_texture(&mut interpreting, images, meshes, materials);
+    let stage = event.0.as_ref().map_or(Vec3::ZERO, |e| e.floor.stage_position_m);
     if let (Some(audio), Some(voice)) = (audio.as_mut(), voice.as_mut()) {
         play_voice(&mut interpreting.team, voice, &mut audio.control, stage);
     }
-    let settings = &config.profile.interpreting;
+    let settings = &user.profile.interpreting;
     let stage_distance_m = rig.head.translation.distance(stage);
     let height_deg = panel_height_deg(settings, stage_distance_m);
     let offset = Vec3::from(settings.offset_m);
@@ -385,7 +334,7 @@ fn point_to_panel(
 }
 
 /// Moves any other panel (captions, menus, signs) that would cover the interpreter off it.
-fn keep_clear_of_interpreter(
+pub(super) fn keep_clear_of_interpreter(
     rig: Res<Rig>,
     interpreting: Option<Res<Interpreting>>,
     video: Query<&GlobalTransform, With<InterpreterVideo>>,

@@ -1,4 +1,4 @@
-//! The session report: a timeline of everything the runtime presented.
+//! The session report: a timeline of everything the session presented.
 //!
 //! Tests read it instead of pixels wherever they can: "was the caption shown,
 //! attributed to whom, where, and when" is a question about the timeline.
@@ -177,6 +177,11 @@ pub struct CaptureEntry {
 }
 
 impl SessionReport {
+    /// Something the user must be told: kept here and shown in the scene by the notices plugin.
+    pub fn notice(&mut self, text: impl Into<String>) {
+        self.notices.push(text.into());
+    }
+
     pub fn record(&mut self, t_s: f32, event: PresentedEvent) {
         self.timeline.push(TimelineEntry { t_s, event });
     }

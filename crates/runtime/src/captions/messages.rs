@@ -1,0 +1,19 @@
+//! What captions tell the rest of the session, and whether caption panels are shown.
+
+use bevy::prelude::*;
+
+/// Words the captions committed for a person; speech reads them aloud on request.
+#[derive(Message, Clone, Debug)]
+pub struct CaptionCommitted {
+    /// Index of the person in the scenario.
+    pub person: usize,
+    pub text: String,
+}
+
+/// Whether caption panels are shown; recognition goes on either way, so the history stays complete.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct CaptionsShown(pub bool);
+
+/// Caption systems; what reacts to committed captions (speech) runs after them.
+#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CaptionSystems;

@@ -1,0 +1,177 @@
+//! Caption events onto panels: each person's recognised words and captioned sounds, shown under their name.
+
+use super::messages::{CaptionCommitted, CaptionsShown};
+use crate::panels::TextPanel;
+use crate::session::{
+    Pacing, PanelKind, PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile,
+};
+use allverse_captions::audio::SAMPLE_RATE_HZ;
+use allverse_captions::speakers::{ScheduledSpeech, SpeakerCaptions};
+use allverse_captions::{CaptionEvent, Model, StreamConfig, words};
+use allverse_core::caption::{CaptionLayout, speaker_caption_lines, speaker_label};
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+
+/// How long a caption stays up after its last change, so a slow reader can finish it.
+const CAPTION_LINGER_S: f32 = 4.0;
+
+/// What a caption panel is told: recognised words, or a captioned sound.
+enum Heard {
+    Words(CaptionEvent),
+    Sound(String),
+}
+
+/// One person's caption: recogniser output and the panel showing it.
+#[derive(Default)]
+pub(super) struct SpeakerCaption {
+    committed: String,
+    partial: String,
+    last_change_s: f32,
+    pub(super) panel: Option<Entity>,
+}
+
+/// Held as a non-send resource: whisper.cpp states are used from one thread.
+pub(super) struct Captioning {
+    recognition: SpeakerCaptions,
+    /// Each person's recordings as one continuous stream.
+    voices: Vec<ScheduledSpeech>,
+    pub(super) speakers: Vec<SpeakerCaption>,
+    /// Everything committed this session, as (speaker name, text) turns.
+    pub(super) history: Vec<(String, String)>,
+    /// The stream read this frame, reused.
+    stream: Vec<f32>,
+}
+
+impl Captioning {
+    /// One recogniser per person: stepped on the session clock in the
+    /// simulator, on a worker thread in interactive sessions.
+    pub(super) fn new(config: &SessionConfig, model: &Model, pacing: Pacing) -> Result<Self, String> {
+        let ids: Vec<String> = config.scenario.people.iter().map(|p| p.id.clone()).collect();
+        let recognition = match pacing {
+            Pacing::Stepped => SpeakerCaptions::stepped(model, StreamConfig::default(), &ids),
+            Pacing::Realtime => {
+                SpeakerCaptions::on_worker(model, StreamConfig::default(), &ids, std::time::Instant::now())
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        let voices = config
+            .recordings
+            .iter()
+            .map(|recordings| {
+                let clips = recordings
+                    .iter()
+                    .map(|r| Ok((r.at_s, r.at_rate(SAMPLE_RATE_HZ)?)))
+                    .collect::<Result<Vec<_>, allverse_pipeline::audio::wav::WavError>>()?;
+                Ok(ScheduledSpeech::new(clips))
+            })
+            .collect::<Result<_, allverse_pipeline::audio::wav::WavError>>()
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            recognition,
+            voices,
+            speakers: ids.iter().map(|_| SpeakerCaption::default()).collect(),
+            history: Vec::new(),
+            stream: Vec::new(),
+        })
+    }
+
+    /// Hands each person's audio up to `t_s` to their recogniser; returns what came back, in order.
+    fn hear(&mut self, t_s: f32) -> Vec<(usize, Heard)> {
+        let mut events = Vec::new();
+        for (person, voice) in self.voices.iter_mut().enumerate() {
+            self.stream.clear();
+            voice.read_until(t_s, &mut self.stream);
+            if self.stream.is_empty() {
+                continue;
+            }
+            if let Err(error) = self.recognition.hear(person, &self.stream, f64::from(t_s), &mut events) {
+                warn!("captions: {error}");
+            }
+        }
+        self.recognition.collect(&mut events);
+        events.into_iter().map(|(person, event)| (person, Heard::Words(event))).collect()
+    }
+}
+
+/// Where caption changes go: the panels, the report, and the speech that reads them.
+#[derive(SystemParam)]
+pub(super) struct CaptionOutputs<'w, 's> {
+    commands: Commands<'w, 's>,
+    panels: Query<'w, 's, &'static mut TextPanel>,
+    report: ResMut<'w, SessionReport>,
+    committed: MessageWriter<'w, CaptionCommitted>,
+    shown: Res<'w, CaptionsShown>,
+}
+
+/// Hands the audio spoken since the last frame to each speaker's recogniser
+/// and shows what comes back.
+pub(super) fn show_captions(
+    config: Res<SessionConfig>,
+    user: Res<UserProfile>,
+    clock: Res<SessionClock>,
+    mut captioning: NonSendMut<Captioning>,
+    mut out: CaptionOutputs,
+) {
+    let t_s = clock.elapsed_s();
+    let captioning = &mut *captioning;
+    let mut heard = captioning.hear(t_s);
+    for sound in config.scenario.sounds.iter().filter(|s| clock.is_due(s.at_s)) {
+        if let Some(person) = config.scenario.people.iter().position(|p| p.id == sound.source) {
+            heard.push((person, Heard::Sound(format!("[{}]", sound.label))));
+        }
+    }
+
+    let settings = &user.profile.captions;
+    let layout = CaptionLayout { visible_lines: usize::from(settings.lines), ..default() };
+    for (person_index, event) in heard {
+        let person = &config.scenario.people[person_index];
+        let speaker = &mut captioning.speakers[person_index];
+        let (kind, text) = match event {
+            Heard::Words(CaptionEvent::Partial { text, .. }) => {
+                speaker.partial.clone_from(&text);
+                ("partial", text)
+            }
+            Heard::Words(CaptionEvent::Commit { text, .. }) => {
+                out.committed.write(CaptionCommitted { person: person_index, text: text.clone() });
+                ("commit", text)
+            }
+            Heard::Sound(label) => ("sound", label),
+        };
+        if kind != "partial" {
+            words::append(&mut speaker.committed, &text);
+            match captioning.history.last_mut() {
+                Some((name, turn)) if *name == person.name => words::append(turn, &text),
+                _ => captioning.history.push((person.name.clone(), text.clone())),
+            }
+        }
+        out.report
+            .record(t_s, PresentedEvent::Caption { person: person.id.clone(), kind: kind.into(), text });
+        speaker.last_change_s = t_s;
+        let partial = settings.show_partial.then_some(speaker.partial.as_str());
+        let lines =
+            speaker_caption_lines(speaker_label(&person.name, None), &speaker.committed, partial, &layout);
+        match speaker.panel.and_then(|entity| out.panels.get_mut(entity).ok()) {
+            Some(mut panel) => panel.lines = lines,
+            None => {
+                let id = format!("caption-{}", person.id);
+                let visibility = if out.shown.0 { Visibility::Inherited } else { Visibility::Hidden };
+                let entity = out.commands.spawn((
+                    TextPanel { id, kind: PanelKind::Caption, lines },
+                    Transform::default(),
+                    visibility,
+                ));
+                speaker.panel = Some(entity.id());
+            }
+        }
+    }
+    // Retire captions nobody has added to for a while; the next words start afresh.
+    for speaker in &mut captioning.speakers {
+        if let Some(entity) = speaker.panel
+            && t_s - speaker.last_change_s > CAPTION_LINGER_S
+            && speaker.partial.is_empty()
+        {
+            out.commands.entity(entity).despawn();
+            *speaker = SpeakerCaption::default();
+        }
+    }
+}
