@@ -35,4 +35,6 @@ pub use sofa::{
 pub use voice::{Bus, Placement, Pose, VoiceFeed, VoiceId};
 
 #[cfg(test)]
+mod sofa_tests;
+#[cfg(test)]
 mod tests;
