@@ -69,7 +69,10 @@ impl Spatializer {
     /// A short description for logs and reports.
     pub fn describe(&self) -> String {
         match self {
-            Self::Hrtf(set) => format!("HRTF from {}", set.source().display()),
+            Self::Hrtf(set) => match set.notice() {
+                Some(notice) => format!("HRTF from {} ({notice})", set.source().display()),
+                None => format!("HRTF from {}", set.source().display()),
+            },
             Self::Panning => "stereo panning (no HRTF)".into(),
         }
     }

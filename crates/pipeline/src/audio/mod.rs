@@ -14,6 +14,7 @@ mod hrtf;
 mod mix;
 pub mod offline;
 pub mod resample;
+mod sofa;
 mod voice;
 pub mod wav;
 
@@ -22,9 +23,15 @@ pub use engine::{
     AudioControl, AudioError, EngineConfig, EngineStats, Renderer, SAMPLE_RATE_HZ, Spatializer,
     StatsSnapshot, engine,
 };
-pub use hrtf::{DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet};
+pub use hrtf::{DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet, MAX_FILTER_FRAMES};
 pub use mix::{LIMITER_CEILING, MixSettings};
+pub use sofa::{
+    MAX_DELAY_SECONDS, MAX_FILE_BYTES, MAX_FILE_IR_SECONDS, MAX_IR_VALUES, MAX_MEASUREMENTS,
+    SAMPLE_RATE_RANGE_HZ,
+};
 pub use voice::{Bus, Placement, Pose, VoiceFeed, VoiceId};
 
+#[cfg(test)]
+mod sofa_tests;
 #[cfg(test)]
 mod tests;

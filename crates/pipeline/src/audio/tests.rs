@@ -14,7 +14,7 @@ fn kemar() -> Arc<HrtfSet> {
 }
 
 /// Deterministic white noise in [−amplitude, amplitude].
-fn noise(len: usize, amplitude: f32) -> Vec<f32> {
+pub(super) fn noise(len: usize, amplitude: f32) -> Vec<f32> {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     (0..len)
         .map(|_| {
@@ -32,13 +32,13 @@ fn sine(len: usize, frequency_hz: f32, amplitude: f32) -> Vec<f32> {
         .collect()
 }
 
-struct Render {
-    left: Vec<f32>,
-    right: Vec<f32>,
+pub(super) struct Render {
+    pub(super) left: Vec<f32>,
+    pub(super) right: Vec<f32>,
 }
 
 /// Plays `input` from a placement that may change every block, until the voice ends.
-fn render(
+pub(super) fn render(
     spatializer: Spatializer,
     config: EngineConfig,
     mix: MixSettings,
@@ -70,11 +70,11 @@ fn render(
     }
 }
 
-fn at(azimuth_deg: f32) -> Placement {
+pub(super) fn at(azimuth_deg: f32) -> Placement {
     Placement::Head(direction_from_yaw_pitch_deg(azimuth_deg, 0.0))
 }
 
-fn energy_db(x: &[f32]) -> f32 {
+pub(super) fn energy_db(x: &[f32]) -> f32 {
     10.0 * x.iter().map(|s| s * s).sum::<f32>().log10()
 }
 
