@@ -139,6 +139,42 @@ pub(super) fn font_database(font_dir: &Path) -> fontdb::Database {
     db
 }
 
+/// The CJK face for the Han characters (kanji, hanja) of `paragraph`: the
+/// Japanese one beside kana, the Korean one beside Hangul, else none, and
+/// cosmic-text picks the Simplified Chinese face (its choice for the en-US
+/// locale). One character can take a different shape in each face, and
+/// readers expect their own.
+pub(super) fn han_family(paragraph: &str) -> Option<&'static str> {
+    let has = |wanted: &[Script]| paragraph.chars().any(|c| wanted.contains(&c.script()));
+    if has(&[Script::Hiragana, Script::Katakana]) {
+        Some("Noto Sans CJK JP")
+    } else if has(&[Script::Hangul]) {
+        Some("Noto Sans CJK KR")
+    } else {
+        None
+    }
+}
+
+/// `text` split into its longest pieces of Han and of other characters, in
+/// order, each with whether it is Han.
+pub(super) fn han_pieces(text: &str) -> Vec<(&str, bool)> {
+    let mut pieces = Vec::new();
+    let (mut start, mut start_is_han) = (0, false);
+    for (at, c) in text.char_indices() {
+        let han = c.script() == Script::Han;
+        if at == 0 {
+            start_is_han = han;
+        } else if han != start_is_han {
+            pieces.push((&text[start..at], start_is_han));
+            (start, start_is_han) = (at, han);
+        }
+    }
+    if start < text.len() {
+        pieces.push((&text[start..], start_is_han));
+    }
+    pieces
+}
+
 /// How a character's writing system is named in notices, and the Debian
 /// package whose font draws it (`None` for scripts no listed font covers).
 pub(super) fn writing_system(c: char) -> (&'static str, Option<&'static str>) {
@@ -179,5 +215,15 @@ mod tests {
         assert_eq!(writing_system('→'), ("symbol", Some("fonts-noto-core")));
         // Cuneiform is not a script people write today; no package is named.
         assert_eq!(writing_system('\u{12000}'), ("Cuneiform", None));
+    }
+
+    #[test]
+    fn han_takes_the_face_of_the_language_around_it() {
+        assert_eq!(han_family("こんにちは世界"), Some("Noto Sans CJK JP"));
+        assert_eq!(han_family("한국 漢字"), Some("Noto Sans CJK KR"));
+        assert_eq!(han_family("你好，世界"), None);
+        assert_eq!(han_pieces("Tokyo 東京へ"), [("Tokyo ", false), ("東京", true), ("へ", false)]);
+        assert_eq!(han_pieces("世界"), [("世界", true)]);
+        assert_eq!(han_pieces(""), []);
     }
 }

@@ -403,15 +403,23 @@ impl TextRasterizer {
         let bold = regular.clone().weight(Weight::BOLD);
         let dimmed = colors.tentative;
         let tentative = regular.clone().color(Color::rgba(dimmed.r, dimmed.g, dimmed.b, dimmed.a));
-        let spans = paragraphs.iter().enumerate().flat_map(|(i, (text, weight))| {
+        let mut spans = Vec::new();
+        for (i, (text, weight)) in paragraphs.iter().enumerate() {
+            if i > 0 {
+                spans.push(("\n", regular.clone()));
+            }
             let attrs = match weight {
                 LineWeight::Bold => bold.clone(),
                 LineWeight::Regular => regular.clone(),
                 LineWeight::Tentative => tentative.clone(),
             };
-            let newline = if i + 1 < paragraphs.len() { Some(("\n", regular.clone())) } else { None };
-            std::iter::once((text.as_str(), attrs)).chain(newline)
-        });
+            match fonts::han_family(text) {
+                Some(family) => spans.extend(fonts::han_pieces(text).into_iter().map(|(piece, han)| {
+                    (piece, if han { attrs.clone().family(Family::Name(family)) } else { attrs.clone() })
+                })),
+                None => spans.push((text.as_str(), attrs)),
+            }
+        }
         buffer.set_rich_text(spans, &regular, Shaping::Advanced, None);
     }
 
@@ -661,9 +669,9 @@ mod tests {
         for (text, family_prefix) in [
             (ARABIC, "Noto Sans Arabic"),
             (HEBREW, "Noto Sans Hebrew"),
-            ("你好，世界", "Noto Sans CJK"),
-            ("こんにちは世界", "Noto Sans CJK"),
-            ("안녕하세요", "Noto Sans CJK"),
+            ("你好，世界", "Noto Sans CJK SC"),
+            ("こんにちは世界", "Noto Sans CJK JP"),
+            ("안녕하세요 漢字", "Noto Sans CJK KR"),
             ("😀🎉", "Noto Color Emoji"),
             ("नमस्ते", "Noto Sans Devanagari"),
             ("Привет", "Noto Sans"),
