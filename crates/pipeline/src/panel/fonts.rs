@@ -26,13 +26,13 @@ pub(super) const FONT_DIR: &str = "/usr/share/fonts";
 const EMOJI_PACKAGE: &str = "fonts-noto-color-emoji";
 
 /// One fallback font family: its files (relative to [`FONT_DIR`]), the
-/// Debian package that installs them, and the scripts it is loaded for.
+/// Debian package that installs them, and the scripts it draws (which
+/// notices use to name the package for a script that could not be drawn).
 struct FallbackFont {
     /// File name without weight and extension, e.g. `truetype/noto/NotoSansArabic`.
     stem: &'static str,
     extension: &'static str,
-    /// Whether `-Bold` exists beside `-Regular`; otherwise the file is
-    /// `{stem}.{extension}` alone or `{stem}-Regular.{extension}`.
+    /// Which weights the family has, and so which files to load.
     weights: Weights,
     package: &'static str,
     scripts: &'static [Script],
@@ -40,7 +40,10 @@ struct FallbackFont {
 
 #[derive(Clone, Copy)]
 enum Weights {
+    /// `{stem}-Regular.{extension}` and `{stem}-Bold.{extension}`; bold
+    /// lines (speaker names) are drawn with the bold file.
     RegularAndBold,
+    /// `{stem}-Regular.{extension}` only; cosmic-text draws bold lines with it.
     RegularOnly,
     /// A file with no weight suffix (the emoji font).
     Single,
@@ -192,12 +195,14 @@ pub(super) fn writing_system(c: char) -> (&'static str, Option<&'static str>) {
     (name, package)
 }
 
-/// The Unicode blocks that hold emoji pictographs (Miscellaneous Symbols
-/// and Pictographs through Symbols and Pictographs Extended-A, regional
-/// indicators, Miscellaneous Symbols and Dingbats). Approximate, but it
-/// only chooses which package a notice names.
+/// The Unicode blocks of emoji pictographs (Mahjong Tiles through Symbols
+/// and Pictographs Extended-A: faces, animals, food, transport, flags).
+/// Older symbols that are also emoji, such as ☕ or ✂ among the
+/// Miscellaneous Symbols and Dingbats, count as symbols: Noto Sans Symbols
+/// draws most of them. Approximate, but it only chooses which package a
+/// notice names.
 fn is_emoji(c: char) -> bool {
-    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF)
+    matches!(c as u32, 0x1F000..=0x1FAFF)
 }
 
 #[cfg(test)]
@@ -211,7 +216,7 @@ mod tests {
         assert_eq!(writing_system('中'), ("Han", Some("fonts-noto-cjk")));
         assert_eq!(writing_system('한'), ("Hangul", Some("fonts-noto-cjk")));
         assert_eq!(writing_system('😀'), ("emoji", Some("fonts-noto-color-emoji")));
-        assert_eq!(writing_system('★'), ("emoji", Some("fonts-noto-color-emoji")));
+        assert_eq!(writing_system('★'), ("symbol", Some("fonts-noto-core")));
         assert_eq!(writing_system('→'), ("symbol", Some("fonts-noto-core")));
         // Cuneiform is not a script people write today; no package is named.
         assert_eq!(writing_system('\u{12000}'), ("Cuneiform", None));
