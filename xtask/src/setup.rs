@@ -31,6 +31,12 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("gstreamer1.0-libav", "the H.264 decoder"),
     ("libspeechd-dev", "speech-dispatcher's client library, to check the `system-voice` fallback builds"),
     ("libclang-dev", "for bindgen, which the speech-dispatcher bindings run when `system-voice` is built"),
+    (
+        "fonts-noto-core",
+        "Noto fonts for text panels in Arabic, Hebrew, Cyrillic, Greek, Indic and other scripts",
+    ),
+    ("fonts-noto-cjk", "Noto fonts for text panels in Chinese, Japanese and Korean"),
+    ("fonts-noto-color-emoji", "Noto Color Emoji, for emoji on text panels"),
 ];
 
 /// Files the demo and tests read, committed in the repository.

@@ -5,7 +5,7 @@
 //! the headset to another backend) is also shown head-locked in the scene
 //! for long enough to read, and recorded in the session report.
 
-use crate::panels::{HeadLocked, TextPanel};
+use crate::panels::{HeadLocked, PanelNoticed, TextPanel};
 use crate::session::{PanelKind, SessionClock, SessionReport};
 use allverse_core::caption::wrap;
 use allverse_pipeline::panel::PanelLine;
@@ -23,7 +23,7 @@ pub struct NoticePlugin;
 
 impl Plugin for NoticePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, show_notices).add_systems(Update, retire_notices);
+        app.add_systems(Startup, show_notices).add_systems(Update, (show_panel_notices, retire_notices));
     }
 }
 
@@ -33,17 +33,38 @@ struct Notice {
 }
 
 fn show_notices(mut commands: Commands, report: Res<SessionReport>) {
-    if report.notices.is_empty() {
-        return;
+    if !report.notices.is_empty() {
+        spawn_notice(&mut commands, "notice", &report.notices, NOTICE_DURATION_S);
     }
+}
+
+/// A panel drawn smaller, cut, or with characters no font has is said in
+/// view, so a panel never changes silently. Notices about notices are not
+/// shown again, so a notice that cannot be drawn whole cannot loop.
+fn show_panel_notices(
+    mut commands: Commands,
+    clock: Res<SessionClock>,
+    mut noticed: MessageReader<PanelNoticed>,
+) {
+    let texts: Vec<String> = noticed
+        .read()
+        .filter(|n| !n.panel.starts_with("notice"))
+        .map(|n| format!("`{}`: {}", n.panel, n.text))
+        .collect();
+    if !texts.is_empty() {
+        spawn_notice(&mut commands, "notice-panels", &texts, clock.elapsed_s() + NOTICE_DURATION_S);
+    }
+}
+
+fn spawn_notice(commands: &mut Commands, id: &str, notices: &[String], until_s: f32) {
     let mut lines = vec![PanelLine::bold("Please note")];
-    for notice in &report.notices {
+    for notice in notices {
         lines.extend(wrap(notice, NOTICE_CHARS_PER_LINE).into_iter().map(PanelLine::regular));
     }
     commands.spawn((
-        TextPanel { id: "notice".into(), kind: PanelKind::Notice, lines },
+        TextPanel { id: id.into(), kind: PanelKind::Notice, lines },
         HeadLocked { head_offset_m: NOTICE_OFFSET_FROM_HEAD_M },
-        Notice { until_s: NOTICE_DURATION_S },
+        Notice { until_s },
     ));
 }
 

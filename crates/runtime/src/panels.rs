@@ -88,6 +88,8 @@ struct Rendered {
     mesh: Handle<Mesh>,
     text: String,
     sized_for_distance_m: f32,
+    /// What the user was last told about drawing this panel.
+    notices: Vec<String>,
 }
 
 /// Closest distance used to size text, so a panel at the user's face does not shrink to nothing.
@@ -96,6 +98,15 @@ const MIN_SIZING_DISTANCE_M: f32 = 0.5;
 /// A panel's size in the room, known once it has been drawn.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
 pub struct PanelSize(pub Vec2);
+
+/// A panel could only be drawn with a change the user should know of:
+/// characters no installed font has, text made smaller to fit, or text cut.
+#[derive(Message, Clone, Debug)]
+pub struct PanelNoticed {
+    pub panel: String,
+    /// What happened, in the user's words.
+    pub text: String,
+}
 
 /// Panel placement and drawing; anything that moves panels after them (to keep them clear of something) runs after this.
 #[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
@@ -112,6 +123,7 @@ impl Plugin for PanelPlugin {
         let appearance = PanelAppearance::from_profile(profile, self.display_pixels_per_degree);
         app.insert_resource(appearance)
             .init_resource::<PanelRasterizer>()
+            .add_message::<PanelNoticed>()
             .add_systems(
                 PostUpdate,
                 (follow_the_head, keep_angular_size, render_changed_panels, face_the_user)
@@ -131,11 +143,13 @@ pub struct QuadAssets<'w> {
     pub materials: ResMut<'w, Assets<StandardMaterial>>,
 }
 
-/// What a panel is drawn with: the user's text settings and the shared rasterizer.
+/// What a panel is drawn with: the user's text settings and the shared
+/// rasterizer; and where problems in drawing it are told.
 #[derive(SystemParam)]
 struct PanelDrawing<'w> {
     appearance: Res<'w, PanelAppearance>,
     rasterizer: ResMut<'w, PanelRasterizer>,
+    noticed: MessageWriter<'w, PanelNoticed>,
 }
 
 fn render_changed_panels(
@@ -148,7 +162,7 @@ fn render_changed_panels(
     mut assets: QuadAssets,
 ) {
     let QuadAssets { images, meshes, materials } = &mut assets;
-    let PanelDrawing { appearance, rasterizer } = &mut drawing;
+    let PanelDrawing { appearance, rasterizer, noticed } = &mut drawing;
     for (entity, panel, transform, rendered) in &panels {
         let distance_m = sizing_distance_m(&rig, transform);
         let spec = TextPanelSpec {
@@ -166,6 +180,17 @@ fn render_changed_panels(
                 continue;
             }
         };
+        let notices: Vec<String> = image.notices.iter().map(ToString::to_string).collect();
+        if rendered.is_none_or(|r| r.notices != notices) {
+            for text in &notices {
+                warn!("panel `{}`: {text}", panel.id);
+                report.record(
+                    clock.elapsed_s(),
+                    PresentedEvent::PanelNotice { panel: panel.id.clone(), notice: text.clone() },
+                );
+                noticed.write(PanelNoticed { panel: panel.id.clone(), text: text.clone() });
+            }
+        }
         let size_m = [image.world_width_m, image.world_height_m];
         let quad = Mesh::from(Rectangle::new(image.world_width_m, image.world_height_m));
         let t_s = clock.elapsed_s();
@@ -200,6 +225,7 @@ fn render_changed_panels(
                     mesh: rendered.mesh.clone(),
                     text,
                     sized_for_distance_m: distance_m,
+                    notices,
                 });
             }
             None => {
@@ -226,7 +252,7 @@ fn render_changed_panels(
                     PanelSize(Vec2::from(size_m)),
                     Mesh3d(mesh.clone()),
                     MeshMaterial3d(material.clone()),
-                    Rendered { material, texture, mesh, text, sized_for_distance_m: distance_m },
+                    Rendered { material, texture, mesh, text, sized_for_distance_m: distance_m, notices },
                 ));
             }
         }

@@ -39,7 +39,8 @@ fn assert_same_filters(a: &HrtfSet, b: &HrtfSet, what: &str) {
         pair.map(|ir| ir.iter().map(|s| s / energy.sqrt()).collect::<Vec<_>>())
     };
     for azimuth in (0..360).step_by(45) {
-        let direction = a.nearest(allverse_core::placement::direction_from_yaw_pitch_deg(azimuth as f32, 0.0));
+        let direction =
+            a.nearest(allverse_core::placement::direction_from_yaw_pitch_deg(azimuth as f32, 0.0));
         let (x, y) = (unit(a.impulse_responses(direction)), unit(b.impulse_responses(direction)));
         // Filters of different lengths: compare ear by ear, the longer one's tail against silence.
         let error: f32 = x

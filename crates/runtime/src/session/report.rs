@@ -78,6 +78,12 @@ pub enum PresentedEvent {
     PanelHidden {
         panel: String,
     },
+    /// A panel was drawn with a change the user is told of: characters no
+    /// installed font has, smaller text to fit, or text cut.
+    PanelNotice {
+        panel: String,
+        notice: String,
+    },
     SpeechStarted {
         person: String,
         audio: PathBuf,
