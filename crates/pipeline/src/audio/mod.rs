@@ -10,10 +10,12 @@
 mod convolver;
 pub mod device;
 mod engine;
+pub mod file;
 mod hrtf;
 mod mix;
 pub mod offline;
 pub mod resample;
+mod sanitize;
 mod voice;
 pub mod wav;
 
@@ -26,6 +28,7 @@ pub use hrtf::{
     DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet, azimuth_elevation_deg, head_direction,
 };
 pub use mix::{LIMITER_CEILING, MixSettings};
+pub use sanitize::zero_non_finite;
 pub use voice::{Bus, Placement, Pose, VoiceFeed, VoiceId};
 
 #[cfg(test)]
