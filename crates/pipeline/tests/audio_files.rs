@@ -242,7 +242,7 @@ fn damaged_wavs_give_what_is_readable() {
     let frames = pcm.len() / 2;
 
     // Cut off at 60 %: what is there is read, and a notice says what is missing.
-    let cut = 44 + (pcm.len() * 6 / 10 | 1);
+    let cut = 44 + ((pcm.len() * 6 / 10) | 1);
     let decoded = decode(&write(&dir, "cut.wav", &whole[..cut]));
     let read = decoded.samples.len();
     assert!(read <= frames * 6 / 10 && read > frames * 6 / 10 - 1152, "{read} of {frames}");
