@@ -268,6 +268,26 @@ fn damaged_wavs_give_what_is_readable() {
 }
 
 #[test]
+fn wav_sizes_that_writers_get_wrong_are_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcm = original_pcm();
+    // A RIFF size too small for the chunks in it, or 0.
+    for riff_size in [100, 0] {
+        let bytes = wav_bytes(PCM, 1, 16_000, 16, &pcm, Some((riff_size, pcm.len() as u32)));
+        let decoded = decode(&write(&dir, &format!("riff-{riff_size}.wav"), &bytes));
+        assert_eq!(decoded.samples, original());
+        assert!(decoded.notices.is_empty(), "{:?}", decoded.notices);
+    }
+    // A recorder stopped before it filled in the sizes: 0 for both.
+    let decoded = decode(&write(&dir, "unfinished.wav", &wav_bytes(PCM, 1, 16_000, 16, &pcm, Some((0, 0)))));
+    assert_eq!(decoded.samples, original());
+    assert!(
+        decoded.notices[0].contains("the header says the audio is empty")
+            && decoded.notices[0].contains("5.3 s")
+    );
+}
+
+#[test]
 fn a_cut_off_mp3_gives_what_is_readable() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(data("speech-44k-stereo.mp3")).unwrap();

@@ -8,10 +8,12 @@
 //! before anything is sized from it. A damaged file gives what is readable
 //! plus [`Decoded::notices`] saying what was wrong; a file with no readable
 //! audio gives a [`FileError`] that names the file, the problem and the
-//! supported formats, never a decoder's internal message.
+//! supported formats, never a decoder's internal message. WAV sizes that
+//! writers often get wrong are not trusted at all (see `wav_sizes`).
 
 use super::resample::{ResampleError, ToMono};
 use super::sanitize::zero_non_finite;
+use super::wav_sizes::PatchedWav;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use symphonia::core::codecs::audio::well_known as codec;
 use symphonia::core::errors::Error as DecodeError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 /// What can be read, for error messages.
@@ -110,7 +112,14 @@ pub fn decode_mono(path: &Path, output_rate_hz: u32) -> Result<Decoded, FileErro
 /// [`decode_mono`] with a limit of `max_duration_s` instead of [`MAX_DURATION_S`].
 fn decode_within(path: &Path, output_rate_hz: u32, max_duration_s: u32) -> Result<Decoded, FileError> {
     let (kind, file) = sniff(path)?;
-    let source = MediaSourceStream::new(Box::new(file), Default::default());
+    let (source, unfinished): (Box<dyn MediaSource>, bool) = if kind == Kind::Wav {
+        let wav = PatchedWav::new(file).map_err(|e| open_error(path, &e))?;
+        let unfinished = wav.unfinished;
+        (Box::new(wav), unfinished)
+    } else {
+        (Box::new(file), false)
+    };
+    let source = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(extension) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(extension);
@@ -118,7 +127,20 @@ fn decode_within(path: &Path, output_rate_hz: u32, max_duration_s: u32) -> Resul
     let mut reader = symphonia::default::get_probe()
         .probe(&hint, source, FormatOptions::default(), MetadataOptions::default())
         .map_err(|_| kind.refusal(path))?;
-    Decoder::open(path, reader.as_mut(), output_rate_hz, max_duration_s)?.run(reader.as_mut())
+    let mut decoded =
+        Decoder::open(path, reader.as_mut(), output_rate_hz, max_duration_s)?.run(reader.as_mut())?;
+    if unfinished {
+        decoded.notices.insert(
+            0,
+            format!(
+                "{}: the header says the audio is empty (was the recording stopped before it was saved?); \
+                 the {} in the file were read",
+                path.display(),
+                duration_words(decoded.samples.len() as f64 / f64::from(output_rate_hz))
+            ),
+        );
+    }
+    Ok(decoded)
 }
 
 /// One file's track on its way through the decoder and resampler.

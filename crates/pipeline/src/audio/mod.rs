@@ -18,6 +18,7 @@ pub mod resample;
 mod sanitize;
 mod voice;
 pub mod wav;
+mod wav_sizes;
 
 pub use convolver::BLOCK_FRAMES;
 pub use engine::{
