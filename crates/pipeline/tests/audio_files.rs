@@ -288,12 +288,28 @@ fn wav_sizes_that_writers_get_wrong_are_not_trusted() {
 }
 
 #[test]
-fn a_cut_off_mp3_gives_what_is_readable() {
+fn damaged_compressed_files_give_what_is_readable() {
     let dir = tempfile::tempdir().unwrap();
+    // An MP3 cut off in the middle of a frame.
     let bytes = std::fs::read(data("speech-44k-stereo.mp3")).unwrap();
     let decoded = decode(&write(&dir, "cut.mp3", &bytes[..bytes.len() / 2 + 77]));
     let seconds = decoded.samples.len() as f32 / RATE_HZ as f32;
     assert!((2.4..2.9).contains(&seconds), "{seconds} s");
+    assert!(decoded.notices.iter().any(|n| n.contains("could not be read")), "{:?}", decoded.notices);
+    // A FLAC file with 2 KB zeroed in the middle: the frames around the hole are lost, the rest is heard.
+    let mut bytes = std::fs::read(data("speech-16k.flac")).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle..middle + 2_000].fill(0);
+    let decoded = decode(&write(&dir, "holed.flac", &bytes));
+    assert!(decoded.samples.len() > 16_000 * 3, "{} samples", decoded.samples.len());
+    assert!(
+        decoded
+            .notices
+            .iter()
+            .any(|n| n.contains("could not be read") && n.contains("5.3 s the file announces")),
+        "{:?}",
+        decoded.notices
+    );
 }
 
 #[test]

@@ -213,7 +213,7 @@ impl<'p> Decoder<'p> {
         let mut notices = Vec::new();
         let (mut frames, mut non_finite) = (0u64, 0usize);
         let (mut bad_packets, mut bad_frames) = (0usize, 0u64);
-        let mut decoded_any = false;
+        let (mut decoded_any, mut cut_off) = (false, false);
         loop {
             let packet = match reader.next_packet() {
                 Ok(Some(packet)) => packet,
@@ -225,6 +225,7 @@ impl<'p> Decoder<'p> {
                         && declared > frames
                     {
                         notices.push(self.cut_off_notice(declared, frames));
+                        cut_off = true;
                     }
                     break;
                 }
@@ -284,6 +285,19 @@ impl<'p> Decoder<'p> {
             });
         }
         self.converter.finish(&mut out);
+        // A demuxer skips a damaged page or frame without an error; what it
+        // skipped shows as audio missing from what the file announced
+        // (more than codec padding, which is well under 0.1 s).
+        if let Some(declared) = self.declared_frames
+            && !cut_off
+            && declared > frames + u64::from(self.rate_hz / 10)
+        {
+            notices.push(format!(
+                "{path}: {} of the {} the file announces could not be read (the file is damaged)",
+                duration_words((declared - frames) as f64 / f64::from(self.rate_hz)),
+                duration_words(declared as f64 / f64::from(self.rate_hz))
+            ));
+        }
         if bad_packets > 0 {
             notices.push(format!(
                 "{path}: {bad_packets} damaged part(s), {} in all, could not be decoded and were replaced by silence",
@@ -309,8 +323,11 @@ impl<'p> Decoder<'p> {
     }
 }
 
-/// "2.5 s", "3 min 20 s", "2 h 5 min": a duration as people read it.
+/// "0.03 s", "2.5 s", "3 min 20 s", "2 h 5 min": a duration as people read it.
 fn duration_words(seconds: f64) -> String {
+    if seconds < 1.0 {
+        return format!("{seconds:.2} s");
+    }
     if seconds < 60.0 {
         return format!("{seconds:.1} s");
     }
@@ -462,6 +479,7 @@ mod tests {
 
     #[test]
     fn durations_read_as_people_say_them() {
+        assert_eq!(duration_words(0.026), "0.03 s");
         assert_eq!(duration_words(2.54), "2.5 s");
         assert_eq!(duration_words(200.0), "3 min 20 s");
         assert_eq!(duration_words(7_500.0), "2 h 5 min");
