@@ -231,7 +231,11 @@ fn other_containers_and_codecs_are_named_in_the_refusal() {
     let error = refusal(&data("speech.m4a"));
     assert!(error.contains("MP4/M4A") && error.contains("Supported: WAV"), "{error}");
     let error = refusal(&data("speech.opus"));
-    assert!(error.contains("Ogg file with Opus audio") && error.contains("ffmpeg"), "{error}");
+    assert!(
+        error.contains("is an Ogg file with audio in Opus, which cannot be decoded")
+            && error.contains("ffmpeg"),
+        "{error}"
+    );
 }
 
 #[test]

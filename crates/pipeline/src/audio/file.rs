@@ -62,11 +62,11 @@ pub enum FileError {
     #[error("{path} is {what}, not an audio file that can be read. Supported: {formats}.", formats = SUPPORTED_FORMATS)]
     NotAudio { path: PathBuf, what: String },
     #[error(
-        "{path} is {format} with {codec} audio, which cannot be decoded. Convert it (e.g. `ffmpeg -i IN OUT.wav`) \
+        "{path} is {format} with audio in {codec}, which cannot be decoded. Convert it (e.g. `ffmpeg -i IN OUT.wav`) \
          to one of: {formats}.",
         formats = SUPPORTED_FORMATS
     )]
-    UnsupportedCodec { path: PathBuf, format: &'static str, codec: String },
+    UnsupportedCodec { path: PathBuf, format: &'static str, codec: &'static str },
     #[error(
         "{path} looks like {format}, but its header is damaged or describes audio that cannot be decoded, \
          so no audio could be found. Supported: {formats}.",
@@ -79,7 +79,7 @@ pub enum FileError {
         min = MIN_SAMPLE_RATE_HZ,
         max = MAX_SAMPLE_RATE_HZ
     )]
-    SampleRate { path: PathBuf, rate_hz: u64 },
+    SampleRate { path: PathBuf, rate_hz: u32 },
     #[error(
         "{path} says its audio has {channels} channels; 1 to {max} can be read, so its header is damaged",
         max = MAX_CHANNELS
@@ -174,7 +174,7 @@ impl<'p> Decoder<'p> {
             .ok_or(FileError::NoAudio { path: path.to_owned() })?;
         let rate_hz = params.sample_rate.unwrap_or(0);
         if !(MIN_SAMPLE_RATE_HZ..=MAX_SAMPLE_RATE_HZ).contains(&rate_hz) {
-            return Err(FileError::SampleRate { path: path.to_owned(), rate_hz: rate_hz.into() });
+            return Err(FileError::SampleRate { path: path.to_owned(), rate_hz });
         }
         // A decoder that learns its channels only from the first packet
         // (none of the enabled ones) would be checked there instead.
@@ -350,8 +350,8 @@ fn format_name(short_name: &str) -> &'static str {
 }
 
 /// The codecs a person may meet that are not decoded here, by name.
-fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> String {
-    let name = match id {
+fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> &'static str {
+    match id {
         codec::CODEC_ID_OPUS => "Opus",
         codec::CODEC_ID_AAC => "AAC",
         codec::CODEC_ID_SPEEX => "Speex",
@@ -362,9 +362,8 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> String {
         codec::CODEC_ID_ADPCM_G722 | codec::CODEC_ID_ADPCM_G726 | codec::CODEC_ID_ADPCM_G726LE => {
             "G.72x ADPCM"
         }
-        _ => "an unsupported codec's",
-    };
-    name.to_owned()
+        _ => "a codec not supported here",
+    }
 }
 
 /// What a file's first bytes say it is, to name it when it cannot be read.
