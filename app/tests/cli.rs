@@ -251,7 +251,9 @@ fn captions_transcribe_hears_through_nan_samples_and_says_how_many() {
     assert!(out.status.success(), "{stderr}");
     assert!(text(&out.stdout).contains("Dashwood"), "{}", text(&out.stdout));
     assert!(
-        stderr.contains("with-nan.wav: 50 sample(s) were not numbers (NaN or infinite) and were replaced by silence"),
+        stderr.contains(
+            "with-nan.wav: 50 sample(s) were not numbers (NaN or infinite) and were replaced by silence"
+        ),
         "{stderr}"
     );
 }
