@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum CaptionsCommand {
-    /// Transcribe a WAV file on this device, offline or as a live replay.
+    /// Transcribe an audio file (WAV, MP3, FLAC, Ogg Vorbis) on this device,
+    /// offline or as a live replay.
     Transcribe {
         file: PathBuf,
         /// Replay the file at real-time pace and print every partial and
@@ -54,8 +55,9 @@ impl ModelArg {
 pub fn run(command: CaptionsCommand, store: &ProfileStore) -> Result<()> {
     match command {
         CaptionsCommand::Transcribe { file, stream, json, model } => {
+            // The file first: a bad one is refused before the model takes time and memory.
+            let samples = read_audio(&file)?;
             let model = model.load(store)?;
-            let samples = audio::read_wav_16k_mono(&file)?;
             if stream {
                 streaming::replay_at_real_time(&model, StreamConfig::default(), &samples, |event| {
                     print_event(event, json)
@@ -73,6 +75,15 @@ pub fn run(command: CaptionsCommand, store: &ProfileStore) -> Result<()> {
         CaptionsCommand::Live { model } => live_microphone(&model.load(store)?),
         CaptionsCommand::CheckModel { clip, model } => check_model(&model.load(store)?, &clip),
     }
+}
+
+/// Decodes a file to 16 kHz mono; what was wrong with it but worked around goes to stderr.
+fn read_audio(path: &Path) -> Result<Vec<f32>> {
+    let decoded = audio::decode_16k_mono(path)?;
+    for notice in &decoded.notices {
+        eprintln!("note: {notice}");
+    }
+    Ok(decoded.samples)
 }
 
 fn print_event(event: &CaptionEvent, json: bool) {
@@ -106,7 +117,7 @@ fn check_model(model: &Model, clip: &Path) -> Result<()> {
     let reference_path = clip.with_extension("txt");
     let reference = std::fs::read_to_string(&reference_path)
         .with_context(|| format!("reading the reference transcript {}", reference_path.display()))?;
-    let text = streaming::transcribe_offline(model, &audio::read_wav_16k_mono(clip)?)?;
+    let text = streaming::transcribe_offline(model, &read_audio(clip)?)?;
     let error_rate = wer::wer(&reference, &text);
     println!("heard: {text}");
     println!("word error rate against {}: {:.1}%", reference_path.display(), error_rate * 100.0);

@@ -158,7 +158,9 @@ fn a_broken_recording_is_named_before_the_session_starts() {
     let stderr = text(&run.stderr);
     assert!(!run.status.success());
     assert!(
-        stderr.contains("noise.wav is not a readable WAV file") && !stderr.contains("panicked"),
+        stderr.contains("noise.wav looks like")
+            && stderr.contains("header is damaged")
+            && !stderr.contains("panicked"),
         "{stderr}"
     );
 }
@@ -214,6 +216,87 @@ fn captions_errors_say_what_is_wrong_and_what_to_do() {
     let out = allverse(&profile, &["captions", "transcribe", clip, "--model", missing.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("cargo xtask model"), "{}", text(&out.stderr));
+}
+
+/// Clip 0870 as a person's 48 kHz float recording (each sample held for three), with `nan` NaN samples in it.
+fn float_wav_with_nan(path: &Path, nan: usize) {
+    let clip = repo_root().join("assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.wav");
+    let mut reader = hound::WavReader::open(clip).unwrap();
+    let mut samples: Vec<f32> = reader
+        .samples::<i16>()
+        .flat_map(|s| std::iter::repeat_n(f32::from(s.unwrap()) / 32768.0, 3))
+        .collect();
+    let step = samples.len() / (nan + 1);
+    for i in 1..=nan {
+        samples[i * step] = f32::NAN;
+    }
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for sample in samples {
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
+#[test]
+fn captions_transcribe_hears_through_nan_samples_and_says_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("with-nan.wav");
+    float_wav_with_nan(&recording, 50);
+    let out = allverse(&dir.path().join("p.toml"), &["captions", "transcribe", recording.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(text(&out.stdout).contains("Dashwood"), "{}", text(&out.stdout));
+    assert!(
+        stderr.contains(
+            "with-nan.wav: 50 sample(s) were not numbers (NaN or infinite) and were replaced by silence"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn captions_transcribe_reads_compressed_recordings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp3 = "crates/pipeline/tests/data/speech-44k-stereo.mp3";
+    let out = allverse(&dir.path().join("p.toml"), &["captions", "transcribe", mp3]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let heard = text(&out.stdout).to_lowercase();
+    assert!(heard.contains("selfish") && heard.contains("disposed"), "{heard}");
+}
+
+#[test]
+fn captions_transcribe_refuses_an_impossible_sample_rate_within_bounded_memory() {
+    // Clip 0870 (227 KB) with a header claiming 1 sample a second: read at
+    // face value that is 31 hours to resample to 16 kHz, 7 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = repo_root().join("assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.wav");
+    let mut bytes = std::fs::read(clip).unwrap();
+    bytes[24..28].copy_from_slice(&1u32.to_le_bytes());
+    let recording = dir.path().join("one-hertz.wav");
+    std::fs::write(&recording, bytes).unwrap();
+    // At most 1.5 GB of address space: an allocation sized from the header would abort.
+    let out = Command::new("prlimit")
+        .arg("--as=1500000000")
+        .arg(env!("CARGO_BIN_EXE_allverse"))
+        .args(["captions", "transcribe"])
+        .arg(&recording)
+        .env("ALLVERSE_PROFILE", dir.path().join("p.toml"))
+        .current_dir(repo_root())
+        .output()
+        .expect("prlimit (util-linux) runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a clear refusal, not an abort: {stderr}");
+    assert!(
+        stderr.contains("one-hertz.wav says its sample rate is 1 Hz") && stderr.contains("header is damaged"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked") && !stderr.contains("memory allocation"), "{stderr}");
 }
 
 #[test]

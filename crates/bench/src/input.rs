@@ -130,7 +130,7 @@ fn input_app() -> Result<App> {
         scenario_text += &format!("[[inputs]]\nat_s = {at_s}\ndevice = \"{device}\"\ninput = \"{input}\"\n");
     }
     let scenario = Scenario::parse(&scenario_text, "input bench", ".".as_ref())?;
-    let config = SessionConfig::new(scenario, "bench")?;
+    let config = SessionConfig::new(scenario, "bench", &mut Vec::new())?;
 
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default(), bevy::input::InputPlugin))

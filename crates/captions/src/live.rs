@@ -2,7 +2,9 @@
 //! streams through lock-free rings.
 //!
 //! Audio callbacks only copy samples into an `rtrb` ring (no allocation, no
-//! lock); the worker converts to 16 kHz, runs each speaker's
+//! lock); the worker replaces NaN and infinite samples with silence (a
+//! device or stream can deliver them, and one would poison the resampler
+//! and Whisper), converts to 16 kHz, runs each speaker's
 //! [`StreamingRecognizer`] and sends [`CaptionEvent`]s over a channel. While
 //! a pass runs, audio keeps collecting in the ring, and the next pass covers
 //! all of it.
@@ -10,6 +12,7 @@
 use crate::audio::to_16k_mono;
 use crate::model::Model;
 use crate::streaming::{CaptionEvent, StreamConfig, StreamingRecognizer};
+use allverse_pipeline::audio::zero_non_finite;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -52,6 +55,7 @@ pub struct LiveCaptions {
     pub events: mpsc::Receiver<(String, CaptionEvent)>,
     stop: Arc<AtomicBool>,
     dropped_samples: Arc<AtomicU64>,
+    non_finite_samples: Arc<AtomicU64>,
     worker: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -83,6 +87,8 @@ impl LiveCaptions {
         let (sender, events) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let stop_worker = stop.clone();
+        let non_finite_samples = Arc::new(AtomicU64::new(0));
+        let non_finite_worker = non_finite_samples.clone();
         let worker = std::thread::Builder::new()
             .name("captions".into())
             .spawn(move || {
@@ -99,6 +105,10 @@ impl LiveCaptions {
                         raw.clear();
                         if let Ok(chunk) = consumer.read_chunk(available) {
                             raw.extend(chunk);
+                        }
+                        let replaced = zero_non_finite(&mut raw);
+                        if replaced > 0 {
+                            non_finite_worker.fetch_add(replaced as u64, Ordering::Relaxed);
                         }
                         samples.clear();
                         converter.push(&raw, &mut samples);
@@ -124,12 +134,17 @@ impl LiveCaptions {
                 }
             })
             .expect("spawning the captions thread");
-        Ok((Self { events, stop, dropped_samples, worker: Some(worker) }, inputs))
+        Ok((Self { events, stop, dropped_samples, non_finite_samples, worker: Some(worker) }, inputs))
     }
 
     /// Samples lost because the worker fell more than the ring behind.
     pub fn dropped_samples(&self) -> u64 {
         self.dropped_samples.load(Ordering::Relaxed)
+    }
+
+    /// NaN or infinite samples the inputs delivered, heard as silence.
+    pub fn non_finite_samples(&self) -> u64 {
+        self.non_finite_samples.load(Ordering::Relaxed)
     }
 
     /// Stops the worker after committing what it has heard.

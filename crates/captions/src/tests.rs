@@ -110,3 +110,48 @@ fn speakers_have_independent_recognizers_on_one_model() {
     assert!(wer::wer(&librivox_text(2), &committed_text(&events_a)) < 0.25);
     assert!(wer::wer(&librivox_text(3), &committed_text(&events_b)) < 0.25);
 }
+
+#[test]
+fn compressed_recordings_are_transcribed_like_the_original() {
+    // Clip 2 as MP3 (44.1 kHz stereo), FLAC and Ogg Vorbis (48 kHz), made
+    // with sox and ffmpeg: see crates/pipeline/tests/data/README.md.
+    let model = model();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/tests/data");
+    for name in ["speech-44k-stereo.mp3", "speech-16k.flac", "speech-48k.ogg"] {
+        let decoded = crate::audio::decode_16k_mono(&data.join(name)).unwrap();
+        assert!(decoded.notices.is_empty(), "{name}: {:?}", decoded.notices);
+        let heard = transcribe_offline(&model, &decoded.samples).unwrap();
+        let rate = wer::wer(&librivox_text(2), &heard);
+        assert!(rate < 0.2, "{name}: WER {:.1}%: {heard}", rate * 100.0);
+    }
+}
+
+#[test]
+fn live_input_with_non_finite_samples_is_captioned_and_counted() {
+    use crate::live::{LiveCaptions, StreamFormat};
+    let model = model();
+    // A session stream at 16 kHz: clip 0 with NaN and infinities scattered in it.
+    let mut audio = librivox_clip(0);
+    for i in (1_000..audio.len()).step_by(10_007) {
+        audio[i] = f32::NAN;
+        audio[i + 1] = f32::INFINITY;
+    }
+    let holes = (1_000..librivox_clip(0).len()).step_by(10_007).count() as u64 * 2;
+    let format = StreamFormat { speaker: "guest".into(), sample_rate_hz: 16_000, channels: 1 };
+    let (captions, mut inputs) =
+        LiveCaptions::spawn(&model, StreamConfig::default(), &[format], std::time::Instant::now()).unwrap();
+    // The ring holds 10 s, the clip 7 s: it all fits at once.
+    inputs[0].write(&audio);
+    // Wait until the worker has taken all of it from the ring (bounded, in case it never does).
+    for _ in 0..6_000 {
+        if captions.non_finite_samples() >= holes {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(captions.non_finite_samples(), holes);
+    drop(inputs);
+    let events: Vec<CaptionEvent> = captions.stop().into_iter().map(|(_, event)| event).collect();
+    let rate = wer::wer(&librivox_text(0), &committed_text(&events));
+    assert!(rate < 0.25, "WER {:.1}%: {}", rate * 100.0, committed_text(&events));
+}

@@ -7,6 +7,7 @@
 
 use crate::frame::{FrameSlot, VideoFrame, pack_rows};
 use crate::gst::{self as media, MediaError, quoted};
+use allverse_pipeline::audio::zero_non_finite;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
@@ -218,13 +219,17 @@ impl Feed {
     }
 
     /// Moves the interpreter's voice received so far (48 kHz mono) into `out`.
-    pub fn take_voice(&mut self, out: &mut Vec<f32>) {
+    /// NaN and infinite samples (a broken sender or decoder) arrive as
+    /// silence; returns how many were replaced.
+    pub fn take_voice(&mut self, out: &mut Vec<f32>) -> usize {
+        let start = out.len();
         if let Some(voice) = &mut self.voice
             && let voice = voice.get_mut().unwrap_or_else(|e| e.into_inner())
             && let Ok(chunk) = voice.read_chunk(voice.slots())
         {
-            out.extend(chunk.into_iter());
+            out.extend(chunk);
         }
+        zero_non_finite(&mut out[start..])
     }
 
     pub fn arrivals(&self) -> &Arc<Mutex<ArrivalTimes>> {

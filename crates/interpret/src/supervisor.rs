@@ -72,11 +72,10 @@ impl SupervisedFeed {
         self.last_frame.as_ref()
     }
 
-    /// The interpreter's voice received since the last call (48 kHz mono), appended to `out`.
-    pub fn take_voice(&mut self, out: &mut Vec<f32>) {
-        if let Some(feed) = &mut self.feed {
-            feed.take_voice(out);
-        }
+    /// The interpreter's voice received since the last call (48 kHz mono), appended to `out`;
+    /// returns how many NaN or infinite samples were replaced by silence.
+    pub fn take_voice(&mut self, out: &mut Vec<f32>) -> usize {
+        self.feed.as_mut().map_or(0, |feed| feed.take_voice(out))
     }
 
     /// The open pipeline's arrival times, for measuring audio/video skew.

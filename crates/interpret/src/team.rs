@@ -56,13 +56,15 @@ impl Team {
         self.active.1.latest()
     }
 
-    /// The active interpreter's voice since the last call (48 kHz mono), appended to `out`.
-    pub fn take_voice(&mut self, out: &mut Vec<f32>) {
-        self.active.1.take_voice(out);
+    /// The active interpreter's voice since the last call (48 kHz mono), appended to `out`;
+    /// returns how many NaN or infinite samples were replaced by silence.
+    pub fn take_voice(&mut self, out: &mut Vec<f32>) -> usize {
+        let replaced = self.active.1.take_voice(out);
         if let Some((_, incoming)) = &mut self.incoming {
             // Not heard until they take over; drained so it does not pile up.
             incoming.take_voice(&mut Vec::new());
         }
+        replaced
     }
 
     /// The active feed's arrival times (see [`crate::feed::ArrivalTimes`]).

@@ -237,16 +237,18 @@ fn a_spoken_interpreters_voice_arrives_with_the_video() {
     let mut feed = SupervisedFeed::open(FeedAddress::new("srt://:17160?mode=listener"), Instant::now());
     live_frame(&mut feed);
     let mut voice = Vec::new();
+    let mut replaced = 0;
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(3) {
         feed.poll(Instant::now());
-        feed.take_voice(&mut voice);
+        replaced += feed.take_voice(&mut voice);
         std::thread::sleep(Duration::from_millis(20));
     }
     // About 3 s of 48 kHz sound (some of it still in flight), with the test source's ticks in it.
     assert!(voice.len() > 48_000 * 2, "{} samples", voice.len());
     let peak = voice.iter().fold(0.0f32, |m, s| m.max(s.abs()));
     assert!(peak > 0.1, "the ticks are heard: peak {peak}");
+    assert_eq!(replaced, 0, "a clean voice has no samples replaced");
     let skew =
         feed.arrivals().unwrap().lock().unwrap().audio_behind_video_ms().expect("both streams arrived");
     println!("audio behind video: {skew:.1} ms");

@@ -100,6 +100,7 @@ pub struct EngineStats {
     pub(crate) starved_frames: AtomicU64,
     pub(crate) underruns: AtomicU64,
     pub(crate) limited_blocks: AtomicU64,
+    pub(crate) non_finite_samples: AtomicU64,
 }
 
 /// A snapshot of [`EngineStats`].
@@ -111,6 +112,8 @@ pub struct StatsSnapshot {
     /// Blocks the device played late (an xrun) or the renderer finished after its deadline.
     pub underruns: u64,
     pub limited_blocks: u64,
+    /// NaN or infinite samples that producers wrote into voices, played as silence.
+    pub non_finite_samples: u64,
 }
 
 impl EngineStats {
@@ -120,6 +123,7 @@ impl EngineStats {
             starved_frames: self.starved_frames.load(Ordering::Relaxed),
             underruns: self.underruns.load(Ordering::Relaxed),
             limited_blocks: self.limited_blocks.load(Ordering::Relaxed),
+            non_finite_samples: self.non_finite_samples.load(Ordering::Relaxed),
         }
     }
 
@@ -219,7 +223,7 @@ impl AudioControl {
             return Err(AudioError::CommandQueueFull);
         }
         self.busy[slot] = Some((id, state.clone()));
-        Ok(VoiceFeed { id, producer, state })
+        Ok(VoiceFeed { id, producer, state, stats: self.stats.clone() })
     }
 
     /// Moves a playing voice; the renderer crossfades to the new direction.

@@ -10,13 +10,16 @@
 mod convolver;
 pub mod device;
 mod engine;
+pub mod file;
 mod hrtf;
 mod mix;
 pub mod offline;
 pub mod resample;
+mod sanitize;
 mod sofa;
 mod voice;
 pub mod wav;
+mod wav_sizes;
 
 pub use convolver::BLOCK_FRAMES;
 pub use engine::{
@@ -25,6 +28,7 @@ pub use engine::{
 };
 pub use hrtf::{DEBIAN_DEFAULT_SOFA, GridDirection, HrtfError, HrtfSet, MAX_FILTER_FRAMES};
 pub use mix::{LIMITER_CEILING, MixSettings};
+pub use sanitize::zero_non_finite;
 pub use sofa::{
     MAX_DELAY_SECONDS, MAX_FILE_BYTES, MAX_FILE_IR_SECONDS, MAX_IR_VALUES, MAX_MEASUREMENTS,
     SAMPLE_RATE_RANGE_HZ,

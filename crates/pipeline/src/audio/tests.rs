@@ -332,3 +332,25 @@ fn opening_the_audio_device_works_or_says_clearly_why_not() {
         Err(error) => assert!(error.to_string().contains("audio output device"), "{error}"),
     }
 }
+
+#[test]
+fn non_finite_samples_written_to_a_voice_play_as_silence_and_are_counted() {
+    let (mut control, mut renderer) = engine(EngineConfig::default(), Spatializer::Hrtf(kemar()));
+    let mut input = sine(SAMPLE_RATE_HZ as usize / 2, 440.0, 0.3);
+    input[100] = f32::NAN;
+    input[5_000] = f32::INFINITY;
+    input[9_000] = f32::NEG_INFINITY;
+    let mut feed = control.play(Bus::Speech, at(30.0), 1.0).unwrap();
+    assert_eq!(feed.write(&input), input.len());
+    drop(feed);
+    let mut out = Vec::new();
+    for _ in 0..input.len() / BLOCK_FRAMES + 8 {
+        offline::render_into(&mut renderer, BLOCK_FRAMES, &mut out);
+    }
+    assert!(out.iter().all(|s| s.is_finite()), "a NaN would ring through the convolver for good");
+    // The tone after the last hole is still heard.
+    let tail = &out[2 * 12_000..2 * 20_000];
+    let rms = (tail.iter().map(|s| s * s).sum::<f32>() / tail.len() as f32).sqrt();
+    assert!(rms > 0.05, "rms {rms}");
+    assert_eq!(control.stats().non_finite_samples, 3);
+}

@@ -1,5 +1,7 @@
 //! What a caller holds while a voice plays: its id, where it is, and the feed its samples go into.
 
+use super::engine::EngineStats;
+use super::sanitize::zero_non_finite;
 use glam::{Quat, Vec3};
 use rtrb::Producer;
 use std::sync::Arc;
@@ -73,6 +75,7 @@ pub struct VoiceFeed {
     pub(crate) id: VoiceId,
     pub(crate) producer: Producer<f32>,
     pub(crate) state: Arc<StreamState>,
+    pub(crate) stats: Arc<EngineStats>,
 }
 
 impl VoiceFeed {
@@ -81,12 +84,19 @@ impl VoiceFeed {
     }
 
     /// Writes as many samples as fit now and returns how many that was.
+    /// NaN and infinite samples go in as silence and are counted in
+    /// [`StatsSnapshot::non_finite_samples`](super::StatsSnapshot::non_finite_samples):
+    /// one would ring through the voice's filters for good.
     pub fn write(&mut self, samples: &[f32]) -> usize {
         let n = samples.len().min(self.producer.slots());
         if let Ok(mut chunk) = self.producer.write_chunk(n) {
             let (first, second) = chunk.as_mut_slices();
             first.copy_from_slice(&samples[..first.len()]);
             second.copy_from_slice(&samples[first.len()..n]);
+            let replaced = zero_non_finite(first) + zero_non_finite(second);
+            if replaced > 0 {
+                self.stats.non_finite_samples.fetch_add(replaced as u64, Ordering::Relaxed);
+            }
             chunk.commit_all();
         }
         self.state.written_frames.fetch_add(n as u64, Ordering::Release);

@@ -61,10 +61,10 @@ impl Captioning {
                 let clips = recordings
                     .iter()
                     .map(|r| Ok((r.at_s, r.at_rate(SAMPLE_RATE_HZ)?)))
-                    .collect::<Result<Vec<_>, allverse_pipeline::audio::wav::WavError>>()?;
+                    .collect::<Result<Vec<_>, allverse_pipeline::audio::file::FileError>>()?;
                 Ok(ScheduledSpeech::new(clips))
             })
-            .collect::<Result<_, allverse_pipeline::audio::wav::WavError>>()
+            .collect::<Result<_, allverse_pipeline::audio::file::FileError>>()
             .map_err(|e| e.to_string())?;
         Ok(Self {
             recognition,

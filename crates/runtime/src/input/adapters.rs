@@ -147,7 +147,7 @@ mod tests {
             ".".as_ref(),
         )
         .unwrap();
-        let config = SessionConfig::new(scenario, "test").unwrap();
+        let config = SessionConfig::new(scenario, "test", &mut Vec::new()).unwrap();
         let mut app = App::new();
         app.add_plugins(bevy::input::InputPlugin)
             .insert_resource(InputRouter(Router::new(&Profile::default().input)))

@@ -2,8 +2,9 @@
 
 use allverse_core::profile::Profile;
 use allverse_core::scenario::{Scenario, Utterance};
-use allverse_pipeline::audio::wav::{self, WavError};
-use anyhow::{Context, Result};
+use allverse_pipeline::audio::file::{self, FileError};
+use allverse_pipeline::audio::resample::ToMono;
+use anyhow::Result;
 use bevy::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,16 +19,21 @@ pub struct SessionConfig {
 }
 
 impl SessionConfig {
-    /// Reads every person's recordings; a malformed file is an error that names it.
-    pub fn new(scenario: Scenario, backend_name: &str) -> Result<Self> {
+    /// Reads every person's recordings; a file with no usable audio is an
+    /// error that names it, and what was wrong with a file that could still
+    /// be read (a cut-off end, samples that were not numbers) is added to `notices`.
+    pub fn new(scenario: Scenario, backend_name: &str, notices: &mut Vec<String>) -> Result<Self> {
         let recordings = scenario
             .people
             .iter()
-            .map(|person| person.speech.iter().map(Recording::load).collect::<Result<Vec<_>>>())
+            .map(|person| person.speech.iter().map(|u| Recording::load(u, notices)).collect())
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { scenario, recordings, backend_name: backend_name.into() })
     }
 }
+
+/// Frames converted at a time when a recording is resampled, as the file decoder does.
+const RESAMPLER_CHUNK_FRAMES: usize = 1024;
 
 /// One utterance's recording, decoded once at its own rate.
 #[derive(Clone, Debug)]
@@ -41,24 +47,28 @@ pub struct Recording {
 }
 
 impl Recording {
-    fn load(utterance: &Utterance) -> Result<Self> {
+    fn load(utterance: &Utterance, notices: &mut Vec<String>) -> Result<Self> {
         let path = &utterance.audio;
-        let rate_hz = hound::WavReader::open(path)
-            .with_context(|| format!("{} is not a readable WAV file", path.display()))?
-            .spec()
-            .sample_rate;
-        let samples = Arc::new(wav::read_wav_mono(path, rate_hz)?);
-        let duration_s = samples.len() as f32 / rate_hz as f32;
-        Ok(Self { audio: path.clone(), at_s: utterance.at_s, duration_s, samples, rate_hz })
+        let decoded = file::decode_mono_as_recorded(path)?;
+        notices.extend(decoded.notices);
+        let rate_hz = decoded.rate_hz;
+        let duration_s = decoded.samples.len() as f32 / rate_hz as f32;
+        Ok(Self {
+            audio: path.clone(),
+            at_s: utterance.at_s,
+            duration_s,
+            samples: Arc::new(decoded.samples),
+            rate_hz,
+        })
     }
 
     /// The recording as mono at `rate_hz`: shared when that is its own rate,
     /// resampled otherwise (the engine wants 48 kHz, speech recognition 16 kHz).
-    pub fn at_rate(&self, rate_hz: u32) -> Result<Arc<Vec<f32>>, WavError> {
+    pub fn at_rate(&self, rate_hz: u32) -> Result<Arc<Vec<f32>>, FileError> {
         if rate_hz == self.rate_hz {
             return Ok(self.samples.clone());
         }
-        let mut converter = wav::mono_converter(self.rate_hz, 1, rate_hz)?;
+        let mut converter = ToMono::new(self.rate_hz, 1, rate_hz, RESAMPLER_CHUNK_FRAMES)?;
         let mut out =
             Vec::with_capacity(self.samples.len() * rate_hz as usize / self.rate_hz as usize + 1024);
         converter.push(&self.samples, &mut out);

@@ -45,7 +45,7 @@ impl SessionSetup {
         } else {
             None
         };
-        let config = SessionConfig::new(scenario, backend_name)?;
+        let config = SessionConfig::new(scenario, backend_name, &mut notices)?;
         let (spatializer, problem) = Spatializer::load_or_panning(profile.audio.hrtf.as_deref());
         if let Some(problem) = problem {
             notices.push(format!(
