@@ -1,7 +1,7 @@
 //! `allverse interpret`: joining an event as an interpreter.
 
 use allverse_interpret::publish::{PublishOptions, VideoSource, publish_until_stopped};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -31,9 +31,11 @@ pub struct PublishArgs {
     #[arg(long)]
     mic: bool,
     /// Where to send: srt://HOST:PORT (an event's media server, or a viewer listening), or rtp://HOST:PORT.
+    /// To let viewers connect to you instead, name where to listen: srt://127.0.0.1:PORT?mode=listener
+    /// (this machine only) or one network interface's address.
     #[arg(long, value_name = "URL")]
     to: String,
-    /// Encrypt the SRT stream with this passphrase (10 to 79 characters); the receiver needs the same one.
+    /// Encrypt the SRT stream with this passphrase (10 to 79 bytes); the receiver needs the same one.
     #[arg(long)]
     passphrase: Option<String>,
     /// Replace a green background with black, so only you remain.
@@ -43,11 +45,6 @@ pub struct PublishArgs {
 
 pub fn run(command: InterpretCommand) -> Result<()> {
     let InterpretCommand::Publish(args) = command;
-    if let Some(passphrase) = &args.passphrase
-        && !(10..=79).contains(&passphrase.chars().count())
-    {
-        bail!("an SRT passphrase must be 10 to 79 characters long");
-    }
     let source = match args.camera {
         Some(device) => VideoSource::Camera(device),
         None => VideoSource::TestPattern,
@@ -56,8 +53,19 @@ pub fn run(command: InterpretCommand) -> Result<()> {
     options.microphone = args.mic;
     options.passphrase = args.passphrase;
     options.chroma_key = args.chroma_key;
-    // An address that cannot work is an error before anything starts.
+    // An address or passphrase that cannot work is an error before anything starts.
     options.pipeline()?;
-    eprintln!("allverse: publishing the {} channel to {}; Ctrl-C stops", args.channel, args.to);
+    let address = options.address()?;
+    if let Some(warning) = address.warning() {
+        eprintln!("allverse: warning: {warning}");
+    }
+    if address.listens() {
+        eprintln!(
+            "allverse: publishing the {} channel to whoever connects to {}; Ctrl-C stops",
+            args.channel, args.to
+        );
+    } else {
+        eprintln!("allverse: publishing the {} channel to {}; Ctrl-C stops", args.channel, args.to);
+    }
     match publish_until_stopped(&options, |problem| eprintln!("allverse: {problem}"))? {}
 }

@@ -394,27 +394,128 @@ fn a_broken_hrtf_file_falls_back_to_panning_and_says_so() {
     assert!(l > 2.0 * r, "panned to the left: {l} vs {r}");
 }
 
+/// The local addresses (hex, as `/proc/net/udp{,6}` writes them) of the UDP sockets process `pid` holds.
+fn udp_sockets_of(pid: u32) -> Vec<String> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|link| Some(link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_string()))
+        .collect();
+    ["/proc/net/udp", "/proc/net/udp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    inodes.contains(&fields.get(9)?.to_string()).then(|| fields[1].to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `allverse interpret publish --channel BSL ARGS`, which is expected to refuse and end by itself;
+/// while it runs, the UDP sockets it holds are collected. A run that goes on past a generous limit
+/// is stopped and fails the test: a refusal must not wait for anything.
+fn refused_publish(args: &[&str]) -> (Output, Vec<String>) {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_allverse"))
+        .args([&["interpret", "publish", "--channel", "BSL"], args].concat())
+        .env("ALLVERSE_PROFILE", dir.path().join("p.toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut sockets, start) = (Vec::new(), Instant::now());
+    while child.try_wait().unwrap().is_none() {
+        sockets.extend(udp_sockets_of(child.id()));
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!("{args:?} was not refused; it ran until stopped: {}", text(&output.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (child.wait_with_output().unwrap(), sockets)
+}
+
 #[test]
 fn interpret_publish_refuses_what_cannot_work_and_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("p.toml");
-    let cases: [(&[&str], &str); 4] = [
-        (&["--test-pattern", "--to", "http://example.org/live"], "use srt:// or rtp://"),
+    let japanese = "手話通訳".repeat(8);
+    // Each case, and whether it is refused before anything starts (an address or a passphrase).
+    let cases: [(&[&str], &str, bool); 8] = [
+        (&["--test-pattern", "--to", "http://example.org/live"], "use srt:// or rtp://", true),
         (
             &["--test-pattern", "--to", "srt://127.0.0.1:17990", "--passphrase", "short"],
-            "10 to 79 characters",
+            "10 to 79 bytes (your passphrase is 5 bytes in UTF-8)",
+            true,
+        ),
+        // 32 characters, which SRT counts as the 96 bytes they are.
+        (
+            &["--test-pattern", "--to", "srt://127.0.0.1:17990", "--passphrase", &japanese],
+            "an SRT passphrase must be 10 to 79 bytes (your passphrase is 96 bytes in UTF-8)",
+            true,
         ),
         (
             &["--camera", "/dev/video99", "--to", "srt://127.0.0.1:17990"],
             "Cannot identify device '/dev/video99'",
+            false,
         ),
-        (&["--to", "srt://127.0.0.1:17990"], "--camera"),
+        (&["--to", "srt://127.0.0.1:17990"], "--camera", true),
+        // No host: GStreamer would listen on every interface, port 7001.
+        (&["--test-pattern", "--to", "srt://"], "`srt://` has no host", true),
+        (&["--test-pattern", "--to", "srt://:7001"], "srt://127.0.0.1:7001?mode=listener", true),
+        (
+            &["--test-pattern", "--to", "srt://127.0.0.1:99999"],
+            "port 99999 does not exist; ports go from 1 to 65535",
+            true,
+        ),
     ];
-    for (args, expected) in cases {
-        let output = allverse(&profile, &[&["interpret", "publish", "--channel", "BSL"], args].concat());
+    for (args, expected, before_start) in cases {
+        let (output, sockets) = refused_publish(args);
         let stderr = text(&output.stderr);
         assert!(!output.status.success() && stderr.contains(expected), "{args:?}: {stderr}");
+        if before_start {
+            assert!(!stderr.contains("publishing the"), "{args:?} is refused before it starts: {stderr}");
+            assert_eq!(sockets, Vec::<String>::new(), "{args:?} opened no socket");
+        }
     }
+}
+
+#[test]
+fn interpret_publish_to_a_receiver_that_is_not_there_keeps_trying_and_says_so() {
+    use std::io::BufRead;
+    let mut publisher = Command::new(env!("CARGO_BIN_EXE_allverse"))
+        .args(["interpret", "publish", "--channel", "BSL", "--test-pattern"])
+        .args(["--to", "srt://127.0.0.1:17992"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(publisher.stderr.take().unwrap());
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || stderr.lines().map_while(Result::ok).try_for_each(|line| send.send(line)));
+    // Nobody listens on 17992: each failed attempt is a line; the second shows it went on trying.
+    // A publisher that goes quiet is stopped after a generous limit, and fails below.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut said = Vec::new();
+    while let Ok(line) = lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+        let second = line.contains("attempt 2 failed");
+        said.push(line);
+        if second {
+            break;
+        }
+    }
+    publisher.kill().unwrap();
+    publisher.wait().unwrap();
+    let said = said.join("\n");
+    assert!(said.contains("publishing the BSL channel to srt://127.0.0.1:17992"), "{said}");
+    assert!(said.contains("attempt 1 failed") && said.contains("attempt 2 failed"), "{said}");
+    assert!(said.contains("still trying, again in"), "{said}");
 }
 
 #[test]
@@ -423,7 +524,8 @@ fn interpret_publish_sends_video_that_an_event_receives() {
     use allverse_interpret::supervisor::SupervisedFeed;
     use std::time::{Duration, Instant};
     let mut feed = SupervisedFeed::open(
-        FeedAddress::new("srt://:17991?mode=listener").with_passphrase(Some("interpreters only".into())),
+        FeedAddress::new("srt://127.0.0.1:17991?mode=listener")
+            .with_passphrase(Some("interpreters only".into())),
         Instant::now(),
     );
     let mut publisher = Command::new(env!("CARGO_BIN_EXE_allverse"))

@@ -75,7 +75,7 @@ pub fn run() -> Result<Vec<Measurement>> {
             id: id.into(),
             name: id.into(),
             // SRT's latency is sized to the round trip, next to nothing on loopback.
-            feed: format!("srt://:{port}?mode=listener&latency={LOOPBACK_SRT_LATENCY_MS}"),
+            feed: format!("srt://127.0.0.1:{port}?mode=listener&latency={LOOPBACK_SRT_LATENCY_MS}"),
             passphrase: None,
         })
         .collect();

@@ -4,6 +4,7 @@
 //! room, and language channels (the floor language, spoken interpretations,
 //! sign-language interpretations) that a user can pick from.
 
+use crate::stream_address::{Direction, StreamAddress};
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
@@ -62,8 +63,9 @@ impl Event {
 /// Read from TOML (or JSON, by the file's extension) and checked as a
 /// whole before anything connects: unknown keys, duplicate ids, relays
 /// from channels that do not exist or that loop, signed channels with no
-/// interpreter, and feed addresses that are not `srt://`, `rtp://`,
-/// `rtsp://` or `file://` are all errors that say where and what.
+/// interpreter, feed addresses that break the rules of
+/// [`crate::stream_address`] (no host or port, a listener nobody asked for)
+/// and SRT passphrases of the wrong length are all errors that say where and what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventDescription {
@@ -125,9 +127,6 @@ pub struct Interpreter {
     pub passphrase: Option<String>,
 }
 
-/// Feed address schemes the ingest path understands.
-pub const FEED_SCHEMES: [&str; 4] = ["srt", "rtp", "rtsp", "file"];
-
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{file}: {message}")]
 pub struct EventError {
@@ -174,14 +173,10 @@ impl EventDescription {
                 if !team.insert(interpreter.id.as_str()) {
                     return Err(format!("{at}: interpreter `{}` is listed twice", interpreter.id));
                 }
-                let scheme = interpreter.feed.split_once("://").map(|(s, _)| s);
-                if !scheme.is_some_and(|s| FEED_SCHEMES.contains(&s)) {
-                    return Err(format!(
-                        "{at}: interpreter `{}` has feed `{}`; a feed is an address starting with {}",
-                        interpreter.id,
-                        interpreter.feed,
-                        FEED_SCHEMES.map(|s| format!("{s}://")).join(", ")
-                    ));
+                let in_feed = |message: String| format!("{at}: interpreter `{}`: {message}", interpreter.id);
+                let feed = StreamAddress::parse(&interpreter.feed, Direction::Receive).map_err(in_feed)?;
+                if let Some(passphrase) = &interpreter.passphrase {
+                    feed.check_passphrase(passphrase).map_err(in_feed)?;
                 }
             }
             if let Some(active) = &channel.active
@@ -299,6 +294,22 @@ interpreters = [{ id = "kim", name = "Kim", feed = "rtp://127.0.0.1:5004" }]
             (
                 GOOD.replace("rtp://127.0.0.1:5004", "http://example.org/kim"),
                 "a feed is an address starting with srt://",
+            ),
+            (
+                GOOD.replace("srt://127.0.0.1:7002?streamid=bsl-sam", "srt://:7002?mode=listener"),
+                "interpreter `sam`: `srt://:7002?mode=listener` does not say where to listen",
+            ),
+            (GOOD.replace("127.0.0.1:7002", "127.0.0.1:99999"), "port 99999 does not exist"),
+            (
+                GOOD.replace("correct horse battery", &"手話通訳".repeat(8)),
+                "interpreter `alex`: an SRT passphrase must be 10 to 79 bytes (your passphrase is 96 bytes in UTF-8)",
+            ),
+            (
+                GOOD.replace(
+                    "feed = \"rtp://127.0.0.1:5004\"",
+                    "feed = \"rtp://127.0.0.1:5004\", passphrase = \"a long secret\"",
+                ),
+                "a passphrase encrypts srt:// streams only",
             ),
             (GOOD.replace("active = \"alex\"", "active = \"jo\""), "active = `jo` is not in its team"),
             (GOOD.replace("id = \"is\"", "id = \"bsl\""), "the id is used twice"),

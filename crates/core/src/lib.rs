@@ -3,8 +3,8 @@
 //! Everything a person's accessibility needs are made of lives here as plain
 //! data and plain functions: their [`profile`], the [`placement`] math that
 //! decides where and how big things appear, the [`event`] model (who speaks,
-//! from where, in which language channels), the [`caption`] layout rules, and
-//! the [`scenario`] files that script a simulated session.
+//! from where, in which language channels) and its [`stream_address`]es, the
+//! [`caption`] layout rules, and the [`scenario`] files that script a simulated session.
 //!
 //! # Design choices
 //!
@@ -33,5 +33,6 @@ pub mod placement;
 pub mod profile;
 pub mod scenario;
 mod source;
+pub mod stream_address;
 
 pub use glam;

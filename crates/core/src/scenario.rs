@@ -11,6 +11,7 @@
 
 use crate::event::{Event, LanguageChannel, Speaker};
 use crate::source::line_column;
+use crate::stream_address::{Direction, StreamAddress};
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -568,6 +569,9 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         {
             self.in_time(span.0, span.1)?;
         }
+        for feed in &raw.feeds {
+            StreamAddress::parse(&feed.get_ref().to, Direction::Send).map_err(|e| at(feed.span(), e))?;
+        }
         if raw.event.is_none() && !(raw.feeds.is_empty() && raw.cuts.is_empty() && raw.handovers.is_empty()) {
             return Err(at(
                 0..0,
@@ -780,6 +784,11 @@ capture = "start"
                 ),
                 31,
                 "outside the room",
+            ),
+            (
+                format!("{MINIMAL}\n[[feeds]]\nat_s = 1.0\ninterpreter = \"alex\"\nto = \"srt://:17401\"\n"),
+                31,
+                "`srt://:17401` has no host",
             ),
         ];
         for (text, line, needle) in cases {

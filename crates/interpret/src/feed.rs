@@ -1,12 +1,19 @@
 //! Receiving an interpreter's feed: SRT, RTP over UDP, RTSP or a file, decoded to RGBA for the panel.
 //!
-//! Every source ends in the same low-latency tail: H.264 decoded, converted
-//! to RGBA and handed to a [`FrameSlot`] that keeps only the newest frame.
-//! The app sink neither syncs to the clock nor queues: a frame is shown as
-//! soon as it is decoded, and one that is late is replaced, not waited for.
+//! Every source ends in the same tail: video decoded, converted to RGBA and
+//! handed to a [`FrameSlot`] that keeps only the newest frame. For a live
+//! stream the app sink neither syncs to the clock nor queues: a frame is
+//! shown as soon as it is decoded, and one that is late is replaced, not
+//! waited for. A recording has no pace of its own, so its frames wait for
+//! their presentation time on the pipeline's clock, and at its end it
+//! starts again from the beginning, as a looped clip does: the panel goes
+//! on showing the interpreter rather than a frozen frame and "reconnecting".
+//! A file that cannot be played (missing, not a media file, no video
+//! stream) is a [`Problem::Lasting`] that names the cause.
 
-use crate::frame::{FrameSlot, VideoFrame, pack_rows};
-use crate::gst::{self as media, MediaError, quoted};
+use crate::frame::{FrameSlot, FrameTiming, VideoFrame, pack_rows};
+use crate::gst::{self as media, BusProblem, MediaError, quoted};
+use allverse_core::stream_address::{Direction, Endpoint, Protocol, StreamAddress};
 use allverse_pipeline::audio::zero_non_finite;
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -14,8 +21,9 @@ use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// SRT receive latency: enough to retransmit a lost packet on a LAN, small enough for conversation.
 pub const SRT_LATENCY_MS: u32 = 80;
@@ -35,6 +43,17 @@ pub struct FeedAddress {
     pub passphrase: Option<String>,
 }
 
+/// The sink of a live stream: a frame is shown as soon as it is decoded.
+/// `async=false`: a stream without a voice must not hold the pipeline back
+/// waiting for its audio sink to receive something.
+const LIVE_SINK: &str = "appsink name=video sync=false async=false max-buffers=1 drop=true";
+/// The sink of a recording: nothing sets a file's pace but the clock, so
+/// each frame waits for its presentation time (a file decodes many times
+/// faster than real time).
+const RECORDING_SINK: &str = "appsink name=video sync=true max-buffers=1 drop=true";
+/// The converter a recording's video goes through; never linked when the file has no video.
+const RECORDING_VIDEO: &str = "tovideo";
+
 impl FeedAddress {
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into(), passphrase: None }
@@ -45,18 +64,22 @@ impl FeedAddress {
         self
     }
 
+    /// The address and passphrase checked by the rules of [`StreamAddress`], before anything opens.
+    pub fn checked(&self) -> Result<StreamAddress, MediaError> {
+        let address = StreamAddress::parse(&self.url, Direction::Receive).map_err(MediaError::Address)?;
+        if let Some(passphrase) = &self.passphrase {
+            address.check_passphrase(passphrase).map_err(MediaError::Address)?;
+        }
+        Ok(address)
+    }
+
     /// The GStreamer pipeline that receives and decodes it into the sink `video`.
     pub fn pipeline(&self) -> Result<String, MediaError> {
-        let (scheme, rest) = self.url.split_once("://").ok_or_else(|| {
-            MediaError::Address(format!(
-                "`{}` is not a feed address (srt://, rtp://, rtsp://, file://)",
-                self.url
-            ))
-        })?;
+        let address = self.checked()?;
         let decode =
             "h264parse ! avdec_h264 max-threads=2 thread-type=slice ! videoconvert ! video/x-raw,format=RGBA";
-        let source = match scheme {
-            "srt" => {
+        Ok(match &address.endpoint {
+            Endpoint::Network { protocol: Protocol::Srt, .. } => {
                 let passphrase = match &self.passphrase {
                     Some(p) => format!(" passphrase={} pbkeylen=16", quoted(p)),
                     None => String::new(),
@@ -74,45 +97,75 @@ impl FeedAddress {
                      demux. ! audio/x-opus ! queue max-size-time=100000000 ! opusparse ! opusdec ! audioconvert ! audioresample \
                      ! audio/x-raw,format=F32LE,layout=interleaved,rate={AUDIO_RATE_HZ},channels=1 \
                      ! appsink name=audio sync=false async=false \
-                     demux. ! video/x-h264 ! queue max-size-time=100000000 ! {decode}",
+                     demux. ! video/x-h264 ! queue max-size-time=100000000 ! {decode} ! {LIVE_SINK}",
                     quoted(&self.url)
                 )
             }
-            "rtp" => {
-                let (host, port) = host_port(rest, &self.url)?;
-                format!(
-                    "udpsrc address={host} port={port} caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96\" \
-                     ! rtpjitterbuffer latency={RTP_LATENCY_MS} drop-on-latency=true ! rtph264depay ! {decode}"
-                )
-            }
-            "rtsp" => format!(
-                "rtspsrc location={} latency={RTP_LATENCY_MS} ! rtph264depay ! {decode}",
+            Endpoint::Network { protocol: Protocol::Rtp, host, port, .. } => format!(
+                "udpsrc address={host} port={port} caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96\" \
+                 ! rtpjitterbuffer latency={RTP_LATENCY_MS} drop-on-latency=true ! rtph264depay ! {decode} ! {LIVE_SINK}"
+            ),
+            Endpoint::Network { protocol: Protocol::Rtsp, .. } => format!(
+                "rtspsrc location={} latency={RTP_LATENCY_MS} ! rtph264depay ! {decode} ! {LIVE_SINK}",
                 quoted(&self.url)
             ),
-            "file" => format!(
-                "filesrc location={} ! decodebin ! videoconvert ! video/x-raw,format=RGBA",
-                quoted(rest)
+            Endpoint::File(path) => format!(
+                "filesrc location={} ! decodebin ! videoconvert name={RECORDING_VIDEO} ! video/x-raw,format=RGBA ! {RECORDING_SINK}",
+                quoted(&path.display().to_string())
             ),
-            other => {
-                return Err(MediaError::Address(format!(
-                    "feeds over `{other}` are not supported; use srt://, rtp://, rtsp:// or file://"
-                )));
-            }
-        };
-        // `async=false`: a stream without a voice must not hold the pipeline
-        // back waiting for its audio sink to receive something.
-        Ok(format!("{source} ! appsink name=video sync=false async=false max-buffers=1 drop=true"))
+        })
     }
 }
 
-fn host_port<'a>(rest: &'a str, url: &str) -> Result<(&'a str, u16), MediaError> {
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let (host, port) = authority
-        .rsplit_once(':')
-        .ok_or_else(|| MediaError::Address(format!("`{url}` needs a port, e.g. rtp://127.0.0.1:5004")))?;
-    let port =
-        port.parse().map_err(|_| MediaError::Address(format!("`{url}`: `{port}` is not a port number")))?;
-    Ok((if host.is_empty() { "0.0.0.0" } else { host }, port))
+/// Why a feed has no video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// Trying again may help: the connection dropped, the other end is not there yet.
+    Passing(String),
+    /// Trying again cannot help until someone fixes the cause, which the text
+    /// names in the user's words ("the file has no video stream").
+    Lasting(String),
+}
+
+/// Refuses a recording that cannot be played, before a pipeline is built for it.
+fn check_recording(path: &Path) -> Result<(), MediaError> {
+    let shown = path.display();
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            Err(MediaError::File(format!("`{shown}` is a folder, not a video file")))
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(MediaError::File(format!("the file `{shown}` does not exist")))
+        }
+        Err(e) => Err(MediaError::File(format!("the file `{shown}` cannot be read: {e}"))),
+    }
+}
+
+/// A recording's failure in the user's words; `has_video`: whether its video reached the converter.
+fn explain_recording(problem: &BusProblem, has_video: bool) -> String {
+    let BusProblem::Error { error, .. } = problem else {
+        return "the file has no video stream".into();
+    };
+    match error.kind::<gst::StreamError>() {
+        Some(gst::StreamError::TypeNotFound) => {
+            return "the file is not a video file (its format is not one GStreamer recognises)".into();
+        }
+        Some(gst::StreamError::CodecNotFound) => {
+            return format!(
+                "the file's video is in a format this machine cannot decode; `cargo xtask setup` installs the decoders ({})",
+                error.message()
+            );
+        }
+        _ => {}
+    }
+    if !has_video {
+        return "the file has no video stream".into();
+    }
+    if error.kind::<gst::ResourceError>().is_some() {
+        return format!("the file cannot be read ({})", error.message());
+    }
+    format!("the file is damaged and cannot be played ({})", error.message())
 }
 
 /// When buffers with a presentation time arrived, per stream: comparing
@@ -164,11 +217,21 @@ pub struct Feed {
     /// Behind a mutex only so that a feed can be shared (`Sync`); it is read through `&mut self`.
     voice: Option<Mutex<rtrb::Consumer<f32>>>,
     arrivals: Arc<Mutex<ArrivalTimes>>,
+    /// A recording, which plays again from its start when it ends; `None` for a live stream.
+    recording: Option<gst::Element>,
+    /// Shown in [`Problem::Passing`] reasons: SRT's errors are explained with it in mind.
+    encrypted: bool,
 }
 
 impl Feed {
+    /// Checks the address (and a recording's file), then starts receiving; returns at once.
     pub fn open(address: &FeedAddress) -> Result<Self, MediaError> {
-        let pipeline = media::start("receive", &address.pipeline()?)?;
+        let description = address.pipeline()?;
+        if let Endpoint::File(path) = &address.checked()?.endpoint {
+            check_recording(path)?;
+        }
+        let pipeline = media::start("receive", &description)?;
+        let recording = pipeline.by_name(RECORDING_VIDEO);
         let frames = Arc::new(FrameSlot::default());
         let sink = pipeline
             .by_name("video")
@@ -182,7 +245,8 @@ impl Feed {
                     let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
                     let pts_ns = sample.buffer().and_then(|b| b.pts()).map(|t| t.nseconds());
                     ArrivalTimes::push(&mut times.lock().unwrap_or_else(|e| e.into_inner()).video, pts_ns);
-                    if let Some(frame) = decode(&sample) {
+                    if let Some(mut frame) = decode(&sample) {
+                        frame.timing = timing(sink, &sample);
                         slot.put(frame);
                     }
                     Ok(gst::FlowSuccess::Ok)
@@ -215,7 +279,7 @@ impl Feed {
                 );
                 Mutex::new(consumer)
             });
-        Ok(Self { pipeline, frames, voice, arrivals })
+        Ok(Self { pipeline, frames, voice, arrivals, recording, encrypted: address.passphrase.is_some() })
     }
 
     /// Moves the interpreter's voice received so far (48 kHz mono) into `out`.
@@ -240,9 +304,23 @@ impl Feed {
         &self.frames
     }
 
-    /// An error or the end of the stream, if one happened since the last call.
-    pub fn problem(&self) -> Option<String> {
-        media::problem(&self.pipeline)
+    /// Why the video stopped, if it did since the last call. A recording
+    /// that ended is started again from its beginning instead.
+    pub fn problem(&self) -> Option<Problem> {
+        let problem = media::bus_problem(&self.pipeline)?;
+        let Some(recording) = &self.recording else {
+            return Some(Problem::Passing(crate::gst::explain_srt(problem.to_string(), self.encrypted)));
+        };
+        // Its video converter is linked once the file turned out to have video.
+        let has_video = recording.static_pad("sink").is_some_and(|pad| pad.is_linked());
+        if matches!(problem, BusProblem::Ended) && has_video {
+            let again = self
+                .pipeline
+                .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, gst::ClockTime::ZERO);
+            // A file that cannot seek is opened again instead.
+            return again.is_err().then(|| Problem::Passing("the recording ended".into()));
+        }
+        Some(Problem::Lasting(explain_recording(&problem, has_video)))
     }
 }
 
@@ -252,13 +330,30 @@ impl Drop for Feed {
     }
 }
 
+/// When `sample` was due and when `sink` handed it over, as running time.
+fn timing(sink: &gst_app::AppSink, sample: &gst::Sample) -> Option<FrameTiming> {
+    let pts = sample.buffer()?.pts()?;
+    let due = sample.segment()?.downcast_ref::<gst::ClockTime>()?.to_running_time(pts)?;
+    let handed_over = sink.current_running_time()?;
+    Some(FrameTiming {
+        due: Duration::from_nanos(due.nseconds()),
+        handed_over: Duration::from_nanos(handed_over.nseconds()),
+    })
+}
+
 /// The sample's RGBA pixels, rows packed; `None` for a sample without video.
 fn decode(sample: &gst::Sample) -> Option<VideoFrame> {
     let info = gst_video::VideoInfo::from_caps(sample.caps()?).ok()?;
     let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(sample.buffer()?, &info).ok()?;
     let stride = usize::try_from(*frame.plane_stride().first()?).ok()?;
     let rgba = pack_rows(frame.plane_data(0).ok()?, stride, frame.width(), frame.height());
-    Some(VideoFrame { width: frame.width(), height: frame.height(), rgba, decoded_at: Instant::now() })
+    Some(VideoFrame {
+        width: frame.width(),
+        height: frame.height(),
+        rgba,
+        decoded_at: Instant::now(),
+        timing: None,
+    })
 }
 
 #[cfg(test)]
@@ -283,15 +378,33 @@ mod tests {
     }
 
     #[test]
+    fn a_recording_is_paced_by_the_clock_and_a_live_stream_is_not() {
+        let file = FeedAddress::new("file:///srv/alex.mp4").pipeline().unwrap();
+        assert!(file.starts_with("filesrc location=\"/srv/alex.mp4\""), "{file}");
+        assert!(file.ends_with("appsink name=video sync=true max-buffers=1 drop=true"), "{file}");
+        let rtsp = FeedAddress::new("rtsp://camera.local/live").pipeline().unwrap();
+        assert!(rtsp.ends_with(LIVE_SINK), "{rtsp}");
+    }
+
+    #[test]
     fn bad_addresses_say_what_is_expected() {
         for (url, expected) in [
-            ("http://example.org/live", "use srt://, rtp://, rtsp:// or file://"),
+            (
+                "http://example.org/live",
+                "a feed is an address starting with srt://, rtp://, rtsp:// or file://",
+            ),
+            ("srt://:7001?mode=listener", "does not say where to listen"),
+            ("srt://127.0.0.1:99999", "port 99999 does not exist"),
             ("rtp://127.0.0.1", "needs a port"),
             ("rtp://127.0.0.1:five", "is not a port number"),
             ("127.0.0.1:5004", "is not a feed address"),
         ] {
-            let error = FeedAddress::new(url).pipeline().unwrap_err().to_string();
-            assert!(error.contains(expected), "{url}: {error}");
+            let error = FeedAddress::new(url).pipeline().unwrap_err();
+            assert!(error.is_lasting() && error.to_string().contains(expected), "{url}: {error}");
         }
+        let long = FeedAddress::new("srt://127.0.0.1:7001").with_passphrase(Some("手話".repeat(16)));
+        assert!(long.pipeline().unwrap_err().to_string().contains("your passphrase is 96 bytes in UTF-8"));
+        let rtp = FeedAddress::new("rtp://127.0.0.1:5004").with_passphrase(Some("a long secret".into()));
+        assert!(rtp.pipeline().unwrap_err().to_string().contains("srt:// streams only"));
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A decoded frame, RGBA, rows packed tightly (width × 4 bytes each).
 #[derive(Debug)]
@@ -12,6 +12,20 @@ pub struct VideoFrame {
     pub rgba: Vec<u8>,
     /// When the decoder handed it over.
     pub decoded_at: Instant,
+    /// Where it sits on the pipeline's clock, when GStreamer knows.
+    pub timing: Option<FrameTiming>,
+}
+
+/// A frame's place on its pipeline's clock, as running time (zero when the
+/// pipeline started playing, or when a recording started again from its beginning).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameTiming {
+    /// When the stream says the frame is to be shown: its presentation time.
+    pub due: Duration,
+    /// When the sink handed it over. A recording played at its own pace is
+    /// never handed over before it is due; a live stream is handed over as
+    /// soon as it is decoded, whatever its timestamps say.
+    pub handed_over: Duration,
 }
 
 impl VideoFrame {
@@ -73,7 +87,13 @@ mod tests {
     fn the_slot_keeps_only_the_newest_frame() {
         let slot = FrameSlot::default();
         for value in 0..5u8 {
-            slot.put(VideoFrame { width: 1, height: 1, rgba: vec![value; 4], decoded_at: Instant::now() });
+            slot.put(VideoFrame {
+                width: 1,
+                height: 1,
+                rgba: vec![value; 4],
+                decoded_at: Instant::now(),
+                timing: None,
+            });
         }
         assert_eq!(slot.delivered(), 5);
         assert_eq!(slot.latest().unwrap().rgba[0], 4);

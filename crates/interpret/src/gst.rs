@@ -12,8 +12,38 @@ pub enum MediaError {
     NotInstalled(String),
     #[error("the {what} pipeline could not be built: {reason}")]
     Pipeline { what: &'static str, reason: String },
+    /// The address (or its passphrase) cannot work; nothing was started.
     #[error("{0}")]
     Address(String),
+    /// A recorded feed's file cannot be played (missing, a folder, unreadable); nothing was started.
+    #[error("{0}")]
+    File(String),
+}
+
+impl MediaError {
+    /// Whether trying again cannot help until someone changes the address or the file.
+    pub fn is_lasting(&self) -> bool {
+        matches!(self, Self::Address(_) | Self::File(_))
+    }
+}
+
+/// What a pipeline's bus reported: an element's error, or the end of the stream.
+pub enum BusProblem {
+    Error {
+        error: gst::glib::Error,
+        /// The element that reported it.
+        source: String,
+    },
+    Ended,
+}
+
+impl std::fmt::Display for BusProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Error { error, source } => write!(f, "{error} ({source})"),
+            Self::Ended => f.write_str("the stream ended"),
+        }
+    }
 }
 
 /// Initialises GStreamer once per process.
@@ -39,20 +69,25 @@ pub fn start(what: &'static str, description: &str) -> Result<gst::Pipeline, Med
     Ok(pipeline)
 }
 
-/// The first error or end-of-stream the pipeline reported since the last call, in words.
-pub fn problem(pipeline: &gst::Pipeline) -> Option<String> {
+/// The first error or end-of-stream the pipeline reported since the last call.
+pub fn bus_problem(pipeline: &gst::Pipeline) -> Option<BusProblem> {
     let bus = pipeline.bus()?;
     while let Some(message) = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Eos]) {
         match message.view() {
             gst::MessageView::Error(error) => {
                 let source = error.src().map(|s| s.name().to_string()).unwrap_or_default();
-                return Some(format!("{} ({source})", error.error()));
+                return Some(BusProblem::Error { error: error.error(), source });
             }
-            gst::MessageView::Eos(_) => return Some("the stream ended".into()),
+            gst::MessageView::Eos(_) => return Some(BusProblem::Ended),
             _ => {}
         }
     }
     None
+}
+
+/// The first error or end-of-stream the pipeline reported since the last call, in words.
+pub fn problem(pipeline: &gst::Pipeline) -> Option<String> {
+    bus_problem(pipeline).map(|problem| problem.to_string())
 }
 
 /// Stops a pipeline; its ports and devices are free when this returns.

@@ -7,6 +7,7 @@
 //! fans it out to a large audience.
 
 use crate::gst::{self as media, MediaError, quoted};
+use allverse_core::stream_address::{Direction, Endpoint, Protocol, StreamAddress};
 use gstreamer as gst;
 use std::path::PathBuf;
 
@@ -31,7 +32,8 @@ pub struct PublishOptions {
     pub microphone: bool,
     /// A tone instead of the microphone, for tests on machines without one.
     pub test_tone: bool,
-    /// `srt://host:port[?streamid=…]` or `rtp://host:port`.
+    /// `srt://host:port[?streamid=…]`, `srt://host:port?mode=listener` (wait
+    /// for viewers to connect, on `host` only) or `rtp://host:port`.
     pub to: String,
     pub passphrase: Option<String>,
     /// Replace a green background with black, so only the signer remains.
@@ -88,14 +90,9 @@ impl PublishOptions {
             (false, true) => Some("audiotestsrc is-live=true wave=ticks samplesperbuffer=480"),
             (false, false) => None,
         };
-        let Some((scheme, rest)) = self.to.split_once("://") else {
-            return Err(MediaError::Address(format!(
-                "`{}` is not an address; use srt://host:port or rtp://host:port",
-                self.to
-            )));
-        };
-        match scheme {
-            "srt" => {
+        let address = self.address()?;
+        match &address.endpoint {
+            Endpoint::Network { protocol: Protocol::Srt, .. } => {
                 let passphrase = match &self.passphrase {
                     Some(p) => format!(" passphrase={} pbkeylen=16", quoted(p)),
                     None => String::new(),
@@ -121,24 +118,33 @@ impl PublishOptions {
                 }
                 Ok(description)
             }
-            "rtp" => {
+            Endpoint::Network { protocol: Protocol::Rtp, host, port, .. } => {
                 if audio_source.is_some() {
                     return Err(MediaError::Address(
                         "RTP feeds carry video only; send sound over srt://".into(),
                     ));
                 }
-                let authority = rest.split(['/', '?']).next().unwrap_or_default();
-                let (host, port) = authority
-                    .rsplit_once(':')
-                    .ok_or_else(|| MediaError::Address(format!("`{}` needs a port", self.to)))?;
                 Ok(format!(
                     "{video} ! {encode} ! rtph264pay config-interval=-1 pt=96 ! udpsink host={host} port={port} sync=false"
                 ))
             }
-            other => Err(MediaError::Address(format!(
-                "publishing over `{other}` is not supported; use srt:// or rtp://"
+            // Refused by `StreamAddress::parse` already; said again rather than assumed.
+            _ => Err(MediaError::Address(format!(
+                "publishing to `{}` is not supported; use srt:// or rtp://",
+                self.to
             ))),
         }
+    }
+
+    /// Where to send, checked by the rules of [`StreamAddress`] (with the
+    /// passphrase) before anything starts: no host, a port out of range or a
+    /// listener nobody asked for is an error here, not a socket.
+    pub fn address(&self) -> Result<StreamAddress, MediaError> {
+        let address = StreamAddress::parse(&self.to, Direction::Send).map_err(MediaError::Address)?;
+        if let Some(passphrase) = &self.passphrase {
+            address.check_passphrase(passphrase).map_err(MediaError::Address)?;
+        }
+        Ok(address)
     }
 }
 
@@ -164,25 +170,40 @@ impl Publisher {
 }
 
 /// Publishes until the process ends, starting again after a dropped or
-/// refused connection (the receiver restarted, the network blinked): an
-/// interpreter's stream must not stay down because of one failure. Only a
-/// pipeline that cannot be built at all is an error; `report` hears each problem.
+/// refused connection (the receiver restarted, the network blinked, the
+/// event's server is not up yet): an interpreter's stream must not stay
+/// down because of one failure, and the interpreter cannot know when the
+/// other end will be there, so there is no limit on attempts. Every failed
+/// attempt is told to `report`, with its number and the wait before the
+/// next, so a publisher that cannot get through says so instead of going
+/// quiet. Only what retrying cannot fix is an error: an address or
+/// passphrase that breaks the rules ([`PublishOptions::address`]), or a
+/// pipeline that does not start at all (no camera).
 pub fn publish_until_stopped(
     options: &PublishOptions,
     mut report: impl FnMut(&str),
 ) -> Result<std::convert::Infallible, MediaError> {
     let mut publisher = Publisher::start(options)?;
-    let mut backoff = std::time::Duration::from_millis(500);
+    let mut backoff = FIRST_RETRY;
+    let mut attempt = 0u64;
     loop {
         std::thread::sleep(std::time::Duration::from_millis(100));
         let Some(problem) = publisher.problem() else { continue };
-        report(&format!("{problem}; trying again in {:.1} s", backoff.as_secs_f32()));
+        attempt += 1;
+        report(&format!(
+            "attempt {attempt} failed: {problem}; still trying, again in {:.1} s (Ctrl-C stops)",
+            backoff.as_secs_f32()
+        ));
         drop(publisher);
         std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(std::time::Duration::from_secs(4));
+        backoff = (backoff * 2).min(LAST_RETRY);
         publisher = Publisher::start(options)?;
     }
 }
+
+/// The wait before publishing again after the first failure; it doubles up to [`LAST_RETRY`].
+const FIRST_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+const LAST_RETRY: std::time::Duration = std::time::Duration::from_secs(4);
 
 impl Drop for Publisher {
     fn drop(&mut self) {
@@ -209,5 +230,31 @@ mod tests {
         assert!(rtp.pipeline().unwrap().contains("v4l2src device=\"/dev/video2\""));
         let error = PublishOptions::new("bsl", VideoSource::TestPattern, "http://x").pipeline().unwrap_err();
         assert!(error.to_string().contains("use srt:// or rtp://"));
+    }
+
+    #[test]
+    fn addresses_that_cannot_work_are_refused_before_anything_starts() {
+        for (to, expected) in [
+            ("srt://", "has no host"),
+            ("srt://:7001", "has no host"),
+            ("srt://127.0.0.1:99999", "port 99999 does not exist"),
+            ("rtp://0.0.0.0:5004", "0.0.0.0 means every interface"),
+            ("srt://:7001?mode=listener", "does not say where to listen"),
+        ] {
+            let error = PublishOptions::new("bsl", VideoSource::TestPattern, to).pipeline().unwrap_err();
+            assert!(error.is_lasting() && error.to_string().contains(expected), "{to}: {error}");
+        }
+        let mut options = PublishOptions::new("bsl", VideoSource::TestPattern, "srt://127.0.0.1:7001");
+        options.passphrase = Some("手話通訳".repeat(8));
+        let error = options.pipeline().unwrap_err().to_string();
+        assert!(error.contains("10 to 79 bytes (your passphrase is 96 bytes in UTF-8)"), "{error}");
+        let listener =
+            PublishOptions::new("bsl", VideoSource::TestPattern, "srt://127.0.0.1:7001?mode=listener");
+        assert!(
+            listener
+                .pipeline()
+                .unwrap()
+                .contains("srtsink uri=\"srt://127.0.0.1:7001?mode=listener&streamid=publish:bsl\"")
+        );
     }
 }

@@ -88,7 +88,7 @@ mod tests {
         write(&mut i420, width as usize, height as usize, ms);
         // As the decoder would hand it back: the blocks as grey levels in RGBA.
         let rgba = i420[..(width * height) as usize].iter().flat_map(|&y| [y, y, y, 255]).collect();
-        let frame = VideoFrame { width, height, rgba, decoded_at: std::time::Instant::now() };
+        let frame = VideoFrame { width, height, rgba, decoded_at: std::time::Instant::now(), timing: None };
         assert_eq!(read(&frame), Some(ms));
     }
 }

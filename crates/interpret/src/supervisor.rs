@@ -3,8 +3,12 @@
 //! The supervisor never blocks: it is polled (every frame in the runtime)
 //! and opening a pipeline only asks GStreamer to start it, so a dead
 //! interpreter connection never holds up anything else in the app.
+//! A feed that retrying cannot fix (an address that breaks the rules of
+//! `allverse_core::stream_address`, a file that is missing, not a media
+//! file, or without video) is not tried again: its state says why, in
+//! words for the panel and the report.
 
-use crate::feed::{Feed, FeedAddress};
+use crate::feed::{Feed, FeedAddress, Problem};
 use crate::frame::VideoFrame;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,10 +25,16 @@ pub enum FeedState {
     /// Opened; waiting for the first frame.
     Connecting,
     Live,
-    /// No video: why, and when the next attempt is.
+    /// No video, and why, in the user's words (for the panel and the report).
     Reconnecting {
         reason: String,
+        /// Attempts to open the feed so far.
         attempt: u32,
+        /// Whether another attempt follows (with backoff). `false`: retrying
+        /// cannot help (the address is wrong, the file has no video stream or
+        /// is not a video file), so the feed stays down until the event is
+        /// changed; the panel should show `reason`, not "reconnecting".
+        retrying: bool,
     },
 }
 
@@ -97,21 +107,28 @@ impl SupervisedFeed {
                 self.seen = feed.frames().delivered();
                 self.feed = Some(feed);
             }
+            Err(error) if error.is_lasting() => self.give_up(error.to_string()),
             Err(error) => self.fail(error.to_string(), now),
         }
     }
 
     fn fail(&mut self, reason: String, now: Instant) {
         self.feed = None;
-        self.state = FeedState::Reconnecting { reason, attempt: self.attempts };
+        self.state = FeedState::Reconnecting { reason, attempt: self.attempts, retrying: true };
         self.next_attempt = now + self.backoff;
         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+    }
+
+    fn give_up(&mut self, reason: String) {
+        self.feed = None;
+        self.state = FeedState::Reconnecting { reason, attempt: self.attempts, retrying: false };
     }
 
     /// Moves the feed along; call often (every frame).
     pub fn poll(&mut self, now: Instant) -> &FeedState {
         let Some(feed) = &self.feed else {
-            if now >= self.next_attempt {
+            let retrying = !matches!(self.state, FeedState::Reconnecting { retrying: false, .. });
+            if retrying && now >= self.next_attempt {
                 self.attempt(now);
             }
             return &self.state;
@@ -124,10 +141,17 @@ impl SupervisedFeed {
             self.state = FeedState::Live;
             self.backoff = FIRST_BACKOFF;
         }
-        if let Some(problem) = feed.problem() {
-            let encrypted = self.address.passphrase.is_some();
-            self.fail(crate::gst::explain_srt(problem, encrypted), now);
-        } else if self.state == FeedState::Live && now - self.last_frame_at > STALL_AFTER {
+        match feed.problem() {
+            Some(Problem::Passing(reason)) => self.fail(reason, now),
+            Some(Problem::Lasting(reason)) => self.give_up(reason),
+            None => self.check_pace(now),
+        }
+        &self.state
+    }
+
+    /// A stall, or a first frame that does not come.
+    fn check_pace(&mut self, now: Instant) {
+        if self.state == FeedState::Live && now - self.last_frame_at > STALL_AFTER {
             self.fail(format!("no video for {} ms", STALL_AFTER.as_millis()), now);
         } else if self.state != FeedState::Live && now - self.opened_at > CONNECT_TIMEOUT {
             let mut reason = format!("no video within {} s of connecting", CONNECT_TIMEOUT.as_secs());
@@ -136,6 +160,5 @@ impl SupervisedFeed {
             }
             self.fail(reason, now);
         }
-        &self.state
     }
 }

@@ -62,7 +62,8 @@ fn srt_feed_delivers_the_test_pattern_with_an_odd_width() {
     // 330 × 186: rows of 1320 bytes, and chroma planes of odd widths in the decoder.
     let _publisher =
         Publisher::start(&small(VideoSource::TestPattern, "srt://127.0.0.1:17101", 330, 186)).unwrap();
-    let mut feed = SupervisedFeed::open(FeedAddress::new("srt://:17101?mode=listener"), Instant::now());
+    let mut feed =
+        SupervisedFeed::open(FeedAddress::new("srt://127.0.0.1:17101?mode=listener"), Instant::now());
     let frame = live_frame(&mut feed);
     assert_eq!((frame.width, frame.height, frame.rgba.len()), (330, 186, 330 * 186 * 4));
     assert_bars(&frame);
@@ -81,7 +82,7 @@ fn rtp_feed_delivers_the_test_pattern() {
 #[test]
 fn encrypted_srt_needs_the_right_passphrase() {
     let listen = |passphrase: &str| {
-        FeedAddress::new("srt://:17120?mode=listener").with_passphrase(Some(passphrase.to_string()))
+        FeedAddress::new("srt://127.0.0.1:17120?mode=listener").with_passphrase(Some(passphrase.to_string()))
     };
     let mut options = small(VideoSource::TestPattern, "srt://127.0.0.1:17120", 320, 180);
     options.passphrase = Some("the wrong passphrase".into());
@@ -108,7 +109,8 @@ fn encrypted_srt_needs_the_right_passphrase() {
 #[test]
 fn garbage_on_the_ports_is_survived() {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let mut srt = SupervisedFeed::open(FeedAddress::new("srt://:17130?mode=listener"), Instant::now());
+    let mut srt =
+        SupervisedFeed::open(FeedAddress::new("srt://127.0.0.1:17130?mode=listener"), Instant::now());
     let mut rtp = SupervisedFeed::open(FeedAddress::new("rtp://127.0.0.1:17131"), Instant::now());
     let mut noise = 0x1234_5678u32;
     for _ in 0..200 {
@@ -141,7 +143,8 @@ fn garbage_on_the_ports_is_survived() {
 fn a_stall_says_reconnecting_within_a_second_and_recovers() {
     let options = small(VideoSource::TestPattern, "srt://127.0.0.1:17140", 320, 180);
     let publisher = Publisher::start(&options).unwrap();
-    let mut feed = SupervisedFeed::open(FeedAddress::new("srt://:17140?mode=listener"), Instant::now());
+    let mut feed =
+        SupervisedFeed::open(FeedAddress::new("srt://127.0.0.1:17140?mode=listener"), Instant::now());
     live_frame(&mut feed);
     drop(publisher);
     let cut = Instant::now();
@@ -189,7 +192,10 @@ fn handover_never_shows_black_or_a_frozen_frame() {
         Publisher::start(&small(VideoSource::TestPattern, "srt://127.0.0.1:17150", 320, 180)).unwrap();
     let _sam = Publisher::start(&small(VideoSource::Stamped, "srt://127.0.0.1:17151", 640, 360)).unwrap();
     let mut team = Team::open(
-        channel(&[("alex", "srt://:17150?mode=listener"), ("sam", "srt://:17151?mode=listener")]),
+        channel(&[
+            ("alex", "srt://127.0.0.1:17150?mode=listener"),
+            ("sam", "srt://127.0.0.1:17151?mode=listener"),
+        ]),
         Instant::now(),
     );
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -234,7 +240,8 @@ fn a_spoken_interpreters_voice_arrives_with_the_video() {
     let mut options = small(VideoSource::TestPattern, "srt://127.0.0.1:17160", 320, 180);
     options.test_tone = true;
     let _publisher = Publisher::start(&options).unwrap();
-    let mut feed = SupervisedFeed::open(FeedAddress::new("srt://:17160?mode=listener"), Instant::now());
+    let mut feed =
+        SupervisedFeed::open(FeedAddress::new("srt://127.0.0.1:17160?mode=listener"), Instant::now());
     live_frame(&mut feed);
     let mut voice = Vec::new();
     let mut replaced = 0;
@@ -280,4 +287,165 @@ fn a_recorded_file_is_a_feed_too() {
     let frame = feed.latest().unwrap().clone();
     assert_eq!((frame.width, frame.height), (322, 180));
     assert_bars(&frame);
+}
+
+/// Records `description` (a GStreamer source, ending before a `filesink`) to `path`.
+fn record(description: &str, path: &std::path::Path) {
+    use gstreamer::prelude::*;
+    allverse_interpret::init().unwrap();
+    let pipeline =
+        gstreamer::parse::launch(&format!("{description} ! filesink location=\"{}\"", path.display()))
+            .unwrap();
+    pipeline.set_state(gstreamer::State::Playing).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let message = bus
+        .timed_pop_filtered(
+            gstreamer::ClockTime::from_seconds(60),
+            &[gstreamer::MessageType::Eos, gstreamer::MessageType::Error],
+        )
+        .expect("recorded");
+    assert!(matches!(message.view(), gstreamer::MessageView::Eos(_)), "{message:?}");
+    pipeline.set_state(gstreamer::State::Null).unwrap();
+}
+
+fn file_feed(path: &std::path::Path) -> SupervisedFeed {
+    SupervisedFeed::open(FeedAddress::new(format!("file://{}", path.display())), Instant::now())
+}
+
+/// Polls until the feed gives up, and returns why.
+fn given_up_reason(feed: &mut SupervisedFeed) -> String {
+    let gave_up = poll_until(feed, Duration::from_secs(20), |f| {
+        matches!(f.state(), FeedState::Reconnecting { retrying: false, .. })
+    });
+    assert!(gave_up, "{:?}", feed.state());
+    let FeedState::Reconnecting { reason, attempt, .. } = feed.state().clone() else { unreachable!() };
+    // Given up means no more attempts, however long it is polled.
+    poll_until(feed, Duration::from_secs(1), |_| false);
+    assert_eq!(feed.state(), &FeedState::Reconnecting { reason: reason.clone(), attempt, retrying: false });
+    reason
+}
+
+#[test]
+fn a_recording_plays_at_its_own_pace_and_starts_again_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interpreter.mp4");
+    // Two seconds at 30 frames a second.
+    record(
+        "videotestsrc num-buffers=60 pattern=smpte ! video/x-raw,width=160,height=90,framerate=30/1 \
+         ! videoconvert ! x264enc ! mp4mux",
+        &path,
+    );
+    let mut feed = file_feed(&path);
+    let (mut shown, mut latest_due, mut started_again) = (None::<Arc<VideoFrame>>, Duration::ZERO, false);
+    let mut timings = Vec::new();
+    let done = poll_until(&mut feed, Duration::from_secs(60), |f| {
+        assert!(!matches!(f.state(), FeedState::Reconnecting { .. }), "{:?}", f.state());
+        if let Some(frame) = f.latest()
+            && !shown.as_ref().is_some_and(|s| Arc::ptr_eq(s, frame))
+        {
+            let timing = frame.timing.expect("a recording's frames carry their timing");
+            timings.push(timing);
+            if timing.due < latest_due {
+                started_again = true;
+            }
+            latest_due = timing.due;
+            shown = Some(frame.clone());
+        }
+        started_again && latest_due >= Duration::from_millis(500)
+    });
+    assert!(done, "the recording started again and went on playing: {timings:?}");
+    let furthest = timings.iter().map(|t| t.due).max().unwrap();
+    assert!(furthest >= Duration::from_millis(1900), "frames from the whole file were shown: {furthest:?}");
+    // At its own pace: no frame is handed over before its presentation time
+    // on the pipeline's clock (played as fast as it decodes, the last frame
+    // of the file would be handed over a fraction of a second in).
+    let clock_grain = Duration::from_millis(2);
+    for timing in &timings {
+        assert!(
+            timing.handed_over + clock_grain >= timing.due,
+            "handed over early: {timing:?} of {timings:?}"
+        );
+    }
+}
+
+#[test]
+fn a_file_without_video_says_so_and_is_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("voice-only.wav");
+    record("audiotestsrc num-buffers=50 ! audioconvert ! wavenc", &path);
+    assert_eq!(given_up_reason(&mut file_feed(&path)), "the file has no video stream");
+}
+
+#[test]
+fn a_file_that_is_not_media_or_not_there_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interpreter.mp4");
+    let mut noise = 0x9e37_79b9u32;
+    let bytes: Vec<u8> = (0..64 * 1024)
+        .map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 17;
+            noise ^= noise << 5;
+            noise as u8
+        })
+        .collect();
+    std::fs::write(&path, bytes).unwrap();
+    let reason = given_up_reason(&mut file_feed(&path));
+    assert!(reason.starts_with("the file is not a video file"), "{reason}");
+    std::fs::write(&path, b"").unwrap();
+    let reason = given_up_reason(&mut file_feed(&path));
+    assert!(reason.starts_with("the file is not a video file"), "{reason}");
+    let missing = dir.path().join("gone.mp4");
+    let mut feed = file_feed(&missing);
+    // Refused before a pipeline is built: the state says so straight away.
+    assert_eq!(
+        feed.state(),
+        &FeedState::Reconnecting {
+            reason: format!("the file `{}` does not exist", missing.display()),
+            attempt: 1,
+            retrying: false
+        }
+    );
+    assert!(given_up_reason(&mut feed).contains("does not exist"));
+}
+
+/// The local addresses of UDP sockets bound to `port` on this machine, as `/proc/net/udp{,6}` lists them (hex).
+fn udp_sockets_on(port: u16) -> Vec<String> {
+    ["/proc/net/udp", "/proc/net/udp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| line.split_whitespace().nth(1).map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .filter(|local| local.ends_with(&format!(":{port:04X}")))
+        .collect()
+}
+
+#[test]
+fn a_listener_opens_a_socket_only_on_the_host_it_names() {
+    // Refused: nothing listens, neither on the port given nor on SRT's default 7001.
+    let mut nowhere = SupervisedFeed::open(FeedAddress::new("srt://:17170?mode=listener"), Instant::now());
+    assert!(given_up_reason(&mut nowhere).contains("does not say where to listen"));
+    assert!(Publisher::start(&small(VideoSource::TestPattern, "srt://", 160, 90)).is_err());
+    assert!(Publisher::start(&small(VideoSource::TestPattern, "srt://:17171", 160, 90)).is_err());
+    for port in [17170, 17171, 7001] {
+        assert_eq!(udp_sockets_on(port), Vec::<String>::new(), "port {port}");
+    }
+    // Asked for on 127.0.0.1: bound there, and nowhere else.
+    let _feed = SupervisedFeed::open(FeedAddress::new("srt://127.0.0.1:17172?mode=listener"), Instant::now());
+    let _publisher =
+        Publisher::start(&small(VideoSource::TestPattern, "srt://127.0.0.1:17173?mode=listener", 160, 90))
+            .unwrap();
+    for port in [17172, 17173] {
+        let start = Instant::now();
+        while udp_sockets_on(port).is_empty() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // 127.0.0.1 as /proc/net/udp writes it.
+        assert_eq!(udp_sockets_on(port), [format!("0100007F:{port:04X}")], "port {port}");
+    }
 }

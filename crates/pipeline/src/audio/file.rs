@@ -496,8 +496,8 @@ mod tests {
         bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         bytes[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
         std::fs::write(&path, bytes).unwrap();
-        assert_eq!(decode_within(&path, 16_000, 3).unwrap().samples.len(), 48_000);
-        let error = decode_within(&path, 16_000, 1).unwrap_err().to_string();
+        assert_eq!(decode_within(&path, Some(16_000), 3).unwrap().samples.len(), 48_000);
+        let error = decode_within(&path, Some(16_000), 1).unwrap_err().to_string();
         assert!(error.contains("it holds more than 1.0 s"), "{error}");
     }
 
