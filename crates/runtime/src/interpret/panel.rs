@@ -44,8 +44,8 @@ pub(super) struct Interpreting {
     shown: Option<Arc<VideoFrame>>,
     aspect: f32,
     size_m: [f32; 2],
-    /// What the report last heard: (interpreter, state).
-    reported: Option<(String, String)>,
+    /// What the report last heard: (interpreter, state, why the video is not live).
+    reported: Option<(String, String, Option<String>)>,
 }
 
 /// The interpreter's voice in the audio engine, heard from the stage,
@@ -166,17 +166,22 @@ pub(super) fn show_interpreter(
     }
     let video_at = video.translation;
     // The label sits under the video: who is interpreting, into what, and whether they are there.
-    let state = match interpreting.team.state() {
-        FeedState::Connecting => "connecting",
-        FeedState::Live => "live",
-        FeedState::Reconnecting { .. } => "reconnecting",
+    let (state, reason) = match interpreting.team.state() {
+        FeedState::Connecting => ("connecting", None),
+        FeedState::Live => ("live", None),
+        FeedState::Reconnecting { reason, retrying: true, .. } => ("reconnecting", Some(reason.clone())),
+        // Retrying cannot help (a file with no video, say): the label says why instead.
+        FeedState::Reconnecting { reason, retrying: false, .. } => ("failed", Some(reason.clone())),
     };
     let interpreter = interpreting.team.active().name.clone();
     let channel_name = interpreting.team.channel().name.clone();
     let mut label_text = vec![PanelLine::bold(format!("{channel_name}: {interpreter}"))];
-    match state {
-        "reconnecting" => label_text.push(PanelLine::regular("Interpreter reconnecting…")),
-        "connecting" => label_text.push(PanelLine::regular("Interpreter connecting…")),
+    match (state, &reason) {
+        ("reconnecting", _) => label_text.push(PanelLine::regular("Interpreter reconnecting…")),
+        ("connecting", _) => label_text.push(PanelLine::regular("Interpreter connecting…")),
+        ("failed", Some(reason)) => {
+            label_text.push(PanelLine::regular(format!("Interpreter video stopped: {reason}")))
+        }
         _ => {}
     }
     if let Ok((mut label, Some(mut panel))) = panels.get_mut(interpreting.label) {
@@ -185,7 +190,7 @@ pub(super) fn show_interpreter(
             panel.lines = label_text;
         }
     }
-    let now_reported = (interpreter, state.to_string());
+    let now_reported = (interpreter, state.to_string(), reason);
     if interpreting.reported.as_ref() != Some(&now_reported) {
         report.record(
             t_s,
@@ -193,6 +198,7 @@ pub(super) fn show_interpreter(
                 channel: channel_id,
                 interpreter: now_reported.0.clone(),
                 state: now_reported.1.clone(),
+                reason: now_reported.2.clone(),
                 size_m,
                 position_m: video_at.to_array(),
             },

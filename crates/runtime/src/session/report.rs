@@ -155,8 +155,11 @@ pub enum PresentedEvent {
     InterpreterPanel {
         channel: String,
         interpreter: String,
-        /// `connecting`, `live` or `reconnecting`.
+        /// `connecting`, `live`, `reconnecting`, or `failed` when retrying cannot help.
         state: String,
+        /// Why the video is not live, in the user's words.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
         size_m: [f32; 2],
         position_m: [f32; 3],
     },
