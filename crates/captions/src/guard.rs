@@ -80,7 +80,7 @@ pub fn clean(decoded: Decoded, heard: Heard) -> Vec<String> {
         return Vec::new();
     }
     let mut words: Vec<String> = decoded.text.split_whitespace().map(str::to_owned).collect();
-    let normalized: Vec<String> = words.iter().map(|w| crate::wer::normalize_word(w)).collect();
+    let normalized = normalized_words(decoded.text);
     if SILENCE_PHRASES.contains(&normalized.join(" ").as_str()) && heard.audio_s < 2.0 {
         return Vec::new();
     }
@@ -102,8 +102,14 @@ pub fn clean(decoded: Decoded, heard: Heard) -> Vec<String> {
 /// Whether the decoder was stopped by its token budget while repeating a
 /// phrase: a loop, which also hides whatever the audio says after it.
 pub fn runs_away(decoded: Decoded) -> bool {
-    let normalized: Vec<String> = decoded.text.split_whitespace().map(crate::wer::normalize_word).collect();
+    let normalized = normalized_words(decoded.text);
     repetitions(&normalized).any(|run| is_runaway(decoded, &run, normalized.len()))
+}
+
+/// The words of `text` as compared for repetition: case and punctuation
+/// aside ("No," and "no." are the same word said again).
+fn normalized_words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(crate::wer::normalize_word).collect()
 }
 
 /// A loop the budget stopped: the repetition runs to the very end.

@@ -567,7 +567,7 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         }
         for key in &raw.controllers {
             let k = key.get_ref();
-            if !(k.head_offset_m.length() <= MAX_CONTROLLER_OFFSET_M) {
+            if !(0.0..=MAX_CONTROLLER_OFFSET_M).contains(&k.head_offset_m.length()) {
                 return Err(at(
                     key.span(),
                     format!(
