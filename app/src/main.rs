@@ -2,6 +2,8 @@
 
 mod captions_cmd;
 mod interpret_cmd;
+#[cfg(feature = "espeak")]
+mod numbers;
 mod profile_cmd;
 mod run_cmd;
 #[cfg(feature = "espeak")]

@@ -1,10 +1,12 @@
 //! `allverse say`: speak text from a point around the listener, to a binaural WAV file or the speakers.
 
+use crate::numbers::number_in;
 use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_core::profile::ProfileStore;
 use allverse_pipeline::audio::{self, Bus, EngineConfig, Placement, SAMPLE_RATE_HZ, Spatializer, offline};
 use allverse_voice::{Espeak, PcmSink, VoiceParams};
 use anyhow::{Context, Result, bail};
+use std::ops::Bound;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,8 +15,8 @@ pub struct SayArgs {
     /// The text to speak.
     text: Option<String>,
     /// Where the voice is: azimuth (degrees, positive to the left), elevation (degrees, up), distance (metres).
-    #[arg(long, value_name = "AZ,EL,DIST", default_value = "0,0,1", allow_hyphen_values = true)]
-    from: String,
+    #[arg(long, value_name = "AZ,EL,DIST", default_value = "0,0,1", allow_hyphen_values = true, value_parser = parse_position)]
+    from: HeadPoint,
     /// Write the binaural rendering to this WAV file (48 kHz, stereo, 32-bit float).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -24,8 +26,8 @@ pub struct SayArgs {
     /// An espeak-ng voice (default: the profile's speech.voice).
     #[arg(long)]
     voice: Option<String>,
-    /// Words per minute (default: the profile's speech.rate_wpm).
-    #[arg(long)]
+    /// Words per minute, 80 to 450 (default: the profile's speech.rate_wpm).
+    #[arg(long, value_parser = parse_rate)]
     rate: Option<u32>,
     /// List the voices and languages espeak-ng offers, and exit.
     #[arg(long)]
@@ -48,7 +50,7 @@ pub fn run(args: SayArgs, store: &ProfileStore) -> Result<()> {
         rate_wpm: args.rate.unwrap_or(profile.speech.rate_wpm),
         pitch: profile.speech.pitch,
     };
-    let (azimuth_deg, elevation_deg, distance_m) = parse_position(&args.from)?;
+    let HeadPoint { azimuth_deg, elevation_deg, distance_m } = args.from;
     let placement = Placement::Head(direction_from_yaw_pitch_deg(azimuth_deg, elevation_deg) * distance_m);
     let (mono, _) = espeak.synthesize(&text, &params)?;
 
@@ -102,21 +104,43 @@ pub fn run(args: SayArgs, store: &ProfileStore) -> Result<()> {
     Ok(())
 }
 
-fn parse_position(from: &str) -> Result<(f32, f32, f32)> {
-    let parts: Vec<f32> = from.split(',').map(|p| p.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(|_| {
-        anyhow::anyhow!("--from {from:?}: expected three numbers AZIMUTH,ELEVATION,DISTANCE, e.g. 90,0,2 for 2 m to the left")
-    })?;
-    match parts[..] {
-        [azimuth, elevation, distance]
-            if distance > 0.0 && distance.is_finite() && (-90.0..=90.0).contains(&elevation) =>
-        {
-            Ok((azimuth, elevation, distance))
-        }
-        [_, _, _] => {
-            bail!("--from {from:?}: elevation must be between -90 and 90 degrees and distance above 0 metres")
-        }
-        _ => bail!(
-            "--from {from:?}: expected three numbers AZIMUTH,ELEVATION,DISTANCE, e.g. 90,0,2 for 2 m to the left"
-        ),
-    }
+/// Where a voice is, around the listener's head.
+#[derive(Clone, Copy, Debug)]
+struct HeadPoint {
+    /// Positive to the left.
+    azimuth_deg: f32,
+    /// Positive up.
+    elevation_deg: f32,
+    distance_m: f32,
+}
+
+/// Azimuth may go round once either way (270 is -90).
+const AZIMUTH_DEG: std::ops::RangeInclusive<f32> = -360.0..=360.0;
+const ELEVATION_DEG: std::ops::RangeInclusive<f32> = -90.0..=90.0;
+/// At 100 m the inverse-distance law has already taken a voice 40 dB down.
+const MAX_DISTANCE_M: f32 = 100.0;
+
+/// `--from AZ,EL,DIST`: three numbers, each finite and in its range.
+fn parse_position(from: &str) -> Result<HeadPoint, String> {
+    let [azimuth, elevation, distance] = from.split(',').collect::<Vec<_>>()[..] else {
+        return Err(
+            "--from needs three numbers AZIMUTH,ELEVATION,DISTANCE, e.g. 90,0,2 for 2 m to the left".into()
+        );
+    };
+    Ok(HeadPoint {
+        azimuth_deg: number_in(azimuth, "--from", "an azimuth", AZIMUTH_DEG, " degrees")?,
+        elevation_deg: number_in(elevation, "--from", "an elevation", ELEVATION_DEG, " degrees")?,
+        distance_m: number_in(
+            distance,
+            "--from",
+            "a distance",
+            (Bound::Excluded(0.0), Bound::Included(MAX_DISTANCE_M)),
+            " metres",
+        )?,
+    })
+}
+
+/// `--rate WPM`: the range espeak-ng speaks intelligibly, as in the profile.
+fn parse_rate(rate: &str) -> Result<u32, String> {
+    number_in(rate, "--rate", "a whole number", allverse_core::profile::SPEECH_RATE_WPM, " words per minute")
 }

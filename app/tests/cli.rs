@@ -375,6 +375,40 @@ fn say_explains_bad_requests() {
 }
 
 #[test]
+fn say_refuses_numbers_that_are_not_finite_or_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    let out = dir.path().join("x.wav");
+    let out_arg = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 8] = [
+        (&["--from", "nan,0,1"], "--from needs an azimuth between -360 and 360 degrees, not nan"),
+        (&["--from", "inf,0,1"], "--from needs an azimuth between -360 and 360 degrees, not inf"),
+        (&["--from", "0,-inf,1"], "--from needs an elevation between -90 and 90 degrees, not -inf"),
+        (&["--from", "0,0,NaN"], "--from needs a distance above 0 and at most 100 metres, not NaN"),
+        (&["--from", "0,0,1e40"], "--from needs a distance above 0 and at most 100 metres, not 1e40"),
+        (&["--from", "0,95,1"], "--from needs an elevation between -90 and 90 degrees, not 95"),
+        (&["--rate", "nan"], "--rate needs a whole number between 80 and 450 words per minute, not nan"),
+        (
+            &["--rate", "100000"],
+            "--rate needs a whole number between 80 and 450 words per minute, not 100000",
+        ),
+    ];
+    for (numbers, message) in cases {
+        let args = [&["say", "Over here"][..], numbers, &["--out", out_arg]].concat();
+        let result = allverse(&profile, &args);
+        assert!(!result.status.success(), "{args:?} should fail");
+        let stderr = text(&result.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(!out.exists(), "nothing is said from nowhere");
+    // The edges of each range are accepted.
+    let edges =
+        allverse(&profile, &["say", "Over here", "--from", "-360,90,100", "--rate", "450", "--out", out_arg]);
+    assert!(edges.status.success(), "{}", text(&edges.stderr));
+}
+
+#[test]
 fn a_broken_hrtf_file_falls_back_to_panning_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let sofa = dir.path().join("mine.sofa");

@@ -65,25 +65,73 @@ impl Recognizer {
         &self.model
     }
 
-    /// Decodes a whole utterance buffer of 16 kHz mono audio. `context` is
-    /// what the same speaker said just before, possibly nothing; Whisper
-    /// reads it as a prompt (see [`crate::context`]).
+    /// Decodes a whole utterance buffer of 16 kHz mono audio, of which the
+    /// voice detector heard `voiced_s` seconds as voice (see
+    /// [`Segmenter::utterance_voiced_s`](crate::vad::Segmenter::utterance_voiced_s)).
+    /// `context` is what the same speaker said just before, possibly
+    /// nothing; Whisper reads it as a prompt (see [`crate::context`]).
     pub fn transcribe(
         &mut self,
         audio: &[f32],
+        voiced_s: f32,
         window: EncoderWindow,
         context: &str,
     ) -> Result<Hypothesis, RecognitionError> {
+        // Taken out of `self` while passes borrow it; kept for the next call.
+        let mut padded = std::mem::take(&mut self.padded);
         let samples = if audio.len() < MIN_SAMPLES {
-            self.padded.clear();
-            self.padded.extend_from_slice(audio);
-            self.padded.resize(MIN_SAMPLES, 0.0);
-            &self.padded[..]
+            padded.clear();
+            padded.extend_from_slice(audio);
+            padded.resize(MIN_SAMPLES, 0.0);
+            &padded[..]
         } else {
             audio
         };
+        let mut raw = self.decode(samples, window, context, Decoding::Greedy)?;
+        // A closing or offline pass commits what it hears, so a decoder loop
+        // there would hide the rest of the utterance for good: decode it
+        // once more with beam search, which keeps the alternatives a greedy
+        // decoder dropped and so can leave the loop. (Sampling at a raised
+        // temperature, whisper.cpp's fallback, stayed in the loop on the
+        // recordings tried.) Streaming passes are not retried: the next
+        // pass hears the audio again anyway.
+        if window == EncoderWindow::Full && guard::runs_away(raw.decoded()) {
+            let retry = self.decode(samples, window, context, Decoding::Beam)?;
+            if !guard::runs_away(retry.decoded()) {
+                raw = retry;
+            }
+        }
+        self.padded = padded;
+        let audio_s = audio.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+        let cleaned = guard::clean(raw.decoded(), guard::Heard { audio_s, voiced_s: voiced_s.min(audio_s) });
+        // The guard only ever keeps a leading run of words. Should tokens and
+        // words ever not line up, every word counts as sure.
+        let mut confidence = raw.confidence;
+        if confidence.len() != raw.text.split_whitespace().count() {
+            confidence = vec![1.0; cleaned.len()];
+        }
+        let (mut words, mut word_confidence) = (Vec::new(), Vec::new());
+        for (word, sure) in cleaned.iter().zip(confidence) {
+            let parts = crate::words::split(word);
+            word_confidence.extend(std::iter::repeat_n(sure, parts.len()));
+            words.extend(parts);
+        }
+        Ok(Hypothesis { words, confidence: word_confidence })
+    }
+
+    /// One whisper.cpp pass over `samples` (at least a second long).
+    fn decode(
+        &mut self,
+        samples: &[f32],
+        window: EncoderWindow,
+        context: &str,
+        decoding: Decoding,
+    ) -> Result<RawPass, RecognitionError> {
         let seconds = samples.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        let mut params = FullParams::new(match decoding {
+            Decoding::Greedy => SamplingStrategy::Greedy { best_of: 1 },
+            Decoding::Beam => SamplingStrategy::BeamSearch { beam_size: BEAM_SIZE, patience: -1.0 },
+        });
         params.set_n_threads(self.threads);
         params.set_language(Some("en"));
         params.set_translate(false);
@@ -113,15 +161,19 @@ impl Recognizer {
 
         let mut text = String::new();
         let mut no_speech = 0.0f32;
-        let mut confidence = Vec::new();
+        let mut confidence: Vec<f32> = Vec::new();
+        let mut ended = false;
         let end_of_text = self.model.context.token_eot();
         for segment in self.state.as_iter() {
             no_speech = no_speech.max(segment.no_speech_probability());
             text.push_str(&segment.to_str_lossy().map_err(|e| RecognitionError(e.to_string()))?);
             for token in (0..segment.n_tokens()).filter_map(|i| segment.get_token(i)) {
                 // Special tokens (end of text, task, timestamps) are numbered
-                // from end-of-text up and carry no text.
+                // from end-of-text up and carry no text. The segment keeps
+                // the end-of-text token when the decoder wrote one, and not
+                // when the token budget stopped it.
                 if token.token_id() >= end_of_text {
+                    ended |= token.token_id() == end_of_text;
                     continue;
                 }
                 let Ok(bytes) = token.to_bytes() else { continue };
@@ -135,19 +187,34 @@ impl Recognizer {
                 }
             }
         }
-        let speech_s = audio.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
-        let cleaned = guard::clean(&text, speech_s, no_speech);
-        // The guard only ever keeps a leading run of words. Should tokens and
-        // words ever not line up, every word counts as sure.
-        if confidence.len() != text.split_whitespace().count() {
-            confidence = vec![1.0; cleaned.len()];
-        }
-        let (mut words, mut word_confidence) = (Vec::new(), Vec::new());
-        for (word, sure) in cleaned.iter().zip(confidence) {
-            let parts = crate::words::split(word);
-            word_confidence.extend(std::iter::repeat_n(sure, parts.len()));
-            words.extend(parts);
-        }
-        Ok(Hypothesis { words, confidence: word_confidence })
+        Ok(RawPass { text, ended, no_speech, confidence })
+    }
+}
+
+/// How a pass picks each token; both are deterministic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decoding {
+    /// The most probable token: what every pass does first.
+    Greedy,
+    /// Beam search over [`BEAM_SIZE`] candidate texts: several times the
+    /// decoding work, so only for a pass that ran away.
+    Beam,
+}
+
+/// Beams for a retried pass: OpenAI's Whisper transcribes with 5.
+const BEAM_SIZE: i32 = 5;
+
+/// A pass's text before the guard, with what the guard judges it by.
+struct RawPass {
+    text: String,
+    ended: bool,
+    no_speech: f32,
+    /// One entry per whitespace-separated word of `text`, when tokens and words line up.
+    confidence: Vec<f32>,
+}
+
+impl RawPass {
+    fn decoded(&self) -> guard::Decoded<'_> {
+        guard::Decoded { text: &self.text, ended: self.ended, no_speech_probability: self.no_speech }
     }
 }

@@ -86,20 +86,25 @@ impl StreamingRecognizer {
         self.decoding.as_secs_f64()
     }
 
-    /// Decodes `closed` (an utterance that has just ended) or else the
-    /// open one. The last pass over an utterance commits all its remaining
+    /// Decodes `closed` (an utterance that has just ended, with its voiced
+    /// seconds) or else the open one. The last pass over an utterance commits all its remaining
     /// words, so it runs the full window, as offline transcription does:
     /// a fitted window hears the end of an utterance worse.
     fn pass(
         &mut self,
-        closed: Option<Vec<f32>>,
+        closed: Option<(Vec<f32>, f32)>,
         window: EncoderWindow,
     ) -> Result<Hypothesis, RecognitionError> {
         let started = std::time::Instant::now();
         let prompt = self.context.prompt();
         let hypothesis = match closed {
-            Some(audio) => self.recognizer.transcribe(&audio, window, prompt),
-            None => self.recognizer.transcribe(self.segmenter.utterance(), window, prompt),
+            Some((audio, voiced_s)) => self.recognizer.transcribe(&audio, voiced_s, window, prompt),
+            None => self.recognizer.transcribe(
+                self.segmenter.utterance(),
+                self.segmenter.utterance_voiced_s(),
+                window,
+                prompt,
+            ),
         };
         self.decoding += started.elapsed();
         hypothesis
@@ -118,7 +123,7 @@ impl StreamingRecognizer {
             if boundary != Boundary::Started {
                 // The utterance buffer is cleared after this callback, so
                 // keep a copy for its final pass.
-                closed.push(segmenter.utterance().to_vec());
+                closed.push((segmenter.utterance().to_vec(), segmenter.utterance_voiced_s()));
             }
         });
         for utterance in closed {
@@ -183,16 +188,17 @@ pub fn transcribe_offline(model: &Model, audio: &[f32]) -> Result<String, Recogn
     let mut utterances = Vec::new();
     segmenter.push(audio, |s, boundary| {
         if boundary != Boundary::Started {
-            utterances.push(s.utterance().to_vec());
+            utterances.push((s.utterance().to_vec(), s.utterance_voiced_s()));
         }
     });
     if segmenter.is_speaking() {
-        utterances.push(segmenter.utterance().to_vec());
+        utterances.push((segmenter.utterance().to_vec(), segmenter.utterance_voiced_s()));
     }
     let mut heard = Vec::new();
     let mut context = SpeakerContext::default();
-    for utterance in utterances {
-        let utterance_words = recognizer.transcribe(&utterance, EncoderWindow::Full, context.prompt())?.words;
+    for (utterance, voiced_s) in utterances {
+        let utterance_words =
+            recognizer.transcribe(&utterance, voiced_s, EncoderWindow::Full, context.prompt())?.words;
         context.committed(&words::join(&utterance_words));
         context.utterance_ended();
         heard.extend(utterance_words);

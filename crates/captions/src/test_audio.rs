@@ -18,6 +18,19 @@ pub fn librivox_text(index: usize) -> String {
     std::fs::read_to_string(librivox_path(index, "txt")).expect("bundled transcript")
 }
 
+/// Spoken warnings with a phrase said three times (`tests/data/README.md`).
+pub const WARNINGS: [&str; 3] = ["no-no-no-door", "help-help-help", "fire-fire-fire"];
+
+/// A warning's recording with a second of silence before and after, as a
+/// microphone would hear someone call out, and what it says.
+pub fn warning(name: &str) -> (Vec<f32>, String) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let speech = crate::audio::read_wav_16k_mono(&path.with_extension("wav")).expect("bundled warning");
+    let silence = vec![0.0; crate::audio::SAMPLE_RATE_HZ as usize];
+    let audio = [&silence[..], &speech, &silence].concat();
+    (audio, std::fs::read_to_string(path.with_extension("txt")).expect("its text"))
+}
+
 /// The provisioned model; `cargo xtask test` runs `cargo xtask model` first.
 pub fn model_path() -> PathBuf {
     let path = allverse_core::paths::default_caption_model().expect("a cache directory");

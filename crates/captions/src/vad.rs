@@ -51,6 +51,8 @@ pub struct Segmenter {
     /// Recent unvoiced frames, kept for pre-roll.
     recent: VecDeque<f32>,
     utterance: Vec<f32>,
+    /// Frames of the utterance the detector scored as voice.
+    utterance_voiced_frames: usize,
     speaking: bool,
     voiced_run_frames: usize,
     silent_run_frames: usize,
@@ -64,6 +66,7 @@ impl Segmenter {
             partial_frame: Vec::with_capacity(FRAME_SAMPLES),
             recent: VecDeque::new(),
             utterance: Vec::new(),
+            utterance_voiced_frames: 0,
             speaking: false,
             voiced_run_frames: 0,
             silent_run_frames: 0,
@@ -73,6 +76,13 @@ impl Segmenter {
     /// The audio of the current (or just closed) utterance.
     pub fn utterance(&self) -> &[f32] {
         &self.utterance
+    }
+
+    /// How much of [`Self::utterance`] the detector heard as voice, in
+    /// seconds: the speech time its words had to be said in (the pre-roll,
+    /// the pauses and the hangover hold none).
+    pub fn utterance_voiced_s(&self) -> f32 {
+        self.utterance_voiced_frames as f32 * FRAME_S
     }
 
     pub fn is_speaking(&self) -> bool {
@@ -90,6 +100,7 @@ impl Segmenter {
                     on_boundary(self, boundary);
                     if boundary != Boundary::Started {
                         self.utterance.clear();
+                        self.utterance_voiced_frames = 0;
                     }
                 }
                 self.partial_frame = frame;
@@ -107,6 +118,7 @@ impl Segmenter {
         let voiced = self.detector.predict_f32(&clamped) >= self.config.threshold;
         if self.speaking {
             self.utterance.extend_from_slice(frame);
+            self.utterance_voiced_frames += usize::from(voiced);
             self.silent_run_frames = if voiced { 0 } else { self.silent_run_frames + 1 };
             if self.silent_run_frames >= self.frames(self.config.hangover_s) {
                 self.speaking = false;
@@ -116,7 +128,8 @@ impl Segmenter {
             if self.utterance.len()
                 >= (self.config.max_utterance_s * crate::audio::SAMPLE_RATE_HZ as f32) as usize
             {
-                // Stay in speech: the next frames open the next utterance.
+                // Stay in speech: the next frames open the next utterance
+                // (`push` clears the buffer after the callback).
                 return Some(Boundary::Capped);
             }
             return None;
@@ -132,6 +145,7 @@ impl Segmenter {
             self.silent_run_frames = 0;
             self.utterance.clear();
             self.utterance.extend(self.recent.drain(..));
+            self.utterance_voiced_frames = self.voiced_run_frames;
             return Some(Boundary::Started);
         }
         None

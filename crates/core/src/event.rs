@@ -159,6 +159,19 @@ impl EventDescription {
     }
 
     fn check(&self) -> Result<(), String> {
+        let place = |what: String, point: Vec3| {
+            if crate::placement::in_world(point) {
+                return Ok(());
+            }
+            Err(format!(
+                "{what} = {point} must be three numbers within {} metres of the origin",
+                crate::placement::WORLD_EXTENT_M / 2.0
+            ))
+        };
+        place("floor.stage_position_m".into(), self.floor.stage_position_m)?;
+        for (i, speaker) in self.floor.speakers.iter().enumerate() {
+            place(format!("floor.speakers[{i}] (`{}`): position_m", speaker.id), speaker.position_m)?;
+        }
         let mut ids = std::collections::HashSet::from(["floor"]);
         for (i, channel) in self.channels.iter().enumerate() {
             let at = format!("channels[{i}] (`{}`)", channel.id);
@@ -317,6 +330,22 @@ interpreters = [{ id = "kim", name = "Kim", feed = "rtp://127.0.0.1:5004" }]
             (
                 GOOD.replace("id = \"bsl\"\nname", "id = \"bsl\"\nrelay_from = \"is\"\nname"),
                 "its relays go round in a loop",
+            ),
+            (
+                GOOD.replace("stage_position_m = [0.0, 1.6, -4.0]", "stage_position_m = [nan, 1.6, -4.0]"),
+                "floor.stage_position_m = [NaN, 1.6, -4] must be three numbers within 500 metres of the origin",
+            ),
+            (
+                GOOD.replace("stage_position_m = [0.0, 1.6, -4.0]", "stage_position_m = [0.0, 1e40, -4.0]"),
+                "floor.stage_position_m = [0, inf, -4] must be three numbers within 500 metres",
+            ),
+            (
+                GOOD.replace("position_m = [0.0, 1.7, -4.0]", "position_m = [0.0, 1.7, -inf]"),
+                "floor.speakers[0] (`host`): position_m = [0, 1.7, -inf] must be three numbers",
+            ),
+            (
+                GOOD.replace("position_m = [0.0, 1.7, -4.0]", "position_m = [0.0, 1.7, 600.0]"),
+                "floor.speakers[0] (`host`): position_m = [0, 1.7, 600] must be three numbers",
             ),
         ];
         for (text, expected) in cases {

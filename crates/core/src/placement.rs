@@ -8,6 +8,18 @@
 
 use glam::{Affine3A, Vec3};
 
+/// The largest space Allverse lays out, in metres: the longest side a room
+/// may have, and twice the farthest a position read from a file may lie from
+/// the origin. Larger numbers in a file are mistakes (or `inf`), and would
+/// put people and signs where no text can be read and no voice heard.
+pub const WORLD_EXTENT_M: f32 = 1000.0;
+
+/// Whether every coordinate of `point` is a number within half of
+/// [`WORLD_EXTENT_M`] of the origin; NaN and the infinities are not.
+pub fn in_world(point: Vec3) -> bool {
+    point.to_array().iter().all(|c| c.abs() <= WORLD_EXTENT_M / 2.0)
+}
+
 /// World size (metres) of something that subtends `angle_deg` at `distance_m`.
 pub fn world_size_for_angle_m(angle_deg: f32, distance_m: f32) -> f32 {
     2.0 * distance_m * (angle_deg.to_radians() / 2.0).tan()

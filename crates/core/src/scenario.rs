@@ -243,6 +243,21 @@ pub struct Checkpoint {
     pub capture: String,
 }
 
+/// The longest side a room may have; every position in a scenario lies in its room.
+const MAX_ROOM_SIDE_M: f32 = crate::placement::WORLD_EXTENT_M;
+/// Head yaw may wind up to two turns either way, so that keys interpolated
+/// linearly can script a full turn (0° then 360°).
+const HEAD_YAW_DEG: std::ops::RangeInclusive<f32> = -720.0..=720.0;
+/// Controller and eye yaw are relative to the head: at most half a turn.
+const RELATIVE_YAW_DEG: std::ops::RangeInclusive<f32> = -180.0..=180.0;
+/// Straight down to straight up.
+const PITCH_DEG: std::ops::RangeInclusive<f32> = -90.0..=90.0;
+/// The simulated eye's vertical field of view: a perspective projection
+/// needs a value strictly between 0° and 180°; headsets have about 90–110°.
+const VERTICAL_FOV_DEG: std::ops::RangeInclusive<f32> = 10.0..=170.0;
+/// An arm's length plus the largest seated reach extension (1.5 m), generously.
+const MAX_CONTROLLER_OFFSET_M: f32 = 3.0;
+
 /// The document as written, with source spans for error messages.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -251,8 +266,8 @@ struct ScenarioFile {
     duration_s: Spanned<f32>,
     #[serde(default = "default_frame_rate_hz")]
     frame_rate_hz: Spanned<f32>,
-    #[serde(default)]
-    view: ViewSettings,
+    #[serde(default = "default_view")]
+    view: Spanned<ViewSettings>,
     room: Spanned<Room>,
     #[serde(default)]
     people: Vec<Spanned<Person>>,
@@ -286,6 +301,10 @@ struct ScenarioFile {
 
 fn default_frame_rate_hz() -> Spanned<f32> {
     Spanned::new(0..0, 30.0)
+}
+
+fn default_view() -> Spanned<ViewSettings> {
+    Spanned::new(0..0, ViewSettings::default())
 }
 
 /// A problem in a scenario file, located by line and column (1-based).
@@ -344,7 +363,7 @@ impl Scenario {
             name: raw.name,
             duration_s: raw.duration_s.into_inner(),
             frame_rate_hz: raw.frame_rate_hz.into_inner(),
-            view: raw.view,
+            view: raw.view.into_inner(),
             room: raw.room.into_inner(),
             people,
             panels: raw.panels.into_iter().map(Spanned::into_inner).collect(),
@@ -485,13 +504,29 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             ));
         }
         let room = raw.room.get_ref();
-        if room.size_m.min_element() <= 0.0 {
-            return Err(at(raw.room.span(), "room.size_m must be positive in every axis".into()));
+        if !room.size_m.to_array().iter().all(|&side| side > 0.0 && side <= MAX_ROOM_SIDE_M) {
+            return Err(at(
+                raw.room.span(),
+                format!(
+                    "room.size_m must be above 0 and at most {MAX_ROOM_SIDE_M} metres in every axis, not {}",
+                    room.size_m
+                ),
+            ));
         }
-        let view = raw.view;
+        let view = raw.view.get_ref();
         if !(16..=4096).contains(&view.width_px) || !(16..=4096).contains(&view.height_px) {
-            return Err(at(0..0, "view.width_px and view.height_px must be between 16 and 4096".into()));
+            return Err(at(
+                raw.view.span(),
+                "view.width_px and view.height_px must be between 16 and 4096".into(),
+            ));
         }
+        self.number(
+            raw.view.span(),
+            "view.vertical_fov_deg",
+            view.vertical_fov_deg,
+            VERTICAL_FOV_DEG,
+            " degrees",
+        )?;
 
         let mut ids = std::collections::HashSet::new();
         for person in &raw.people {
@@ -526,7 +561,29 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             self.keys_in_order(&keys, |k| k.at_s, "controllers")?;
         }
         for key in &raw.head {
-            self.inside_room(key.span(), "head key", "", key.get_ref().position_m)?;
+            let k = key.get_ref();
+            self.inside_room(key.span(), "head key", "", k.position_m)?;
+            self.number(key.span(), "yaw_deg", k.yaw_deg, HEAD_YAW_DEG, " degrees")?;
+            self.number(key.span(), "pitch_deg", k.pitch_deg, PITCH_DEG, " degrees")?;
+        }
+        for key in &raw.controllers {
+            let k = key.get_ref();
+            if !(0.0..=MAX_CONTROLLER_OFFSET_M).contains(&k.head_offset_m.length()) {
+                return Err(at(
+                    key.span(),
+                    format!(
+                        "head_offset_m = {} must be within {MAX_CONTROLLER_OFFSET_M} metres of the head",
+                        k.head_offset_m
+                    ),
+                ));
+            }
+            self.number(key.span(), "yaw_deg", k.yaw_deg, RELATIVE_YAW_DEG, " degrees")?;
+            self.number(key.span(), "pitch_deg", k.pitch_deg, PITCH_DEG, " degrees")?;
+        }
+        for key in &raw.gaze {
+            let k = key.get_ref();
+            self.number(key.span(), "yaw_deg", k.yaw_deg, RELATIVE_YAW_DEG, " degrees")?;
+            self.number(key.span(), "pitch_deg", k.pitch_deg, PITCH_DEG, " degrees")?;
         }
         for input in &raw.inputs {
             let i = input.get_ref();
@@ -541,9 +598,7 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
                     ),
                 ));
             }
-            if !(0.0..=60.0).contains(&i.hold_s) {
-                return Err(at(input.span(), format!("hold_s = {} must be between 0 and 60", i.hold_s)));
-            }
+            self.number(input.span(), "hold_s", i.hold_s, 0.0..=60.0, " seconds")?;
         }
         for sound in &raw.sounds {
             let s = sound.get_ref();
@@ -600,6 +655,24 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             }
         }
         Ok(())
+    }
+
+    /// `Ok` when `value` lies in `range`, which also refuses NaN and the
+    /// infinities (TOML writes them `nan` and `inf`; a number too large for
+    /// an `f32`, such as `1e40`, arrives as infinity).
+    fn number(
+        &self,
+        span: std::ops::Range<usize>,
+        name: &str,
+        value: f32,
+        range: std::ops::RangeInclusive<f32>,
+        unit: &str,
+    ) -> Result<(), ScenarioError> {
+        if range.contains(&value) {
+            return Ok(());
+        }
+        let (low, high) = range.into_inner();
+        Err((self.at)(span, format!("{name} = {value} must be between {low} and {high}{unit}")))
     }
 
     /// An event with words (a label, a message) at a time within the scenario.
@@ -795,6 +868,81 @@ capture = "start"
             let err = parse(&text).unwrap_err();
             assert_eq!(err.line, line, "{err}");
             assert!(err.message.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn non_finite_and_out_of_range_numbers_point_at_their_entry() {
+        let alert = |position: &str| {
+            format!(
+                "{MINIMAL}\n[[alerts]]\nat_s = 1.0\ntext = \"Fire\"\nsource = \"door\"\nposition_m = {position}\n"
+            )
+        };
+        let cases = [
+            (
+                MINIMAL.replace("yaw_deg = 45.0", "yaw_deg = nan"),
+                22,
+                "yaw_deg = NaN must be between -720 and 720 degrees",
+            ),
+            (MINIMAL.replace("yaw_deg = 45.0", "yaw_deg = inf"), 22, "yaw_deg = inf must be between"),
+            // Too large for an f32: it arrives as infinity, and is refused as one.
+            (MINIMAL.replace("yaw_deg = 45.0", "yaw_deg = 1e40"), 22, "yaw_deg = inf must be between"),
+            (
+                MINIMAL.replace("yaw_deg = 45.0", "pitch_deg = -inf"),
+                22,
+                "pitch_deg = -inf must be between -90 and 90",
+            ),
+            (
+                MINIMAL.replace("yaw_deg = 45.0", "pitch_deg = 91.0"),
+                22,
+                "pitch_deg = 91 must be between -90 and 90",
+            ),
+            (MINIMAL.replace("at_s = 4.0", "at_s = nan"), 22, "at_s = NaN is outside the scenario"),
+            (MINIMAL.replace("duration_s = 5.0", "duration_s = inf"), 3, "duration_s must be above 0"),
+            (MINIMAL.replace("[10.0, 3.0, 10.0]", "[nan, 3.0, 10.0]"), 5, "room.size_m must be above 0"),
+            (MINIMAL.replace("[10.0, 3.0, 10.0]", "[inf, 3.0, inf]"), 5, "at most 1000 metres"),
+            (
+                MINIMAL.replace("[0.0, 1.6, -2.0]", "[nan, 1.6, -2.0]"),
+                8,
+                "person `ana` at [NaN, 1.6, -2] is outside the room",
+            ),
+            (alert("[0.0, inf, -1.0]"), 31, "outside the room"),
+            (
+                format!("{MINIMAL}\n[view]\nvertical_fov_deg = nan\n"),
+                31,
+                "view.vertical_fov_deg = NaN must be between 10 and 170 degrees",
+            ),
+            (
+                format!("{MINIMAL}\n[[gaze]]\nat_s = 1.0\npitch_deg = nan\n"),
+                31,
+                "pitch_deg = NaN must be between -90 and 90 degrees",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[[controllers]]\nat_s = 1.0\nhand = \"left\"\nhead_offset_m = [0.0, -inf, 0.0]\n"
+                ),
+                31,
+                "head_offset_m = [0, -inf, 0] must be within 3 metres of the head",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[[controllers]]\nat_s = 1.0\nhand = \"left\"\nhead_offset_m = [0.0, 0.0, 0.0]\nyaw_deg = nan\n"
+                ),
+                31,
+                "yaw_deg = NaN must be between -180 and 180 degrees",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[[inputs]]\nat_s = 1.0\ndevice = \"keyboard\"\ninput = \"M\"\nhold_s = nan\n"
+                ),
+                31,
+                "hold_s = NaN must be between 0 and 60 seconds",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.line, line, "{err}");
+            assert!(err.message.contains(needle), "{needle:?} not in {err}");
         }
     }
 

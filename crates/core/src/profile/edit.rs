@@ -72,6 +72,9 @@ fn parse_value(text: &str) -> toml::Value {
 fn parse_like(current: &toml::Value, text: &str) -> Option<toml::Value> {
     match (current, parse_value(text)) {
         (toml::Value::Float(_), toml::Value::Integer(i)) => Some(toml::Value::Float(i as f64)),
+        // TOML refuses numbers beyond an f64 (`1e309`); read as infinity,
+        // validation then answers with the setting's range, not a type.
+        (toml::Value::Float(_), toml::Value::String(word)) => word.parse().ok().map(toml::Value::Float),
         (current, parsed) if current.same_type(&parsed) => Some(parsed),
         _ => None,
     }
@@ -152,5 +155,26 @@ mod tests {
         assert!(err.contains("neon") && err.contains("dark"), "{err}");
         let err = set_key(&p, "video.brightness", "1").unwrap_err().to_string();
         assert!(err.contains("no section `video`"), "{err}");
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused_with_the_range() {
+        let p = Profile::default();
+        for value in ["nan", "inf", "-inf", "+inf", "1e309", "-1e309", "1e40"] {
+            let err = set_key(&p, "audio.master_volume", value).unwrap_err().to_string();
+            assert!(
+                err.starts_with("audio.master_volume = ") && err.ends_with("must be between 0 and 1"),
+                "{value}: {err}"
+            );
+        }
+        for value in ["nan", "inf", "-inf", "1e40"] {
+            let err = set_key(&p, "interpreting.offset_m", &format!("[0.0, {value}, 0.0]")).unwrap_err();
+            assert!(err.to_string().contains("between -5 and 5 metres"), "{value}: {err}");
+        }
+        // The same values written in the profile file are refused on load.
+        for value in ["nan", "inf", "-inf"] {
+            let err = Profile::from_toml(&format!("[comfort]\nheight_offset_m = {value}\n")).unwrap_err();
+            assert!(err.to_string().contains("must be between -1 and 1 metres"), "{value}: {err}");
+        }
     }
 }
