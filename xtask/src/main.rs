@@ -63,6 +63,17 @@ fn cargo() -> Command {
     command
 }
 
+/// Builds the app with cargo's own progress lines, saying first how long a
+/// first build takes: without this, a fresh machine sits silent for half an
+/// hour behind the first `cargo run --quiet`.
+pub fn build_app(step: &str) -> Result<()> {
+    println!(
+        "[{step}] building the allverse app; the first build on a fresh 2-core machine takes about 25 minutes \
+         (Bevy, whisper.cpp, GStreamer bindings), later ones seconds. Cargo lists each crate as it compiles:"
+    );
+    run(step, cargo().args(["build", "-p", "allverse"]))
+}
+
 fn run(step: &str, command: &mut Command) -> Result<()> {
     println!("[{step}] running: {command:?}");
     let status = command.status()?;
@@ -79,6 +90,7 @@ fn main() -> Result<()> {
             setup::run()?;
             model::run(false, None)?;
             let out = workspace_root().join("out/demo");
+            build_app("demo")?;
             run(
                 "demo",
                 cargo()

@@ -159,6 +159,7 @@ fn read_vocabulary(path: &Path, n_vocab: usize) -> Result<Vec<Vec<u8>>> {
 fn verify_by_recognition(model: &Path) -> Result<()> {
     let clip =
         crate::workspace_root().join("assets/audio/librivox/sense_and_sensibility_01_austen_64kb-0870.wav");
+    crate::build_app("model")?;
     println!("[model] checking the model by transcribing {}", clip.file_name().unwrap().to_string_lossy());
     let status = crate::cargo()
         .args(["run", "--quiet", "-p", "allverse", "--", "captions", "check-model", "--model"])
