@@ -112,16 +112,8 @@ fn garbage_on_the_ports_is_survived() {
     let mut srt =
         SupervisedFeed::open(FeedAddress::new("srt://127.0.0.1:17130?mode=listener"), Instant::now());
     let mut rtp = SupervisedFeed::open(FeedAddress::new("rtp://127.0.0.1:17131"), Instant::now());
-    let mut noise = 0x1234_5678u32;
-    for _ in 0..200 {
-        let packet: Vec<u8> = (0..1200)
-            .map(|_| {
-                noise ^= noise << 13;
-                noise ^= noise >> 17;
-                noise ^= noise << 5;
-                noise as u8
-            })
-            .collect();
+    let noise = noise_bytes(0x1234_5678, 200 * 1200);
+    for packet in noise.chunks(1200) {
         for port in [17130, 17131] {
             socket.send_to(&packet, ("127.0.0.1", port)).unwrap();
         }
@@ -380,16 +372,7 @@ fn a_file_without_video_says_so_and_is_not_retried() {
 fn a_file_that_is_not_media_or_not_there_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("interpreter.mp4");
-    let mut noise = 0x9e37_79b9u32;
-    let bytes: Vec<u8> = (0..64 * 1024)
-        .map(|_| {
-            noise ^= noise << 13;
-            noise ^= noise >> 17;
-            noise ^= noise << 5;
-            noise as u8
-        })
-        .collect();
-    std::fs::write(&path, bytes).unwrap();
+    std::fs::write(&path, noise_bytes(0x9e37_79b9, 64 * 1024)).unwrap();
     let reason = given_up_reason(&mut file_feed(&path));
     assert!(reason.starts_with("the file is not a video file"), "{reason}");
     std::fs::write(&path, b"").unwrap();
@@ -448,4 +431,16 @@ fn a_listener_opens_a_socket_only_on_the_host_it_names() {
         // 127.0.0.1 as /proc/net/udp writes it.
         assert_eq!(udp_sockets_on(port), [format!("0100007F:{port:04X}")], "port {port}");
     }
+}
+
+/// `len` pseudo-random bytes (xorshift32 from `seed`): the same garbage on every run.
+fn noise_bytes(mut seed: u32, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as u8
+        })
+        .collect()
 }
