@@ -12,7 +12,7 @@ use allverse_pipeline::audio::resample::ToMono;
 use allverse_pipeline::audio::{
     self, EngineConfig, HrtfSet, Placement, SAMPLE_RATE_HZ, Spatializer, offline,
 };
-use allverse_voice::{Espeak, VoiceParams};
+use allverse_speech::{Espeak, VoiceParams};
 use std::sync::Arc;
 
 const SENTENCES: [&str; 3] = [

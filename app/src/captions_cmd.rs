@@ -1,6 +1,6 @@
 //! `allverse captions ...`: transcribe files, caption the microphone, check a model.
 
-use allverse_captions::{CaptionEvent, Model, StreamConfig, audio, live, resolve_model_path, streaming, wer};
+use allverse_captions::{CaptionEvent, Model, StreamConfig, audio_in, live, resolve_model_path, streaming, wer};
 use allverse_core::profile::ProfileStore;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -79,7 +79,7 @@ pub fn run(command: CaptionsCommand, store: &ProfileStore) -> Result<()> {
 
 /// Decodes a file to 16 kHz mono; what was wrong with it but worked around goes to stderr.
 fn read_audio(path: &Path) -> Result<Vec<f32>> {
-    let decoded = audio::decode_16k_mono(path)?;
+    let decoded = audio_in::decode_16k_mono(path)?;
     for notice in &decoded.notices {
         eprintln!("note: {notice}");
     }

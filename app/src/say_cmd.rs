@@ -4,7 +4,7 @@ use crate::numbers::number_in;
 use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_core::profile::ProfileStore;
 use allverse_pipeline::audio::{self, Bus, EngineConfig, Placement, SAMPLE_RATE_HZ, Spatializer, offline};
-use allverse_voice::{Espeak, PcmSink, VoiceParams};
+use allverse_speech::{Espeak, PcmSink, VoiceParams};
 use anyhow::{Context, Result, bail};
 use std::ops::Bound;
 use std::path::PathBuf;

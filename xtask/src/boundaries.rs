@@ -14,7 +14,7 @@ pub const ENGINE_FREE: &[&str] = &[
     "allverse-core",
     "allverse-pipeline",
     "allverse-captions",
-    "allverse-voice",
+    "allverse-speech",
     "allverse-interpret",
     "allverse-input",
 ];

@@ -129,7 +129,7 @@ fn main() -> Result<()> {
                 "test",
                 cargo().args(runner).args([
                     "-p",
-                    "allverse-voice",
+                    "allverse-speech",
                     "--features",
                     "system-voice",
                     "--lib",

@@ -6,7 +6,7 @@ use allverse_pipeline::audio::{
     self, AudioControl, BLOCK_FRAMES, Bus, EngineConfig, HrtfSet, Placement, Pose, Renderer, SAMPLE_RATE_HZ,
     Spatializer, VoiceFeed, offline,
 };
-use allverse_voice::{Espeak, Speaker, SpeechKind, Synthesizer, Utterance, VoiceParams};
+use allverse_speech::{Espeak, Speaker, SpeechKind, Synthesizer, Utterance, VoiceParams};
 use anyhow::Result;
 use glam::Quat;
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 
 use crate::alignment::WordTrack;
 use crate::measurement::{Goal, Measurement, percentile};
-use allverse_captions::{CaptionEvent, Model, StreamConfig, audio, streaming, wer, words};
+use allverse_captions::{CaptionEvent, Model, StreamConfig, audio_in, streaming, wer, words};
 use anyhow::{Context, Result};
 
 const CLIPS: [&str; 5] = ["0870", "0880", "0890", "0920", "0930"];
@@ -30,9 +30,9 @@ pub fn run() -> Result<Vec<Measurement>> {
             "{}/../../assets/audio/librivox/sense_and_sensibility_01_austen_64kb-{clip}",
             env!("CARGO_MANIFEST_DIR")
         );
-        let start_s = session.len() as f64 / f64::from(audio::SAMPLE_RATE_HZ);
-        session.extend(audio::read_wav_16k_mono(format!("{base}.wav").as_ref())?);
-        session.extend(std::iter::repeat_n(0.0, (GAP_S * f64::from(audio::SAMPLE_RATE_HZ)) as usize));
+        let start_s = session.len() as f64 / f64::from(audio_in::SAMPLE_RATE_HZ);
+        session.extend(audio_in::read_wav_16k_mono(format!("{base}.wav").as_ref())?);
+        session.extend(std::iter::repeat_n(0.0, (GAP_S * f64::from(audio_in::SAMPLE_RATE_HZ)) as usize));
         reference.extend(wer::normalize(&std::fs::read_to_string(format!("{base}.txt"))?));
         // The timed words, normalised the same way, for latency.
         let track = WordTrack::from_alignment_json(&std::fs::read_to_string(format!("{base}.json"))?)?;

@@ -1,7 +1,7 @@
 //! Live captions: speech in, speaker-attributed words out, all on the device.
 //!
 //! Audio from a microphone, a session stream or a file is brought to 16 kHz
-//! mono ([`audio`]), cut into utterances by a voice detector ([`vad`]),
+//! mono ([`audio_in`]), cut into utterances by a voice detector ([`vad`]),
 //! re-decoded by Whisper every 0.3 s while it grows ([`recognizer`],
 //! [`streaming`]), and turned into *partial* words that appear fast and
 //! *committed* words that never change ([`agreement`]).
@@ -38,7 +38,7 @@
 //! * **Nothing leaves the device.** There is no network code in this crate.
 
 pub mod agreement;
-pub mod audio;
+pub mod audio_in;
 pub mod context;
 mod guard;
 pub mod live;

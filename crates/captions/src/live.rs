@@ -9,7 +9,7 @@
 //! a pass runs, audio keeps collecting in the ring, and the next pass covers
 //! all of it.
 
-use crate::audio::to_16k_mono;
+use crate::audio_in::to_16k_mono;
 use crate::model::Model;
 use crate::streaming::{CaptionEvent, StreamConfig, StreamingRecognizer};
 use allverse_pipeline::audio::zero_non_finite;

@@ -5,7 +5,7 @@ use crate::model::Model;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperState};
 
 /// whisper.cpp refuses input shorter than one second.
-const MIN_SAMPLES: usize = crate::audio::SAMPLE_RATE_HZ as usize;
+const MIN_SAMPLES: usize = crate::audio_in::SAMPLE_RATE_HZ as usize;
 /// Encoder frames per second of audio (1500 frames span 30 s).
 const ENCODER_FRAMES_PER_S: f32 = 50.0;
 const MAX_ENCODER_FRAMES: i32 = 1500;
@@ -102,7 +102,7 @@ impl Recognizer {
             }
         }
         self.padded = padded;
-        let audio_s = audio.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+        let audio_s = audio.len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
         let cleaned = guard::clean(raw.decoded(), guard::Heard { audio_s, voiced_s: voiced_s.min(audio_s) });
         // The guard only ever keeps a leading run of words. Should tokens and
         // words ever not line up, every word counts as sure.
@@ -127,7 +127,7 @@ impl Recognizer {
         context: &str,
         decoding: Decoding,
     ) -> Result<RawPass, RecognitionError> {
-        let seconds = samples.len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+        let seconds = samples.len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
         let mut params = FullParams::new(match decoding {
             Decoding::Greedy => SamplingStrategy::Greedy { best_of: 1 },
             Decoding::Beam => SamplingStrategy::BeamSearch { beam_size: BEAM_SIZE, patience: -1.0 },

@@ -8,7 +8,7 @@
 //! thread (the simulator, on its own clock, the same every run) or on a
 //! worker (interactive sessions, in real time).
 
-use crate::audio::SAMPLE_RATE_HZ;
+use crate::audio_in::SAMPLE_RATE_HZ;
 use crate::live::{LiveCaptions, SpeakerInput, StreamFormat};
 use crate::recognizer::RecognitionError;
 use crate::{CaptionEvent, Model, StreamConfig, StreamingRecognizer};

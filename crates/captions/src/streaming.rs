@@ -135,11 +135,11 @@ impl StreamingRecognizer {
         }
         if self.segmenter.is_speaking() {
             self.samples_since_pass += samples.len();
-            let step = (self.config.step_s * crate::audio::SAMPLE_RATE_HZ as f32) as usize;
+            let step = (self.config.step_s * crate::audio_in::SAMPLE_RATE_HZ as f32) as usize;
             if self.samples_since_pass >= step {
                 self.samples_since_pass = 0;
                 let heard = self.pass(None, EncoderWindow::Fitted)?;
-                let heard_s = self.segmenter.utterance().len() as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+                let heard_s = self.segmenter.utterance().len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
                 let update = if heard_s < self.config.min_commit_audio_s {
                     self.agreement.preview(&heard.words, now_s())
                 } else {
@@ -217,19 +217,19 @@ pub fn replay_at_real_time(
     mut on_event: impl FnMut(&CaptionEvent),
 ) -> Result<ReplayStats, RecognitionError> {
     const CHUNK_S: f64 = 0.02;
-    let chunk = (CHUNK_S * f64::from(crate::audio::SAMPLE_RATE_HZ)) as usize;
+    let chunk = (CHUNK_S * f64::from(crate::audio_in::SAMPLE_RATE_HZ)) as usize;
     let mut recognizer = StreamingRecognizer::new(model, config)?;
     let start = std::time::Instant::now();
     let now = || start.elapsed().as_secs_f64();
     let mut delivered = 0;
     while delivered < audio.len() {
-        let due_s = (delivered + chunk) as f64 / f64::from(crate::audio::SAMPLE_RATE_HZ);
+        let due_s = (delivered + chunk) as f64 / f64::from(crate::audio_in::SAMPLE_RATE_HZ);
         if let Some(wait) = std::time::Duration::from_secs_f64(due_s).checked_sub(start.elapsed()) {
             std::thread::sleep(wait);
         }
         // Everything that has "arrived" by now, in one go.
         let arrived =
-            ((now() * f64::from(crate::audio::SAMPLE_RATE_HZ)) as usize).clamp(delivered + 1, audio.len());
+            ((now() * f64::from(crate::audio_in::SAMPLE_RATE_HZ)) as usize).clamp(delivered + 1, audio.len());
         for event in recognizer.push(&audio[delivered..arrived], &now)? {
             on_event(&event);
         }

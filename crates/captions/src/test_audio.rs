@@ -11,7 +11,7 @@ pub fn librivox_path(index: usize, extension: &str) -> PathBuf {
 }
 
 pub fn librivox_clip(index: usize) -> Vec<f32> {
-    crate::audio::read_wav_16k_mono(&librivox_path(index, "wav")).expect("bundled clip")
+    crate::audio_in::read_wav_16k_mono(&librivox_path(index, "wav")).expect("bundled clip")
 }
 
 pub fn librivox_text(index: usize) -> String {
@@ -25,8 +25,8 @@ pub const WARNINGS: [&str; 3] = ["no-no-no-door", "help-help-help", "fire-fire-f
 /// microphone would hear someone call out, and what it says.
 pub fn warning(name: &str) -> (Vec<f32>, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
-    let speech = crate::audio::read_wav_16k_mono(&path.with_extension("wav")).expect("bundled warning");
-    let silence = vec![0.0; crate::audio::SAMPLE_RATE_HZ as usize];
+    let speech = crate::audio_in::read_wav_16k_mono(&path.with_extension("wav")).expect("bundled warning");
+    let silence = vec![0.0; crate::audio_in::SAMPLE_RATE_HZ as usize];
     let audio = [&silence[..], &speech, &silence].concat();
     (audio, std::fs::read_to_string(path.with_extension("txt")).expect("its text"))
 }

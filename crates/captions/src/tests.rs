@@ -120,7 +120,7 @@ fn compressed_recordings_are_transcribed_like_the_original() {
     let model = model();
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/tests/data");
     for name in ["speech-44k-stereo.mp3", "speech-16k.flac", "speech-48k.ogg"] {
-        let decoded = crate::audio::decode_16k_mono(&data.join(name)).unwrap();
+        let decoded = crate::audio_in::decode_16k_mono(&data.join(name)).unwrap();
         assert!(decoded.notices.is_empty(), "{name}: {:?}", decoded.notices);
         let heard = transcribe_offline(&model, &decoded.samples).unwrap();
         let rate = wer::wer(&librivox_text(2), &heard);
@@ -194,7 +194,7 @@ fn a_decoder_loop_over_silence_is_removed() {
     // A second of shouting, then silence: greedy decoding hears "Fire." over
     // and over until its token budget runs out.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fire-burst.wav");
-    let burst = crate::audio::read_wav_16k_mono(&path).unwrap();
+    let burst = crate::audio_in::read_wav_16k_mono(&path).unwrap();
     let buffer = [&burst[..], &vec![0.0; 16_000 * 9]].concat();
     let mut recognizer = crate::recognizer::Recognizer::new(&model()).unwrap();
     let heard = recognizer.transcribe(&buffer, 1.0, crate::recognizer::EncoderWindow::Full, "").unwrap();

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 /// earshot scores exactly this many 16 kHz samples at a time.
 pub const FRAME_SAMPLES: usize = 256;
-const FRAME_S: f32 = FRAME_SAMPLES as f32 / crate::audio::SAMPLE_RATE_HZ as f32;
+const FRAME_S: f32 = FRAME_SAMPLES as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct VadConfig {
@@ -126,7 +126,7 @@ impl Segmenter {
                 return Some(Boundary::Ended);
             }
             if self.utterance.len()
-                >= (self.config.max_utterance_s * crate::audio::SAMPLE_RATE_HZ as f32) as usize
+                >= (self.config.max_utterance_s * crate::audio_in::SAMPLE_RATE_HZ as f32) as usize
             {
                 // Stay in speech: the next frames open the next utterance
                 // (`push` clears the buffer after the callback).

@@ -1,7 +1,7 @@
 //! Spoken output in the session: chat, alerts, captions and announcements, each from where it belongs.
 //!
 //! [`SpeechPlugin`] owns the listener's [`Speaker`]: alerts interrupt,
-//! chat waits its turn, announcements collapse (see `allverse-voice`).
+//! chat waits its turn, announcements collapse (see `allverse-speech`).
 //! Chat is spoken from the sender's avatar and alerts from their source,
 //! captions on request (the repeat-caption action) or as they are committed
 //! (`speech.read_captions`), and whatever input or the screen reader
@@ -16,7 +16,7 @@ use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport,
 use allverse_core::input::Action;
 use allverse_core::placement::yaw_pitch_deg_from_direction;
 use allverse_pipeline::audio::{AudioControl, Placement, Pose};
-use allverse_voice::{Speaker, SpeechKind, SpeechSetup, Utterance};
+use allverse_speech::{Speaker, SpeechKind, SpeechSetup, Utterance};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 

@@ -5,7 +5,7 @@ use crate::panels::TextPanel;
 use crate::session::{
     Pacing, PanelKind, PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile,
 };
-use allverse_captions::audio::SAMPLE_RATE_HZ;
+use allverse_captions::audio_in::SAMPLE_RATE_HZ;
 use allverse_captions::speakers::{ScheduledSpeech, SpeakerCaptions};
 use allverse_captions::{CaptionEvent, Model, StreamConfig, words};
 use allverse_core::caption::{CaptionLayout, speaker_caption_lines, speaker_label};

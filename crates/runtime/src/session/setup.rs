@@ -28,7 +28,7 @@ pub struct SessionSetup {
     pub spatializer: Spatializer,
     /// The speech synthesizer; `None` (with a notice) when spoken output is unavailable.
     #[cfg(feature = "speech")]
-    pub speech: Option<allverse_voice::SpeechSetup>,
+    pub speech: Option<allverse_speech::SpeechSetup>,
     /// The event's channels and interpreters, when the scenario stages one.
     pub event: Option<EventDescription>,
 }
@@ -57,7 +57,7 @@ impl SessionSetup {
         Ok(Self {
             event,
             #[cfg(feature = "speech")]
-            speech: allverse_voice::SpeechSetup::choose(&profile.speech, &mut notices),
+            speech: allverse_speech::SpeechSetup::choose(&profile.speech, &mut notices),
             config,
             profile,
             profile_store: None,

@@ -3,7 +3,7 @@
 
 use allverse_core::placement::direction_from_yaw_pitch_deg;
 use allverse_pipeline::audio::{self, BLOCK_FRAMES, EngineConfig, Placement, Spatializer, offline};
-use allverse_voice::{
+use allverse_speech::{
     Espeak, Speaker, SpeechError, SpeechEvent, SpeechKind, Synthesizer, Utterance, VoiceParams,
 };
 
@@ -47,7 +47,7 @@ fn bad_requests_get_clear_errors_and_the_voice_keeps_working() {
     assert!(matches!(unknown, SpeechError::UnknownVoice { .. }), "{unknown}");
     assert!(unknown.to_string().contains("speech.voice"), "{unknown}");
     assert_eq!(espeak.synthesize("   ", &params()).unwrap_err(), SpeechError::EmptyText);
-    let enormous = "a ".repeat(allverse_voice::MAX_TEXT_CHARS);
+    let enormous = "a ".repeat(allverse_speech::MAX_TEXT_CHARS);
     assert!(matches!(espeak.synthesize(&enormous, &params()), Err(SpeechError::TooLong { .. })));
     assert!(espeak.synthesize("Still here.", &params()).is_ok());
 }
