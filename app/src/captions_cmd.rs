@@ -1,6 +1,8 @@
 //! `allverse captions ...`: transcribe files, caption the microphone, check a model.
 
-use allverse_captions::{CaptionEvent, Model, StreamConfig, audio_in, live, resolve_model_path, streaming, wer};
+use allverse_captions::{
+    CaptionEvent, Model, StreamConfig, audio_in, live, resolve_model_path, streaming, wer,
+};
 use allverse_core::profile::ProfileStore;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};

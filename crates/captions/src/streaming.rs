@@ -139,7 +139,8 @@ impl StreamingRecognizer {
             if self.samples_since_pass >= step {
                 self.samples_since_pass = 0;
                 let heard = self.pass(None, EncoderWindow::Fitted)?;
-                let heard_s = self.segmenter.utterance().len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
+                let heard_s =
+                    self.segmenter.utterance().len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
                 let update = if heard_s < self.config.min_commit_audio_s {
                     self.agreement.preview(&heard.words, now_s())
                 } else {
