@@ -52,6 +52,11 @@ impl SessionSetup {
                 "3D sound is off: {problem}. Sounds are placed by plain stereo panning instead."
             ));
         }
+        if let Spatializer::Hrtf(set) = &spatializer
+            && let Some(changed) = set.notice()
+        {
+            notices.push(format!("3D sound: {}: {changed}.", set.source().display()));
+        }
         let scenario = &config.scenario;
         let event = scenario.event_file.as_deref().map(|path| load_event(path, scenario)).transpose()?;
         Ok(Self {
