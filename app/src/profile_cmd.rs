@@ -17,7 +17,9 @@ pub enum ProfileCommand {
         /// display.panel_background_opacity, audio.master_volume, audio.speech_volume,
         /// audio.scene_volume, audio.mono, audio.balance, comfort.seated, comfort.height_offset_m.
         key: String,
-        /// New value: a number, true/false, or a name such as high_contrast_dark.
+        /// New value: a number (negative ones too, e.g. `audio.balance -1`),
+        /// true/false, or a name such as high_contrast_dark.
+        #[arg(allow_hyphen_values = true)]
         value: String,
     },
     /// Check a profile file without using it.

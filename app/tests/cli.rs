@@ -74,6 +74,14 @@ fn profile_set_show_validate_reset() {
     );
     assert_eq!(std::fs::read_to_string(&profile).unwrap(), before);
 
+    // Negative values are values, not options: full left, eyes lowered.
+    for (key, value) in [("audio.balance", "-1"), ("comfort.height_offset_m", "-0.5")] {
+        let set = allverse(&profile, &["profile", "set", key, value]);
+        assert!(set.status.success(), "{key} {value}: {}", text(&set.stderr));
+    }
+    let show = text(&allverse(&profile, &["profile", "show"]).stdout);
+    assert!(show.contains("balance = -1") && show.contains("height_offset_m = -0.5"), "{show}");
+
     let valid = allverse(&profile, &["profile", "validate", profile.to_str().unwrap()]);
     assert!(valid.status.success() && text(&valid.stdout).contains("is a valid profile"));
     let broken = dir.path().join("broken.toml");

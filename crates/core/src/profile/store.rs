@@ -53,6 +53,8 @@ pub enum StoreError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot save the profile to {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("{path} is {what}, not a profile file; point {PROFILE_ENV} (or --profile) at a .toml file")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error(transparent)]
     Profile(#[from] ProfileError),
 }
@@ -123,10 +125,15 @@ impl ProfileStore {
     }
 
     /// Validates and writes atomically; on any error the old file is untouched.
+    ///
+    /// A profile reached through a symbolic link (a managed dotfile) is
+    /// written where the link points, so the link stays; a path that is a
+    /// folder or a device is refused rather than replaced.
     pub fn save(&self, profile: &Profile) -> Result<(), StoreError> {
         profile.validate().map_err(ProfileError::from)?;
-        let write_err = |source| StoreError::Write { path: self.path.clone(), source };
-        let dir = match self.path.parent() {
+        let target = self.target()?;
+        let write_err = |source| StoreError::Write { path: target.clone(), source };
+        let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
         };
@@ -138,12 +145,26 @@ impl ProfileStore {
         );
         tmp.write_all(document.as_bytes()).map_err(write_err)?;
         tmp.as_file().sync_all().map_err(write_err)?;
-        tmp.persist(&self.path).map_err(|e| write_err(e.error))?;
+        tmp.persist(&target).map_err(|e| write_err(e.error))?;
         // Make the rename itself durable.
         if let Ok(dir) = std::fs::File::open(&dir) {
             let _ = dir.sync_all();
         }
         Ok(())
+    }
+
+    /// The file a save replaces: the store's path, or where its symbolic links lead.
+    fn target(&self) -> Result<PathBuf, StoreError> {
+        let Ok(metadata) = std::fs::metadata(&self.path) else { return Ok(self.path.clone()) };
+        let what = if metadata.is_dir() {
+            "a folder"
+        } else if metadata.is_file() {
+            return std::fs::canonicalize(&self.path)
+                .map_err(|source| StoreError::Write { path: self.path.clone(), source });
+        } else {
+            "a device or pipe"
+        };
+        Err(StoreError::NotAFile { path: self.path.clone(), what })
     }
 
     /// Moves the current profile aside (so nothing is lost) and returns to defaults.
@@ -248,5 +269,25 @@ mod tests {
         let backup = store.reset().unwrap().expect("a backup");
         assert_eq!(store.load().unwrap().profile, Profile::default());
         assert!(std::fs::read_to_string(backup).unwrap().contains("mono = true"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_profile_is_written_where_the_link_points_and_devices_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles/real.toml");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        ProfileStore::at(&real).save(&Profile::default()).unwrap();
+        let link = dir.path().join("profile.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut changed = Profile::default();
+        changed.audio.mono = true;
+        ProfileStore::at(&link).save(&changed).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays");
+        assert!(ProfileStore::at(&real).load().unwrap().profile.audio.mono, "the target has the change");
+        for (path, what) in [(Path::new("/dev/null"), "a device or pipe"), (dir.path(), "a folder")] {
+            let error = ProfileStore::at(path).save(&changed).unwrap_err().to_string();
+            assert!(error.contains(what) && error.contains("not a profile file"), "{error}");
+        }
     }
 }
