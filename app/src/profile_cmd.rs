@@ -52,8 +52,8 @@ pub fn run(command: ProfileCommand, store: &ProfileStore) -> Result<()> {
             println!("{key} = {value} (saved to {})", store.path().display());
         }
         ProfileCommand::Validate { file } => {
-            let text =
-                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = allverse_core::read_text_file(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             Profile::from_toml(&text)
                 .with_context(|| format!("{} is not a valid profile", file.display()))?;
             println!("{} is a valid profile", file.display());

@@ -137,7 +137,7 @@ pub struct EventError {
 impl EventDescription {
     pub fn load(path: &std::path::Path) -> Result<Self, EventError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let text = crate::source::read_text_file(path)
             .map_err(|e| EventError { file: file.clone(), message: format!("cannot read it: {e}") })?;
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         Self::parse(&text, &file, json)

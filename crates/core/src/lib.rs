@@ -33,6 +33,8 @@ pub mod placement;
 pub mod profile;
 pub mod scenario;
 mod source;
+
+pub use source::{MAX_TEXT_FILE_BYTES, read_text_file};
 pub mod stream_address;
 
 pub use glam;

@@ -320,7 +320,7 @@ pub struct ScenarioError {
 impl Scenario {
     /// Reads, parses and validates a scenario file.
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        let text = crate::source::read_text_file(path).map_err(|e| ScenarioError {
             file: path.display().to_string(),
             line: 0,
             column: 0,

@@ -1,4 +1,36 @@
-//! Locating problems in hand-written files by line and column.
+//! Hand-written files: read within bounds, and problems in them located by line and column.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest scenario, event or profile file read: about a hundred times
+/// the largest real one, and small enough that a device or a wrong path
+/// handed over by mistake cannot fill memory.
+pub const MAX_TEXT_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a text file of at most [`MAX_TEXT_FILE_BYTES`]. Folders, devices
+/// and pipes are refused before anything is read (reading `/dev/zero` would
+/// never end); invalid UTF-8 is an `InvalidData` error, as with
+/// [`std::fs::read_to_string`].
+pub fn read_text_file(path: &Path) -> std::io::Result<String> {
+    let refuse = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, what);
+    let metadata = std::fs::metadata(path)?;
+    if metadata.is_dir() {
+        return Err(refuse("it is a folder, not a file".into()));
+    }
+    if !metadata.is_file() {
+        return Err(refuse("it is a device or a pipe, not a file".into()));
+    }
+    if metadata.len() > MAX_TEXT_FILE_BYTES {
+        return Err(refuse(format!(
+            "it is {} bytes; files like this are at most {MAX_TEXT_FILE_BYTES} bytes",
+            metadata.len()
+        )));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(MAX_TEXT_FILE_BYTES).read_to_string(&mut text)?;
+    Ok(text)
+}
 
 /// 1-based line and column of a byte offset in `text`.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -25,6 +57,19 @@ pub(crate) fn describe_toml_error(text: &str, error: &toml::de::Error) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_folders_are_refused_before_reading() {
+        let zero = read_text_file(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(zero.contains("device or a pipe"), "{zero}");
+        let folder = read_text_file(Path::new("/tmp")).unwrap_err().to_string();
+        assert!(folder.contains("folder"), "{folder}");
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.toml");
+        std::fs::File::create(&big).unwrap().set_len(MAX_TEXT_FILE_BYTES + 1).unwrap();
+        assert!(read_text_file(&big).unwrap_err().to_string().contains("at most"));
+    }
 
     #[test]
     fn lines_and_columns_are_one_based() {

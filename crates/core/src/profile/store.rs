@@ -83,7 +83,7 @@ impl ProfileStore {
     /// is moved aside and reported in [`LoadedProfile::notice`]. Only I/O
     /// failures (e.g. permissions) are errors, and they touch nothing.
     pub fn load(&self) -> Result<LoadedProfile, StoreError> {
-        let text = match std::fs::read_to_string(&self.path) {
+        let text = match crate::source::read_text_file(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(LoadedProfile { profile: Profile::default(), notice: None });
