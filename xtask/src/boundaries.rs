@@ -17,6 +17,7 @@ pub const ENGINE_FREE: &[&str] = &[
     "allverse-speech",
     "allverse-interpret",
     "allverse-input",
+    "allverse-home",
 ];
 
 /// A package is an engine if its name is one of these or starts with `bevy`.

@@ -37,6 +37,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ),
     ("fonts-noto-cjk", "Noto fonts for text panels in Chinese, Japanese and Korean"),
     ("fonts-noto-color-emoji", "Noto Color Emoji, for emoji on text panels"),
+    ("mosquitto", "an MQTT broker, which the home tests and simulator start to stand in for a real home"),
+    ("mosquitto-clients", "mosquitto_pub and mosquitto_sub, to check a home broker by hand"),
 ];
 
 /// Files the demo and tests read, committed in the repository.
