@@ -145,5 +145,3 @@ pub fn confirms(reported: &EntityState, wanted: &EntityState) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests;

@@ -369,5 +369,3 @@ fn timestamp(json: &Value) -> Option<f64> {
     }
 }
 
-#[cfg(test)]
-mod tests;

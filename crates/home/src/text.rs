@@ -6,7 +6,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// Longest notification or state text kept, in characters.
 pub const MAX_TEXT_CHARS: usize = 512;
 
-/// Removes control characters (they can move a terminal's cursor or confuse speech) and
+/// Turns control characters (they can move a terminal's cursor or confuse speech) into word breaks,
 /// collapses whitespace runs, then truncates to `max_chars`, marking a cut with `…`.
 pub fn clean(raw: &str, max_chars: usize) -> String {
     let mut out = String::new();
@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn control_characters_go_and_long_text_is_cut() {
-        assert_eq!(clean("  Front\u{1b}[2J door\n\tbell\u{0} ", 64), "Front[2J door bell");
+        assert_eq!(clean("  Front\u{1b}[2J door\n\tbell\u{0} ", 64), "Front [2J door bell");
         let cut = clean(&"x".repeat(10_000), 8);
         assert_eq!(cut, "xxxxxxx…");
         assert_eq!(cut.chars().count(), 8);

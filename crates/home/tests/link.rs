@@ -1,0 +1,198 @@
+//! The link end to end against a real Mosquitto started by each test (TLS, passwords, ACL).
+
+use allverse_home::broker::{BrokerConfig, HUB_PASSWORD, HUB_USER, TestBroker, publish};
+use allverse_home::{
+    AlertKind, AlertPriority, CommandFailure, DeviceCommand, EntityKey, EntityState, HomeLink, HomeSettings, HomeUpdate,
+};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn hub(b: &TestBroker, topic: &str, payload: &str, retain: bool) {
+    publish(&b.plain_url(), HUB_USER, HUB_PASSWORD, topic, payload.as_bytes(), retain, 1, None).unwrap();
+}
+
+/// Waits for the first update matching `want`, returning it and everything seen before it.
+fn wait_for(link: &HomeLink, what: &str, want: impl Fn(&HomeUpdate) -> bool) -> (HomeUpdate, Vec<HomeUpdate>) {
+    let deadline = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Some(u) = link.recv_timeout(Duration::from_millis(200)) {
+            if want(&u) {
+                return (u, seen);
+            }
+            seen.push(u);
+        }
+    }
+    panic!("no {what} within {WAIT:?}; seen: {seen:#?}");
+}
+
+fn processed(link: &HomeLink, topic: &str) -> Vec<HomeUpdate> {
+    wait_for(link, topic, |u| matches!(u, HomeUpdate::Processed { topic: t } if t == topic)).1
+}
+
+fn discovery(b: &TestBroker) {
+    hub(b, "homeassistant/event/front/doorbell/config",
+        r#"{"name":"Front door","dev_cla":"doorbell","evt_typ":["ring"],"stat_t":"home/front/doorbell","dev":{"name":"Door","sa":"Hall"}}"#, true);
+    hub(b, "homeassistant/binary_sensor/kitchen/smoke/config",
+        r#"{"name":"Smoke","dev_cla":"smoke","stat_t":"home/kitchen/smoke","dev":{"sa":"Kitchen"}}"#, true);
+    hub(b, "homeassistant/light/kitchen/ceiling/config",
+        r#"{"~":"home/kitchen/ceiling","name":"Ceiling light","stat_t":"~/state","cmd_t":"~/set","dev":{"sa":"Kitchen"}}"#, true);
+    hub(b, "homeassistant/light/hall/lamp/config",
+        r#"{"name":"Hall lamp","stat_t":"home/hall/lamp/state","cmd_t":"home/hall/lamp/set"}"#, true);
+    hub(b, "homeassistant/climate/living/ac/config",
+        r#"{"name":"Air conditioner","temp_cmd_t":"home/living/ac/temp/set","temp_stat_t":"home/living/ac/temp","dev":{"sa":"Living room"}}"#, true);
+}
+
+fn settings(b: &TestBroker, client_id: &str) -> HomeSettings {
+    let mut s = b.headset_settings();
+    s.client_id = client_id.into();
+    s.allowed = vec!["light.kitchen_ceiling".into(), "light.hall_lamp".into()];
+    s.command_timeout_s = 1.5;
+    s
+}
+
+fn connected(link: &HomeLink) {
+    wait_for(link, "Connected", |u| matches!(u, HomeUpdate::Connected { .. }));
+}
+
+/// All five retained discoveries arrive, whatever their order.
+fn discovered(link: &HomeLink) -> Vec<String> {
+    let mut keys = Vec::new();
+    while keys.len() < 5 {
+        let (u, _) = wait_for(link, "EntityAdded", |u| matches!(u, HomeUpdate::EntityAdded(_)));
+        let HomeUpdate::EntityAdded(e) = u else { unreachable!() };
+        keys.push(e.config.key.0);
+    }
+    keys.sort();
+    keys
+}
+
+#[test]
+fn tls_discovery_alerts_of_every_priority() {
+    let b = TestBroker::start(BrokerConfig::home(&["home/kitchen/ceiling/set"])).unwrap();
+    discovery(&b);
+    let link = HomeLink::start(settings(&b, "headset-alerts")).unwrap();
+    connected(&link);
+    assert_eq!(
+        discovered(&link),
+        ["binary_sensor.kitchen_smoke", "climate.living_ac", "event.front_doorbell", "light.hall_lamp", "light.kitchen_ceiling"]
+    );
+    hub(&b, "home/kitchen/smoke", "ON", true);
+    let (u, _) = wait_for(&link, "smoke alert", |u| matches!(u, HomeUpdate::Alert(_)));
+    let HomeUpdate::Alert(a) = u else { unreachable!() };
+    assert_eq!((a.kind, a.priority), (AlertKind::Smoke, AlertPriority::LifeSafety));
+    assert_eq!(a.entity, Some(EntityKey::from("binary_sensor.kitchen_smoke")));
+    assert_eq!(a.text, "Smoke alarm: Smoke, Kitchen");
+    // The same state again is no new alarm.
+    hub(&b, "home/kitchen/smoke", "ON", true);
+    let before = processed(&link, "home/kitchen/smoke");
+    assert!(!before.iter().any(|u| matches!(u, HomeUpdate::Alert(_))), "{before:#?}");
+    let again = processed(&link, "home/kitchen/smoke");
+    assert!(!again.iter().any(|u| matches!(u, HomeUpdate::Alert(_))), "{again:#?}");
+
+    hub(&b, "home/front/doorbell", r#"{"event_type":"ring"}"#, false);
+    let (u, _) = wait_for(&link, "doorbell alert", |u| matches!(u, HomeUpdate::Alert(_)));
+    let HomeUpdate::Alert(a) = u else { unreachable!() };
+    assert_eq!((a.kind, a.priority, a.area.as_deref()), (AlertKind::Doorbell, AlertPriority::Attention, Some("Hall")));
+
+    hub(&b, "allverse/headset/notify", "The washing machine has finished", false);
+    let (u, _) = wait_for(&link, "notification", |u| matches!(u, HomeUpdate::Alert(_)));
+    let HomeUpdate::Alert(a) = u else { unreachable!() };
+    assert_eq!((a.kind, a.priority), (AlertKind::Notification, AlertPriority::Information));
+    assert_eq!(a.text, "The washing machine has finished");
+    link.shutdown();
+}
+
+#[test]
+fn malformed_discovery_is_skipped_and_the_link_goes_on() {
+    let b = TestBroker::start(BrokerConfig::home(&[])).unwrap();
+    let link = HomeLink::start(settings(&b, "headset-malformed")).unwrap();
+    connected(&link);
+    let bad = "homeassistant/light/broken/config";
+    hub(&b, bad, "{not json", false);
+    let (u, _) = wait_for(&link, "Skipped", |u| matches!(u, HomeUpdate::Skipped { .. }));
+    let HomeUpdate::Skipped { topic, reason } = u else { unreachable!() };
+    assert_eq!(topic, bad);
+    assert!(reason.starts_with("payload is not JSON"), "{reason}");
+    let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(70_000));
+    hub(&b, "homeassistant/light/big/config", &big, false);
+    let (u, _) = wait_for(&link, "Skipped", |u| matches!(u, HomeUpdate::Skipped { .. }));
+    let HomeUpdate::Skipped { reason, .. } = u else { unreachable!() };
+    assert!(reason.starts_with("too large (70011 bytes, limit 65536)"), "{reason}");
+    hub(&b, "homeassistant/switch/ok/config", r#"{"name":"Fan","cmd_t":"home/fan/set"}"#, false);
+    wait_for(&link, "EntityAdded", |u| matches!(u, HomeUpdate::EntityAdded(e) if e.config.key.0 == "switch.ok"));
+}
+
+#[test]
+fn commands_confirm_by_state_time_out_and_are_refused() {
+    // The ACL lets the headset command only the kitchen light: the hall lamp is allowed
+    // locally but refused by the broker.
+    let b = TestBroker::start(BrokerConfig::home(&["home/kitchen/ceiling/set"])).unwrap();
+    discovery(&b);
+    let link = HomeLink::start(settings(&b, "headset-commands")).unwrap();
+    connected(&link);
+    discovered(&link);
+    let kitchen = EntityKey::from("light.kitchen_ceiling");
+
+    // Confirmed only once the device reports the state: the fake device answers the command.
+    let device = fake_device(&b, "home/kitchen/ceiling/set", "home/kitchen/ceiling/state");
+    let id = link.send(&kitchen, DeviceCommand::TurnOn);
+    assert_eq!(device.join().unwrap(), "ON");
+    let (u, seen) = wait_for(&link, "CommandConfirmed", |u| matches!(u, HomeUpdate::CommandConfirmed { .. }));
+    assert_eq!(u, HomeUpdate::CommandConfirmed { id, key: kitchen.clone(), state: EntityState::On });
+    assert!(seen.iter().any(|u| matches!(u, HomeUpdate::StateChanged { state: EntityState::On, .. })), "{seen:#?}");
+
+    // Unanswered: times out.
+    let id = link.send(&kitchen, DeviceCommand::TurnOff);
+    let (u, _) = wait_for(&link, "CommandFailed", |u| matches!(u, HomeUpdate::CommandFailed { .. }));
+    assert_eq!(u, HomeUpdate::CommandFailed { id, key: kitchen.clone(), reason: CommandFailure::TimedOut { seconds: 1.5 } });
+
+    // Not on the allow-list: refused before publishing.
+    let ac = EntityKey::from("climate.living_ac");
+    let id = link.send(&ac, DeviceCommand::SetTemperature { celsius: 21.0 });
+    let (u, _) = wait_for(&link, "CommandFailed", |u| matches!(u, HomeUpdate::CommandFailed { .. }));
+    assert_eq!(u, HomeUpdate::CommandFailed { id, key: ac, reason: CommandFailure::NotAllowed });
+
+    // Allowed locally, denied by the broker's ACL.
+    let hall = EntityKey::from("light.hall_lamp");
+    let id = link.send(&hall, DeviceCommand::TurnOn);
+    let (u, _) = wait_for(&link, "CommandFailed", |u| matches!(u, HomeUpdate::CommandFailed { .. }));
+    let HomeUpdate::CommandFailed { id: got, key, reason } = u else { unreachable!() };
+    assert_eq!((got, key), (id, hall));
+    assert!(matches!(&reason, CommandFailure::RefusedByBroker { reason } if reason.contains("ACL")), "{reason:?}");
+}
+
+/// A device on the hub's account: waits for one command on `command_topic`, reports it as the
+/// retained state on `state_topic`, and returns the command's payload.
+fn fake_device(b: &TestBroker, command_topic: &str, state_topic: &str) -> std::thread::JoinHandle<String> {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::{Client, Event, MqttOptions};
+    let mut o = MqttOptions::new("fake-device", "127.0.0.1", b.plain_url().rsplit(':').next().unwrap().parse().unwrap());
+    o.set_credentials(HUB_USER, HUB_PASSWORD);
+    let (client, mut connection) = Client::new(o, 10);
+    client.subscribe(command_topic, QoS::AtLeastOnce).unwrap();
+    // Ready once the broker confirmed the subscription, so the command cannot be missed.
+    for event in connection.iter() {
+        if let Ok(Event::Incoming(Packet::SubAck(_))) = event {
+            break;
+        }
+    }
+    let state_topic = state_topic.to_owned();
+    std::thread::spawn(move || {
+        let mut command = None;
+        for event in connection.iter() {
+            match event.expect("fake device connection") {
+                Event::Incoming(Packet::Publish(p)) if command.is_none() => {
+                    let payload = String::from_utf8(p.payload.to_vec()).unwrap();
+                    client.publish(state_topic.clone(), QoS::AtLeastOnce, true, payload.clone()).unwrap();
+                    command = Some(payload);
+                }
+                Event::Incoming(Packet::PubAck(_)) => break,
+                _ => {}
+            }
+        }
+        command.unwrap()
+    })
+}
