@@ -116,7 +116,7 @@ impl HomeModel {
             self.by_topic.entry(t.to_owned()).or_default().push(key.clone());
         }
         self.entities.insert(key, entity.clone());
-        HomeUpdate::EntityAdded(entity)
+        HomeUpdate::EntityAdded(Box::new(entity))
     }
 
     fn remove(&mut self, key: &EntityKey) -> Option<EntityKey> {

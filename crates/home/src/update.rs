@@ -20,8 +20,8 @@ pub enum HomeUpdate {
         /// Seconds until the next attempt.
         retry_in_s: f32,
     },
-    /// An entity was discovered, or its discovery changed.
-    EntityAdded(Entity),
+    /// An entity was discovered, or its discovery changed (boxed: an entity is large).
+    EntityAdded(Box<Entity>),
     /// An entity's discovery was removed.
     EntityRemoved(EntityKey),
     /// An entity went online or offline (its availability topic).

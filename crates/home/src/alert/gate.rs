@@ -184,7 +184,7 @@ impl AlertGate {
     /// Alerts still active at `now_s`, most urgent first, oldest first within a priority.
     pub fn active(&self, now_s: f64) -> Vec<&TrackedAlert> {
         let mut active: Vec<_> = self.tracked.iter().filter(|t| t.active(now_s, &self.config)).collect();
-        active.sort_by(|a, b| b.alert.priority.cmp(&a.alert.priority));
+        active.sort_by_key(|t| std::cmp::Reverse(t.alert.priority));
         active
     }
 

@@ -10,7 +10,7 @@ use crate::discovery::EntityKey;
 use crate::settings::HomeSettings;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -88,10 +88,7 @@ impl HomeLink {
 
     /// The next update, waiting up to `timeout`; `None` on timeout or after the worker ended.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<HomeUpdate> {
-        match self.updates.as_ref()?.recv_timeout(timeout) {
-            Ok(update) => Some(update),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.updates.as_ref()?.recv_timeout(timeout).ok()
     }
 
     /// Sends `command` to the entity `key`; the outcome arrives later as

@@ -192,14 +192,11 @@ impl Worker {
                     tracing::warn!(target: "allverse_home", "the broker refused {refused} subscriptions: {:?}", ack.return_codes);
                 }
             }
-            Event::Outgoing(Outgoing::Publish(pkid)) => {
-                // Retransmissions after a reconnect reuse their packet id; only new ids are new commands.
-                if !self.pending.iter().any(|p| p.pkid == Some(pkid)) {
-                    if let Some(id) = self.awaiting_pkid.pop_front() {
-                        if let Some(p) = self.pending.iter_mut().find(|p| p.id == id) {
-                            p.pkid = Some(pkid);
-                        }
-                    }
+            // Retransmissions after a reconnect reuse their packet id; only new ids are new commands.
+            Event::Outgoing(Outgoing::Publish(pkid)) if !self.pending.iter().any(|p| p.pkid == Some(pkid)) => {
+                let id = self.awaiting_pkid.pop_front();
+                if let Some(p) = self.pending.iter_mut().find(|p| Some(p.id) == id) {
+                    p.pkid = Some(pkid);
                 }
             }
             _ => {}
@@ -331,6 +328,7 @@ impl Worker {
 /// A connection error in plain words; never includes credentials.
 fn describe(error: &ConnectionError, broker: &str) -> String {
     match error {
+        // Mosquitto 2.0.11 answers a wrong password with 0x87 Not authorized, not 0x86.
         ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized) => {
             "the broker refused the user name or password".to_owned()
         }
