@@ -93,7 +93,12 @@ impl BrokerConfig {
                     read: all(&["homeassistant/#", "home/#", "allverse/#"]),
                     write: all(headset_commands),
                 },
-                BrokerUser { name: HUB_USER.into(), password: HUB_PASSWORD.into(), read: all(&["#"]), write: all(&["#"]) },
+                BrokerUser {
+                    name: HUB_USER.into(),
+                    password: HUB_PASSWORD.into(),
+                    read: all(&["#"]),
+                    write: all(&["#"]),
+                },
             ],
         }
     }
@@ -205,7 +210,11 @@ impl TestBroker {
     fn wait_ready(&mut self) -> Result<(), BrokerError> {
         let deadline = Instant::now() + READY_TIMEOUT;
         let listening = |port| {
-            TcpStream::connect_timeout(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)), Duration::from_millis(200)).is_ok()
+            TcpStream::connect_timeout(
+                &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+                Duration::from_millis(200),
+            )
+            .is_ok()
         };
         loop {
             if listening(self.plain_port) && listening(self.tls_port) {
@@ -287,7 +296,9 @@ fn write_certificates(dir: &Path) -> Result<(), BrokerError> {
     server.distinguished_name.push(DnType::CommonName, "localhost");
     let key = KeyPair::generate()?;
     let cert = server.signed_by(&key, &ca)?;
-    let write = |name: &str, text: String| std::fs::write(dir.join(name), text).map_err(io(format!("cannot write {name}")));
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text).map_err(io(format!("cannot write {name}")))
+    };
     write("ca.pem", ca.pem())?;
     write("server.pem", cert.pem())?;
     write("server.key", key.serialize_pem())

@@ -107,23 +107,40 @@ const TARGET_CELSIUS: std::ops::RangeInclusive<f32> = 5.0..=35.0;
 /// # Errors
 /// [`CommandError`] when the platform does not take the command, the entity lacks the topic,
 /// or a temperature is not finite and within 5–35 °C.
-pub fn payload_for(entity: &Entity, command: DeviceCommand) -> Result<(String, String, EntityState), CommandError> {
+pub fn payload_for(
+    entity: &Entity,
+    command: DeviceCommand,
+) -> Result<(String, String, EntityState), CommandError> {
     let c = &entity.config;
-    let not_applicable = || CommandError::NotApplicable { command: command.to_string(), component: c.component.as_str().to_owned() };
+    let not_applicable = || CommandError::NotApplicable {
+        command: command.to_string(),
+        component: c.component.as_str().to_owned(),
+    };
     let topic = |t: &Option<String>| t.clone().ok_or(CommandError::NoCommandTopic);
     let on_off = |on: bool| {
         let payload = if on { &c.payload_on } else { &c.payload_off };
-        let payload = if c.json_schema { serde_json::json!({ "state": payload }).to_string() } else { payload.clone() };
+        let payload =
+            if c.json_schema { serde_json::json!({ "state": payload }).to_string() } else { payload.clone() };
         Ok((topic(&c.command_topic)?, payload, if on { EntityState::On } else { EntityState::Off }))
     };
     match (&c.component, command) {
         (Component::Light | Component::Switch, DeviceCommand::TurnOn) => on_off(true),
         (Component::Light | Component::Switch, DeviceCommand::TurnOff) => on_off(false),
-        (Component::Light | Component::Switch, DeviceCommand::Toggle) => on_off(entity.state != EntityState::On),
-        (Component::Lock, DeviceCommand::Lock) => Ok((topic(&c.command_topic)?, c.payload_lock.clone(), EntityState::Locked)),
-        (Component::Lock, DeviceCommand::Unlock) => Ok((topic(&c.command_topic)?, c.payload_unlock.clone(), EntityState::Unlocked)),
-        (Component::Cover, DeviceCommand::Open) => Ok((topic(&c.command_topic)?, c.payload_open.clone(), EntityState::Open)),
-        (Component::Cover, DeviceCommand::Close) => Ok((topic(&c.command_topic)?, c.payload_close.clone(), EntityState::Closed)),
+        (Component::Light | Component::Switch, DeviceCommand::Toggle) => {
+            on_off(entity.state != EntityState::On)
+        }
+        (Component::Lock, DeviceCommand::Lock) => {
+            Ok((topic(&c.command_topic)?, c.payload_lock.clone(), EntityState::Locked))
+        }
+        (Component::Lock, DeviceCommand::Unlock) => {
+            Ok((topic(&c.command_topic)?, c.payload_unlock.clone(), EntityState::Unlocked))
+        }
+        (Component::Cover, DeviceCommand::Open) => {
+            Ok((topic(&c.command_topic)?, c.payload_open.clone(), EntityState::Open))
+        }
+        (Component::Cover, DeviceCommand::Close) => {
+            Ok((topic(&c.command_topic)?, c.payload_close.clone(), EntityState::Closed))
+        }
         (Component::Climate, DeviceCommand::SetTemperature { celsius }) => {
             if !celsius.is_finite() || !TARGET_CELSIUS.contains(&celsius) {
                 return Err(CommandError::BadTemperature(celsius));
@@ -140,8 +157,9 @@ pub fn payload_for(entity: &Entity, command: DeviceCommand) -> Result<(String, S
 /// Whether a reported state confirms the wanted one; temperatures within 0.1 °C agree.
 pub fn confirms(reported: &EntityState, wanted: &EntityState) -> bool {
     match (reported, wanted) {
-        (EntityState::Temperature { celsius: a }, EntityState::Temperature { celsius: b }) => (a - b).abs() <= 0.1,
+        (EntityState::Temperature { celsius: a }, EntityState::Temperature { celsius: b }) => {
+            (a - b).abs() <= 0.1
+        }
         _ => reported == wanted,
     }
 }
-

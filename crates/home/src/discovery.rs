@@ -200,16 +200,13 @@ pub fn parse_discovery(
     let fail = |reason: String| DiscoveryError { topic: clean(topic, 200), reason };
     let (component, key) = parse_topic(topic, prefix).map_err(|r| fail(r.to_owned()))?;
     if payload.len() > MAX_DISCOVERY_BYTES {
-        return Err(fail(format!(
-            "too large ({} bytes, limit {MAX_DISCOVERY_BYTES})",
-            payload.len()
-        )));
+        return Err(fail(format!("too large ({} bytes, limit {MAX_DISCOVERY_BYTES})", payload.len())));
     }
     if payload.is_empty() {
         return Ok(None);
     }
-    let value: Value = serde_json::from_slice(payload)
-        .map_err(|e| fail(format!("payload is not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| fail(format!("payload is not JSON: {e}")))?;
     let Value::Object(mut map) = value else {
         return Err(fail("payload is JSON but not an object".to_owned()));
     };
@@ -416,12 +413,10 @@ impl Raw {
                 payload_not_available: off.clone(),
             })
             .collect();
-        availability.extend(self.availability.into_iter().take(MAX_LIST_ITEMS).map(|a| {
-            Availability {
-                topic: a.topic,
-                payload_available: a.payload_available.unwrap_or_else(|| on.clone()),
-                payload_not_available: a.payload_not_available.unwrap_or_else(|| off.clone()),
-            }
+        availability.extend(self.availability.into_iter().take(MAX_LIST_ITEMS).map(|a| Availability {
+            topic: a.topic,
+            payload_available: a.payload_available.unwrap_or_else(|| on.clone()),
+            payload_not_available: a.payload_not_available.unwrap_or_else(|| off.clone()),
         }));
         let name = [&self.name, &self.device.name]
             .into_iter()
@@ -468,9 +463,7 @@ impl Raw {
 
 /// A topic a device may publish to: not empty, no wildcards or NUL (MQTT 5 §4.7.3), bounded.
 fn valid_topic(topic: &str) -> bool {
-    !topic.is_empty()
-        && topic.len() <= MAX_TOPIC_BYTES
-        && !topic.contains(['+', '#', '\0'])
+    !topic.is_empty() && topic.len() <= MAX_TOPIC_BYTES && !topic.contains(['+', '#', '\0'])
 }
 
 /// Reduces `{{ value_json.a.b }}` to `["a", "b"]`; anything else needs Jinja and gives `[]`.

@@ -67,7 +67,9 @@ impl Entity {
     pub fn controllable(&self) -> bool {
         let c = &self.config;
         match c.component {
-            Component::Light | Component::Switch | Component::Lock | Component::Cover => c.command_topic.is_some(),
+            Component::Light | Component::Switch | Component::Lock | Component::Cover => {
+                c.command_topic.is_some()
+            }
             Component::Climate => c.temperature_command_topic.is_some(),
             _ => false,
         }
@@ -98,7 +100,10 @@ impl HomeModel {
             let key = parse_topic(topic, &self.prefix).ok().map(|(_, key)| key);
             return match key.and_then(|k| self.remove(&k)) {
                 Some(key) => HomeUpdate::EntityRemoved(key),
-                None => HomeUpdate::Skipped { topic: topic.to_owned(), reason: "removal of an unknown entity".into() },
+                None => HomeUpdate::Skipped {
+                    topic: topic.to_owned(),
+                    reason: "removal of an unknown entity".into(),
+                },
             };
         };
         let key = config.key.clone();
@@ -246,7 +251,12 @@ fn apply_one(entity: &mut Entity, topic: &str, text: &str, out: &mut Vec<HomeUpd
         } else if text == a.payload_not_available {
             false
         } else {
-            return Err(format!("availability `{}` is neither `{}` nor `{}`", clean(text, 40), a.payload_available, a.payload_not_available));
+            return Err(format!(
+                "availability `{}` is neither `{}` nor `{}`",
+                clean(text, 40),
+                a.payload_available,
+                a.payload_not_available
+            ));
         };
         if online != entity.online {
             entity.online = online;
@@ -301,19 +311,30 @@ fn apply_one(entity: &mut Entity, topic: &str, text: &str, out: &mut Vec<HomeUpd
 }
 
 /// Interprets a state value by the entity's platform and HA's payload settings.
-fn parse_state(c: &EntityConfig, topic: &str, value: &str, json: Option<&Value>) -> Result<EntityState, String> {
+fn parse_state(
+    c: &EntityConfig,
+    topic: &str,
+    value: &str,
+    json: Option<&Value>,
+) -> Result<EntityState, String> {
     if value == "unavailable" {
         return Ok(EntityState::Unavailable);
     }
     if c.temperature_state_topic.as_deref() == Some(topic) {
         return Ok(EntityState::Temperature { celsius: celsius(value, c.fahrenheit)? });
     }
-    let same = |a: &str, b: &str| a == b || (a.eq_ignore_ascii_case(b) && matches!(b.to_ascii_lowercase().as_str(), "true" | "false"));
+    let same = |a: &str, b: &str| {
+        a == b || (a.eq_ignore_ascii_case(b) && matches!(b.to_ascii_lowercase().as_str(), "true" | "false"))
+    };
     Ok(match &c.component {
         Component::BinarySensor | Component::Light | Component::Switch => {
             let on = c.state_on.as_deref().unwrap_or(&c.payload_on);
             let off = c.state_off.as_deref().unwrap_or(&c.payload_off);
-            let value = if c.json_schema { json.and_then(|j| j.get("state")).and_then(Value::as_str).unwrap_or(value) } else { value };
+            let value = if c.json_schema {
+                json.and_then(|j| j.get("state")).and_then(Value::as_str).unwrap_or(value)
+            } else {
+                value
+            };
             if same(value, on) {
                 EntityState::On
             } else if same(value, off) {
@@ -351,7 +372,10 @@ fn celsius(text: &str, fahrenheit: bool) -> Result<f32, String> {
     let raw: f32 = text.trim().parse().map_err(|_| format!("`{}` is not a temperature", clean(text, 40)))?;
     let c = if fahrenheit { (raw - 32.0) * 5.0 / 9.0 } else { raw };
     if !c.is_finite() || !CELSIUS_RANGE.contains(&c) {
-        return Err(format!("temperature `{}` is not a finite number between -100 and 200 °C", clean(text, 40)));
+        return Err(format!(
+            "temperature `{}` is not a finite number between -100 and 200 °C",
+            clean(text, 40)
+        ));
     }
     Ok(c)
 }
@@ -368,4 +392,3 @@ fn timestamp(json: &Value) -> Option<f64> {
         _ => None,
     }
 }
-

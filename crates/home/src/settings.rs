@@ -86,9 +86,7 @@ pub enum CredentialsError {
     #[error("credentials file {path} is not a regular file")]
     NotAFile { path: PathBuf },
     /// Group or others may read or write the file.
-    #[error(
-        "credentials file {path} may be read by other users (mode {mode:o}): run `chmod 600 {path}`"
-    )]
+    #[error("credentials file {path} may be read by other users (mode {mode:o}): run `chmod 600 {path}`")]
     TooOpen { path: PathBuf, mode: u32 },
     /// The file is larger than [`MAX_CREDENTIALS_BYTES`].
     #[error("credentials file {path} is too large ({bytes} bytes, limit {MAX_CREDENTIALS_BYTES})")]

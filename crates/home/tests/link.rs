@@ -2,7 +2,8 @@
 
 use allverse_home::broker::{BrokerConfig, HUB_PASSWORD, HUB_USER, TestBroker, publish};
 use allverse_home::{
-    AlertKind, AlertPriority, CommandFailure, DeviceCommand, EntityKey, EntityState, HomeLink, HomeSettings, HomeUpdate,
+    AlertKind, AlertPriority, CommandFailure, DeviceCommand, EntityKey, EntityState, HomeLink, HomeSettings,
+    HomeUpdate,
 };
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,11 @@ fn hub(b: &TestBroker, topic: &str, payload: &str, retain: bool) {
 }
 
 /// Waits for the first update matching `want`, returning it and everything seen before it.
-fn wait_for(link: &HomeLink, what: &str, want: impl Fn(&HomeUpdate) -> bool) -> (HomeUpdate, Vec<HomeUpdate>) {
+fn wait_for(
+    link: &HomeLink,
+    what: &str,
+    want: impl Fn(&HomeUpdate) -> bool,
+) -> (HomeUpdate, Vec<HomeUpdate>) {
     let deadline = Instant::now() + WAIT;
     let mut seen = Vec::new();
     while Instant::now() < deadline {
@@ -32,16 +37,36 @@ fn processed(link: &HomeLink, topic: &str) -> Vec<HomeUpdate> {
 }
 
 fn discovery(b: &TestBroker) {
-    hub(b, "homeassistant/event/front/doorbell/config",
-        r#"{"name":"Front door","dev_cla":"doorbell","evt_typ":["ring"],"stat_t":"home/front/doorbell","dev":{"name":"Door","sa":"Hall"}}"#, true);
-    hub(b, "homeassistant/binary_sensor/kitchen/smoke/config",
-        r#"{"name":"Smoke","dev_cla":"smoke","stat_t":"home/kitchen/smoke","dev":{"sa":"Kitchen"}}"#, true);
-    hub(b, "homeassistant/light/kitchen/ceiling/config",
-        r#"{"~":"home/kitchen/ceiling","name":"Ceiling light","stat_t":"~/state","cmd_t":"~/set","dev":{"sa":"Kitchen"}}"#, true);
-    hub(b, "homeassistant/light/hall/lamp/config",
-        r#"{"name":"Hall lamp","stat_t":"home/hall/lamp/state","cmd_t":"home/hall/lamp/set"}"#, true);
-    hub(b, "homeassistant/climate/living/ac/config",
-        r#"{"name":"Air conditioner","temp_cmd_t":"home/living/ac/temp/set","temp_stat_t":"home/living/ac/temp","dev":{"sa":"Living room"}}"#, true);
+    hub(
+        b,
+        "homeassistant/event/front/doorbell/config",
+        r#"{"name":"Front door","dev_cla":"doorbell","evt_typ":["ring"],"stat_t":"home/front/doorbell","dev":{"name":"Door","sa":"Hall"}}"#,
+        true,
+    );
+    hub(
+        b,
+        "homeassistant/binary_sensor/kitchen/smoke/config",
+        r#"{"name":"Smoke","dev_cla":"smoke","stat_t":"home/kitchen/smoke","dev":{"sa":"Kitchen"}}"#,
+        true,
+    );
+    hub(
+        b,
+        "homeassistant/light/kitchen/ceiling/config",
+        r#"{"~":"home/kitchen/ceiling","name":"Ceiling light","stat_t":"~/state","cmd_t":"~/set","dev":{"sa":"Kitchen"}}"#,
+        true,
+    );
+    hub(
+        b,
+        "homeassistant/light/hall/lamp/config",
+        r#"{"name":"Hall lamp","stat_t":"home/hall/lamp/state","cmd_t":"home/hall/lamp/set"}"#,
+        true,
+    );
+    hub(
+        b,
+        "homeassistant/climate/living/ac/config",
+        r#"{"name":"Air conditioner","temp_cmd_t":"home/living/ac/temp/set","temp_stat_t":"home/living/ac/temp","dev":{"sa":"Living room"}}"#,
+        true,
+    );
 }
 
 fn settings(b: &TestBroker, client_id: &str) -> HomeSettings {
@@ -76,7 +101,13 @@ fn tls_discovery_alerts_of_every_priority() {
     connected(&link);
     assert_eq!(
         discovered(&link),
-        ["binary_sensor.kitchen_smoke", "climate.living_ac", "event.front_doorbell", "light.hall_lamp", "light.kitchen_ceiling"]
+        [
+            "binary_sensor.kitchen_smoke",
+            "climate.living_ac",
+            "event.front_doorbell",
+            "light.hall_lamp",
+            "light.kitchen_ceiling"
+        ]
     );
     hub(&b, "home/kitchen/smoke", "ON", true);
     let (u, _) = wait_for(&link, "smoke alert", |u| matches!(u, HomeUpdate::Alert(_)));
@@ -94,7 +125,10 @@ fn tls_discovery_alerts_of_every_priority() {
     hub(&b, "home/front/doorbell", r#"{"event_type":"ring"}"#, false);
     let (u, _) = wait_for(&link, "doorbell alert", |u| matches!(u, HomeUpdate::Alert(_)));
     let HomeUpdate::Alert(a) = u else { unreachable!() };
-    assert_eq!((a.kind, a.priority, a.area.as_deref()), (AlertKind::Doorbell, AlertPriority::Attention, Some("Hall")));
+    assert_eq!(
+        (a.kind, a.priority, a.area.as_deref()),
+        (AlertKind::Doorbell, AlertPriority::Attention, Some("Hall"))
+    );
 
     hub(&b, "allverse/headset/notify", "The washing machine has finished", false);
     let (u, _) = wait_for(&link, "notification", |u| matches!(u, HomeUpdate::Alert(_)));
@@ -121,7 +155,11 @@ fn malformed_discovery_is_skipped_and_the_link_goes_on() {
     let HomeUpdate::Skipped { reason, .. } = u else { unreachable!() };
     assert!(reason.starts_with("too large (70011 bytes, limit 65536)"), "{reason}");
     hub(&b, "homeassistant/switch/ok/config", r#"{"name":"Fan","cmd_t":"home/fan/set"}"#, false);
-    wait_for(&link, "EntityAdded", |u| matches!(u, HomeUpdate::EntityAdded(e) if e.config.key.0 == "switch.ok"));
+    wait_for(
+        &link,
+        "EntityAdded",
+        |u| matches!(u, HomeUpdate::EntityAdded(e) if e.config.key.0 == "switch.ok"),
+    );
 }
 
 #[test]
@@ -141,12 +179,22 @@ fn commands_confirm_by_state_time_out_and_are_refused() {
     assert_eq!(device.join().unwrap(), "ON");
     let (u, seen) = wait_for(&link, "CommandConfirmed", |u| matches!(u, HomeUpdate::CommandConfirmed { .. }));
     assert_eq!(u, HomeUpdate::CommandConfirmed { id, key: kitchen.clone(), state: EntityState::On });
-    assert!(seen.iter().any(|u| matches!(u, HomeUpdate::StateChanged { state: EntityState::On, .. })), "{seen:#?}");
+    assert!(
+        seen.iter().any(|u| matches!(u, HomeUpdate::StateChanged { state: EntityState::On, .. })),
+        "{seen:#?}"
+    );
 
     // Unanswered: times out.
     let id = link.send(&kitchen, DeviceCommand::TurnOff);
     let (u, _) = wait_for(&link, "CommandFailed", |u| matches!(u, HomeUpdate::CommandFailed { .. }));
-    assert_eq!(u, HomeUpdate::CommandFailed { id, key: kitchen.clone(), reason: CommandFailure::TimedOut { seconds: 1.5 } });
+    assert_eq!(
+        u,
+        HomeUpdate::CommandFailed {
+            id,
+            key: kitchen.clone(),
+            reason: CommandFailure::TimedOut { seconds: 1.5 }
+        }
+    );
 
     // Not on the allow-list: refused before publishing.
     let ac = EntityKey::from("climate.living_ac");
@@ -160,7 +208,10 @@ fn commands_confirm_by_state_time_out_and_are_refused() {
     let (u, _) = wait_for(&link, "CommandFailed", |u| matches!(u, HomeUpdate::CommandFailed { .. }));
     let HomeUpdate::CommandFailed { id: got, key, reason } = u else { unreachable!() };
     assert_eq!((got, key), (id, hall));
-    assert!(matches!(&reason, CommandFailure::RefusedByBroker { reason } if reason.contains("ACL")), "{reason:?}");
+    assert!(
+        matches!(&reason, CommandFailure::RefusedByBroker { reason } if reason.contains("ACL")),
+        "{reason:?}"
+    );
 }
 
 /// A device on the hub's account: waits for one command on `command_topic`, reports it as the
@@ -169,7 +220,11 @@ fn fake_device(b: &TestBroker, command_topic: &str, state_topic: &str) -> std::t
     use rumqttc::v5::mqttbytes::QoS;
     use rumqttc::v5::mqttbytes::v5::Packet;
     use rumqttc::v5::{Client, Event, MqttOptions};
-    let mut o = MqttOptions::new("fake-device", "127.0.0.1", b.plain_url().rsplit(':').next().unwrap().parse().unwrap());
+    let mut o = MqttOptions::new(
+        "fake-device",
+        "127.0.0.1",
+        b.plain_url().rsplit(':').next().unwrap().parse().unwrap(),
+    );
     o.set_credentials(HUB_USER, HUB_PASSWORD);
     let (client, mut connection) = Client::new(o, 10);
     client.subscribe(command_topic, QoS::AtLeastOnce).unwrap();

@@ -7,7 +7,11 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn wait_for(link: &HomeLink, what: &str, want: impl Fn(&HomeUpdate) -> bool) -> (HomeUpdate, Vec<HomeUpdate>) {
+fn wait_for(
+    link: &HomeLink,
+    what: &str,
+    want: impl Fn(&HomeUpdate) -> bool,
+) -> (HomeUpdate, Vec<HomeUpdate>) {
     let deadline = Instant::now() + WAIT;
     let mut seen = Vec::new();
     while Instant::now() < deadline {
@@ -22,7 +26,17 @@ fn wait_for(link: &HomeLink, what: &str, want: impl Fn(&HomeUpdate) -> bool) -> 
 }
 
 fn notify(b: &TestBroker, text: &str, expiry_s: Option<u32>) {
-    publish(&b.plain_url(), HUB_USER, HUB_PASSWORD, "allverse/headset/notify", text.as_bytes(), false, 1, expiry_s).unwrap();
+    publish(
+        &b.plain_url(),
+        HUB_USER,
+        HUB_PASSWORD,
+        "allverse/headset/notify",
+        text.as_bytes(),
+        false,
+        1,
+        expiry_s,
+    )
+    .unwrap();
 }
 
 fn start(b: &TestBroker) -> HomeLink {
@@ -47,7 +61,8 @@ fn alerts_sent_while_away_arrive_unless_expired() {
     // Stay away well past the 1 s expiry: the broker drops the first message (MQTT 5 §3.3.2.3.3).
     std::thread::sleep(Duration::from_secs(3));
     let link = start(&b);
-    let (u, seen) = wait_for(&link, "queued alert", |u| matches!(u, HomeUpdate::Alert(a) if a.text == "sent while away"));
+    let (u, seen) =
+        wait_for(&link, "queued alert", |u| matches!(u, HomeUpdate::Alert(a) if a.text == "sent while away"));
     let HomeUpdate::Alert(a) = u else { unreachable!() };
     assert_eq!(a.kind, AlertKind::Notification);
     // The expired message would have been queued before the kept one, so it would be in `seen`.
@@ -61,8 +76,17 @@ fn alerts_sent_while_away_arrive_unless_expired() {
 #[test]
 fn broker_restart_reconnects_and_loses_nothing() {
     let mut b = TestBroker::start(BrokerConfig::home(&[])).unwrap();
-    publish(&b.plain_url(), HUB_USER, HUB_PASSWORD, "homeassistant/binary_sensor/hall/water/config",
-        br#"{"name":"Leak","dev_cla":"moisture","stat_t":"home/hall/water"}"#, true, 1, None).unwrap();
+    publish(
+        &b.plain_url(),
+        HUB_USER,
+        HUB_PASSWORD,
+        "homeassistant/binary_sensor/hall/water/config",
+        br#"{"name":"Leak","dev_cla":"moisture","stat_t":"home/hall/water"}"#,
+        true,
+        1,
+        None,
+    )
+    .unwrap();
     let link = start(&b);
     wait_for(&link, "EntityAdded", |u| matches!(u, HomeUpdate::EntityAdded(_)));
     b.restart().unwrap();
@@ -94,7 +118,10 @@ impl std::io::Write for Captured {
 fn a_wrong_password_is_named_and_never_shown() {
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
     // Global: the link logs from its own thread. This is the only test here that sets one.
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let b = TestBroker::start(BrokerConfig::home(&[])).unwrap();

@@ -26,7 +26,12 @@ pub struct GateConfig {
 
 impl Default for GateConfig {
     fn default() -> Self {
-        Self { duplicate_window_s: 10.0, active_s: 30.0, repeat_life_safety_s: 10.0, min_speech_interval_s: 5.0 }
+        Self {
+            duplicate_window_s: 10.0,
+            active_s: 30.0,
+            repeat_life_safety_s: 10.0,
+            min_speech_interval_s: 5.0,
+        }
     }
 }
 

@@ -44,16 +44,26 @@ fn duplicates_are_shown_once() {
     let again = gate.offer(alert(AlertKind::Doorbell, "event.front", "Doorbell"), 1.0);
     assert_eq!(again, GateDecision::Suppressed(SuppressReason::Duplicate { of: shown.id }));
     assert!(gate.acknowledge(shown.id));
-    assert!(matches!(gate.offer(alert(AlertKind::Doorbell, "event.front", "Doorbell"), 5.0), GateDecision::Suppressed(_)));
+    assert!(matches!(
+        gate.offer(alert(AlertKind::Doorbell, "event.front", "Doorbell"), 5.0),
+        GateDecision::Suppressed(_)
+    ));
     // Well after the window, the same doorbell rings anew.
-    assert!(matches!(gate.offer(alert(AlertKind::Doorbell, "event.front", "Doorbell"), 100.0), GateDecision::Present(_)));
+    assert!(matches!(
+        gate.offer(alert(AlertKind::Doorbell, "event.front", "Doorbell"), 100.0),
+        GateDecision::Present(_)
+    ));
 }
 
 #[test]
 fn life_safety_repeats_until_acknowledged() {
     let config = GateConfig { repeat_life_safety_s: 10.0, ..GateConfig::default() };
     let mut gate = AlertGate::new(config);
-    let GateDecision::Present(smoke) = gate.offer(alert(AlertKind::Smoke, "binary_sensor.smoke", "Smoke"), 0.0) else { panic!() };
+    let GateDecision::Present(smoke) =
+        gate.offer(alert(AlertKind::Smoke, "binary_sensor.smoke", "Smoke"), 0.0)
+    else {
+        panic!()
+    };
     assert!(gate.tick(5.0).is_empty());
     assert_eq!(gate.tick(10.0), [GateDecision::Repeat(smoke.id)]);
     assert!(gate.tick(15.0).is_empty());

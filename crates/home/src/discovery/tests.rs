@@ -10,9 +10,7 @@ fn abbreviations_and_base_topic_expand() {
         "avty": [{"t": "~/lwt", "pl_avail": "up"}],
         "dev": {"name": "Kitchen detector", "sa": "Kitchen", "ids": ["x"]}
     }"#;
-    let c = parse_discovery("homeassistant/binary_sensor/kitchen/smoke/config", payload, P)
-        .unwrap()
-        .unwrap();
+    let c = parse_discovery("homeassistant/binary_sensor/kitchen/smoke/config", payload, P).unwrap().unwrap();
     assert_eq!(c.key.to_string(), "binary_sensor.kitchen_smoke");
     assert_eq!(c.component, Component::BinarySensor);
     assert_eq!(c.device_class.as_deref(), Some("smoke"));
@@ -60,11 +58,9 @@ fn malformed_payloads_name_topic_and_reason() {
     assert!(err.to_string().contains("homeassistant/light/lamp/config"));
     let err = parse_discovery("homeassistant/light/lamp/config", b"[1]", P).unwrap_err();
     assert_eq!(err.reason, "payload is JSON but not an object");
-    let err = parse_discovery("homeassistant/light/lamp/config", br#"{"stat_t": 5}"#, P)
-        .unwrap_err();
+    let err = parse_discovery("homeassistant/light/lamp/config", br#"{"stat_t": 5}"#, P).unwrap_err();
     assert!(err.reason.starts_with("a field has the wrong type"), "{err}");
-    let err = parse_discovery("homeassistant/light/lamp/config", br##"{"cmd_t": "a/#"}"##, P)
-        .unwrap_err();
+    let err = parse_discovery("homeassistant/light/lamp/config", br##"{"cmd_t": "a/#"}"##, P).unwrap_err();
     assert!(err.reason.contains("not a topic"), "{err}");
     let err = parse_discovery("homeassistant/light/a/b/c/config", b"{}", P).unwrap_err();
     assert!(err.reason.contains("<component>"), "{err}");
@@ -86,15 +82,12 @@ fn oversized_payload_is_refused_but_the_limit_itself_is_accepted() {
 fn enormous_names_with_control_characters_are_cleaned() {
     let name = format!("Door\u{7}bell\u{1b}[31m{}", "x".repeat(100_000));
     let payload = serde_json::json!({"name": name, "dev": {"sa": "\u{0}Hall\n"}}).to_string();
-    let c = parse_discovery("homeassistant/event/door/config", payload.as_bytes(), P)
-        .unwrap_err();
+    let c = parse_discovery("homeassistant/event/door/config", payload.as_bytes(), P).unwrap_err();
     // 100 kB of name is over the payload limit: refused whole, nothing half-read.
     assert!(c.reason.starts_with("too large"), "{c}");
     let name = format!("Door\u{7}bell\u{1b}[31m{}", "x".repeat(1000));
     let payload = serde_json::json!({"name": name, "dev": {"sa": "\u{0}Hall\n"}}).to_string();
-    let c = parse_discovery("homeassistant/event/door/config", payload.as_bytes(), P)
-        .unwrap()
-        .unwrap();
+    let c = parse_discovery("homeassistant/event/door/config", payload.as_bytes(), P).unwrap().unwrap();
     assert!(c.name.starts_with("Door bell [31mxxx"), "{}", c.name);
     assert_eq!(c.name.chars().count(), MAX_NAME_CHARS);
     assert!(!c.name.chars().any(char::is_control));

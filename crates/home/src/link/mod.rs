@@ -78,7 +78,12 @@ impl HomeLink {
             .name("allverse-home".into())
             .spawn(move || worker::run(settings, options, request_rx, update_tx))
             .map_err(LinkError::Thread)?;
-        Ok(HomeLink { requests, updates: Some(updates), thread: Some(thread), next_command: AtomicU64::new(1) })
+        Ok(HomeLink {
+            requests,
+            updates: Some(updates),
+            thread: Some(thread),
+            next_command: AtomicU64::new(1),
+        })
     }
 
     /// The next update, without waiting (for the frame loop).

@@ -36,7 +36,9 @@ pub fn parse_broker(url: &str) -> Result<(bool, String, u16), LinkError> {
         return Err(bad("only a host and a port may follow the scheme (credentials go elsewhere)"));
     }
     let (host, port) = match rest.rsplit_once(':') {
-        Some((host, port)) => (host, port.parse().map_err(|_| bad("the port is not a number from 1 to 65535"))?),
+        Some((host, port)) => {
+            (host, port.parse().map_err(|_| bad("the port is not a number from 1 to 65535"))?)
+        }
         None => (rest, if tls { 8883 } else { 1883 }),
     };
     if host.is_empty() || port == 0 {
@@ -72,7 +74,9 @@ pub fn mqtt_options(s: &HomeSettings) -> Result<MqttOptions, LinkError> {
 /// A rustls client configuration trusting only the CA in `ca_file`.
 fn tls_config(s: &HomeSettings) -> Result<rustls::ClientConfig, LinkError> {
     let Some(path) = &s.ca_file else {
-        return Err(LinkError::Setting("mqtts:// needs ca_file, the CA that signed the broker's certificate"));
+        return Err(LinkError::Setting(
+            "mqtts:// needs ca_file, the CA that signed the broker's certificate",
+        ));
     };
     let ca_err = |reason: String| LinkError::CaFile { path: path.clone(), reason };
     let mut roots = rustls::RootCertStore::empty();

@@ -12,10 +12,10 @@ use crate::discovery::EntityKey;
 use crate::model::{EntityState, HomeModel};
 use crate::settings::HomeSettings;
 use crate::update::HomeUpdate;
+use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode, Filter, Packet, PubAckReason};
 use rumqttc::v5::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, StateError};
-use rumqttc::Outgoing;
 use std::collections::{HashSet, VecDeque};
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -62,7 +62,10 @@ pub(super) fn run(
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            let _ = updates.send(HomeUpdate::Disconnected { reason: format!("cannot start the network runtime: {e}"), retry_in_s: f32::INFINITY });
+            let _ = updates.send(HomeUpdate::Disconnected {
+                reason: format!("cannot start the network runtime: {e}"),
+                retry_in_s: f32::INFINITY,
+            });
             return;
         }
     };
@@ -143,19 +146,34 @@ impl Worker {
         }
     }
 
-    fn command(&mut self, id: CommandId, key: &EntityKey, command: crate::command::DeviceCommand) -> Result<(), CommandFailure> {
+    fn command(
+        &mut self,
+        id: CommandId,
+        key: &EntityKey,
+        command: crate::command::DeviceCommand,
+    ) -> Result<(), CommandFailure> {
         // The allow-list comes first: a refused device is never even looked up.
         if !self.settings.allowed.contains(key) {
             return Err(CommandFailure::NotAllowed);
         }
-        let entity = self.model.entity(key).ok_or_else(|| CommandFailure::Invalid(crate::command::CommandError::UnknownEntity(key.clone())))?;
+        let entity = self.model.entity(key).ok_or_else(|| {
+            CommandFailure::Invalid(crate::command::CommandError::UnknownEntity(key.clone()))
+        })?;
         let (topic, payload, wanted) = payload_for(entity, command).map_err(CommandFailure::Invalid)?;
         if !self.connected {
             return Err(CommandFailure::NotConnected);
         }
-        self.client.try_publish(topic, QoS::AtLeastOnce, false, payload).map_err(|_| CommandFailure::NotConnected)?;
+        self.client
+            .try_publish(topic, QoS::AtLeastOnce, false, payload)
+            .map_err(|_| CommandFailure::NotConnected)?;
         let timeout = Duration::from_secs_f32(self.settings.command_timeout_s);
-        self.pending.push(Pending { id, key: key.clone(), wanted, deadline: Instant::now() + timeout, pkid: None });
+        self.pending.push(Pending {
+            id,
+            key: key.clone(),
+            wanted,
+            deadline: Instant::now() + timeout,
+            pkid: None,
+        });
         self.awaiting_pkid.push_back(id);
         Ok(())
     }
@@ -163,11 +181,16 @@ impl Worker {
     fn expire(&mut self) {
         let now = Instant::now();
         let seconds = self.settings.command_timeout_s;
-        let (late, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|p| p.deadline <= now);
+        let (late, waiting): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|p| p.deadline <= now);
         self.pending = waiting;
         for p in late {
             self.awaiting_pkid.retain(|id| *id != p.id);
-            self.emit(HomeUpdate::CommandFailed { id: p.id, key: p.key, reason: CommandFailure::TimedOut { seconds } });
+            self.emit(HomeUpdate::CommandFailed {
+                id: p.id,
+                key: p.key,
+                reason: CommandFailure::TimedOut { seconds },
+            });
         }
     }
 
@@ -187,13 +210,19 @@ impl Worker {
             }
             Event::Incoming(Packet::PubAck(ack)) => self.puback(ack.pkid, &ack.reason),
             Event::Incoming(Packet::SubAck(ack)) => {
-                let refused = ack.return_codes.iter().filter(|c| !matches!(c, rumqttc::v5::mqttbytes::v5::SubscribeReasonCode::Success(_))).count();
+                let refused = ack
+                    .return_codes
+                    .iter()
+                    .filter(|c| !matches!(c, rumqttc::v5::mqttbytes::v5::SubscribeReasonCode::Success(_)))
+                    .count();
                 if refused > 0 {
                     tracing::warn!(target: "allverse_home", "the broker refused {refused} subscriptions: {:?}", ack.return_codes);
                 }
             }
             // Retransmissions after a reconnect reuse their packet id; only new ids are new commands.
-            Event::Outgoing(Outgoing::Publish(pkid)) if !self.pending.iter().any(|p| p.pkid == Some(pkid)) => {
+            Event::Outgoing(Outgoing::Publish(pkid))
+                if !self.pending.iter().any(|p| p.pkid == Some(pkid)) =>
+            {
                 let id = self.awaiting_pkid.pop_front();
                 if let Some(p) = self.pending.iter_mut().find(|p| Some(p.id) == id) {
                     p.pkid = Some(pkid);
@@ -213,10 +242,16 @@ impl Worker {
         }
         let p = self.pending.remove(i);
         let reason = match reason {
-            PubAckReason::NotAuthorized => "not authorised to publish to this device's topic (broker ACL)".to_owned(),
+            PubAckReason::NotAuthorized => {
+                "not authorised to publish to this device's topic (broker ACL)".to_owned()
+            }
             other => format!("{other:?}"),
         };
-        self.emit(HomeUpdate::CommandFailed { id: p.id, key: p.key, reason: CommandFailure::RefusedByBroker { reason } });
+        self.emit(HomeUpdate::CommandFailed {
+            id: p.id,
+            key: p.key,
+            reason: CommandFailure::RefusedByBroker { reason },
+        });
     }
 
     fn message(&mut self, topic: &str, payload: &[u8]) {
@@ -266,7 +301,10 @@ impl Worker {
         let mut confirmed = Vec::new();
         self.pending.retain(|p| {
             let Some(e) = self.model.entity(&p.key) else { return true };
-            let on_topic = [&e.config.state_topic, &e.config.temperature_state_topic].into_iter().flatten().any(|t| t == topic);
+            let on_topic = [&e.config.state_topic, &e.config.temperature_state_topic]
+                .into_iter()
+                .flatten()
+                .any(|t| t == topic);
             let done = on_topic && confirms(&e.state, &p.wanted);
             if done {
                 confirmed.push((p.id, p.key.clone(), e.state.clone()));
@@ -329,9 +367,9 @@ impl Worker {
 fn describe(error: &ConnectionError, broker: &str) -> String {
     match error {
         // Mosquitto 2.0.11 answers a wrong password with 0x87 Not authorized, not 0x86.
-        ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized) => {
-            "the broker refused the user name or password".to_owned()
-        }
+        ConnectionError::ConnectionRefused(
+            ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized,
+        ) => "the broker refused the user name or password".to_owned(),
         ConnectionError::ConnectionRefused(code) => format!("the broker refused the connection: {code:?}"),
         ConnectionError::Io(e) => format!("cannot reach the broker at {broker}: {e}"),
         ConnectionError::Tls(e) => format!("TLS with the broker at {broker} failed: {e}"),
