@@ -121,7 +121,7 @@ impl Script {
             self.open_menu();
         }
         let (menu, focus) = self.menus.current().unwrap();
-        let items = menu.items();
+        let items = self.menus.items(menu);
         let index = items.iter().position(|i| *i == item).expect("the item is in this menu");
         let steps = (index + items.len() - focus) % items.len();
         match self.method {
@@ -183,7 +183,7 @@ fn script_for(method: Method, device: InputDevice, profile: &Profile) -> Script 
         Method::Buttons { .. } => BindingMap::new(&profile.input.bindings).direct_actions(device),
         _ => BTreeSet::from([Action::Select, Action::OpenMenu]),
     };
-    for item in MenuId::Actions.items() {
+    for item in Menus::default().items(MenuId::Actions) {
         if let MenuItem::Do(action) = item
             && !reached_directly.contains(&action)
         {

@@ -1,6 +1,7 @@
 //! `allverse`: the command-line entry point of the Allverse accessibility runtime.
 
 mod captions_cmd;
+mod home_cmd;
 mod interpret_cmd;
 #[cfg(feature = "espeak")]
 mod numbers;
@@ -57,6 +58,9 @@ enum Command {
     /// Interpreting: publish your camera and microphone to an event.
     #[command(subcommand)]
     Interpret(interpret_cmd::InterpretCommand),
+    /// Your home in the headset: check the hub's broker, list devices, send a test alert.
+    #[command(subcommand)]
+    Home(home_cmd::HomeCommand),
     /// Show, change, check or reset your accessibility profile.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Profile(command) => profile_cmd::run(command, &store),
         Command::Captions(command) => captions_cmd::run(command, &store),
         Command::Interpret(command) => interpret_cmd::run(command),
+        Command::Home(command) => home_cmd::run(command, &store),
         #[cfg(feature = "espeak")]
         Command::Say(args) => say_cmd::run(args, &store),
     };

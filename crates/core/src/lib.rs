@@ -25,6 +25,7 @@ pub mod caption;
 pub mod caption_placement;
 pub mod color;
 pub mod event;
+pub mod home;
 pub mod input;
 pub mod interpreting;
 pub mod panel_text;

@@ -39,6 +39,9 @@ pub struct Scenario {
     pub feeds: Vec<FeedStart>,
     pub cuts: Vec<FeedCut>,
     pub handovers: Vec<Handover>,
+    /// The home hub the simulator plays, if the scenario has home events.
+    pub home_hub: Option<HomeHub>,
+    pub home_events: Vec<HomeEvent>,
     pub checkpoints: Vec<Checkpoint>,
 }
 
@@ -234,6 +237,38 @@ pub struct Handover {
     pub to: String,
 }
 
+/// The home hub the simulator plays (as Home Assistant would): it publishes
+/// the scenario's home events to this broker, under its own account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeHub {
+    /// `mqtt://host:port` or `mqtts://host:port`.
+    pub broker: String,
+    /// `username:password` for the hub's account, readable by the owner alone.
+    pub credentials_file: Option<PathBuf>,
+    /// The certificate authority for `mqtts://`.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A message the hub publishes: a device's discovery, state or event, in Home Assistant's conventions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeEvent {
+    pub at_s: f32,
+    /// The MQTT topic, e.g. `homeassistant/binary_sensor/kitchen_smoke/state`.
+    pub topic: String,
+    /// The payload as sent, e.g. `ON` or `{"event_type":"ring"}`.
+    pub payload: String,
+    /// Kept by the broker for later subscribers (discovery and states are).
+    #[serde(default)]
+    pub retain: bool,
+}
+
+/// The longest MQTT topic a scenario may name (MQTT allows 65,535 bytes; real topics are short).
+const MAX_TOPIC_BYTES: usize = 1024;
+/// The largest payload a scenario may publish.
+const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
 /// A moment at which the simulator captures the user's view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,6 +330,10 @@ struct ScenarioFile {
     cuts: Vec<Spanned<FeedCut>>,
     #[serde(default)]
     handovers: Vec<Spanned<Handover>>,
+    #[serde(default)]
+    home_hub: Option<Spanned<HomeHub>>,
+    #[serde(default)]
+    home_events: Vec<Spanned<HomeEvent>>,
     #[serde(default)]
     checkpoints: Vec<Spanned<Checkpoint>>,
 }
@@ -378,6 +417,13 @@ impl Scenario {
             feeds: raw.feeds.into_iter().map(Spanned::into_inner).collect(),
             cuts: raw.cuts.into_iter().map(Spanned::into_inner).collect(),
             handovers: raw.handovers.into_iter().map(Spanned::into_inner).collect(),
+            home_hub: raw.home_hub.map(|hub| {
+                let mut hub = hub.into_inner();
+                hub.credentials_file = hub.credentials_file.as_deref().map(resolve);
+                hub.ca_file = hub.ca_file.as_deref().map(resolve);
+                hub
+            }),
+            home_events: raw.home_events.into_iter().map(Spanned::into_inner).collect(),
             checkpoints: raw.checkpoints.into_iter().map(Spanned::into_inner).collect(),
         })
     }
@@ -627,6 +673,7 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         for feed in &raw.feeds {
             StreamAddress::parse(&feed.get_ref().to, Direction::Send).map_err(|e| at(feed.span(), e))?;
         }
+        self.home()?;
         if raw.event.is_none() && !(raw.feeds.is_empty() && raw.cuts.is_empty() && raw.handovers.is_empty()) {
             return Err(at(
                 0..0,
@@ -686,6 +733,45 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
         self.in_time(span.clone(), at_s)?;
         if words.trim().is_empty() {
             return Err((self.at)(span, missing.into()));
+        }
+        Ok(())
+    }
+
+    /// The hub's broker address, and each home event: in time, to a plain topic, within size.
+    fn home(&self) -> Result<(), ScenarioError> {
+        let raw = self.raw;
+        if let Some(hub) = &raw.home_hub {
+            let broker = &hub.get_ref().broker;
+            if !(broker.starts_with("mqtt://") || broker.starts_with("mqtts://")) {
+                return Err((self.at)(
+                    hub.span(),
+                    format!("home_hub broker = {broker}: must start with mqtt:// or mqtts://"),
+                ));
+            }
+        } else if let Some(first) = raw.home_events.first() {
+            return Err((self.at)(first.span(), "home events need a `[home_hub]` to publish them".into()));
+        }
+        for event in &raw.home_events {
+            let e = event.get_ref();
+            self.in_time(event.span(), e.at_s)?;
+            if e.topic.is_empty() || e.topic.len() > MAX_TOPIC_BYTES || e.topic.contains(['+', '#', '\0']) {
+                return Err((self.at)(
+                    event.span(),
+                    format!(
+                        "topic = {:?}: a topic is 1 to {MAX_TOPIC_BYTES} bytes without + # or NUL",
+                        e.topic
+                    ),
+                ));
+            }
+            if e.payload.len() > MAX_PAYLOAD_BYTES {
+                return Err((self.at)(
+                    event.span(),
+                    format!(
+                        "the payload is {} bytes; at most {MAX_PAYLOAD_BYTES} are allowed",
+                        e.payload.len()
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -789,6 +875,25 @@ capture = "start"
 
     fn parse(text: &str) -> Result<Scenario, ScenarioError> {
         Scenario::parse(text, "test.toml", Path::new("."))
+    }
+
+    #[test]
+    fn home_events_need_a_hub_a_plain_topic_and_a_bounded_payload() {
+        let hub = "[home_hub]\nbroker = \"mqtt://127.0.0.1:1883\"\n";
+        let event = |topic: &str, payload: &str| {
+            format!("[[home_events]]\nat_s = 0.5\ntopic = \"{topic}\"\npayload = '{payload}'\n")
+        };
+        let parse = |text: String| Scenario::parse(&format!("{MINIMAL}\n{text}"), "s.toml", Path::new("."));
+        let ok = parse(format!("{hub}{}", event("home/door/event", r#"{"event_type":"ring"}"#))).unwrap();
+        assert_eq!(ok.home_events[0].payload, r#"{"event_type":"ring"}"#);
+        let err = parse(event("home/door/event", "ON")).unwrap_err();
+        assert!(err.message.contains("need a `[home_hub]`"), "{err}");
+        let err = parse(format!("{hub}{}", event("home/+/event", "ON"))).unwrap_err();
+        assert!(err.message.contains("without + #"), "{err}");
+        let err = parse(format!("{hub}{}", event("home/door", &"x".repeat(70_000)))).unwrap_err();
+        assert!(err.message.contains("70000 bytes"), "{err}");
+        let err = parse("[home_hub]\nbroker = \"http://hub\"\n".into()).unwrap_err();
+        assert!(err.message.contains("mqtt://"), "{err}");
     }
 
     #[test]

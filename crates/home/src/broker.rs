@@ -6,16 +6,11 @@
 //! only, on one plain MQTT port and one TLS port, never on a WebSocket (Mosquitto 2.0.11 binds
 //! WebSocket listeners to every interface, whatever the configuration says).
 
-use crate::link::options::mqtt_options;
 use crate::settings::{HomeSettings, Secret};
-use rumqttc::Outgoing;
-use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, PublishProperties};
-use rumqttc::v5::{Client, Event};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The headset's user in [`BrokerConfig::home`].
@@ -248,6 +243,16 @@ impl TestBroker {
         self.dir.path().join("ca.pem")
     }
 
+    /// Hub settings for this broker over TLS, with the hub's credentials.
+    pub fn hub_settings(&self) -> HomeSettings {
+        let mut s = HomeSettings::new(self.tls_url());
+        s.ca_file = Some(self.ca_file());
+        s.username = Some(HUB_USER.into());
+        s.password = Some(Secret::new(HUB_PASSWORD));
+        s.client_id = "hub".into();
+        s
+    }
+
     /// Headset settings for this broker over TLS, with the headset's credentials.
     pub fn headset_settings(&self) -> HomeSettings {
         let mut s = HomeSettings::new(self.tls_url());
@@ -304,83 +309,54 @@ fn write_certificates(dir: &Path) -> Result<(), BrokerError> {
     write("server.key", key.serialize_pem())
 }
 
-/// Publishes one message and waits until the broker has it (PUBACK for QoS 1), as user `user`.
-///
-/// `url` is `mqtt://…` (for `mqtts://` use [`publish_with`], which takes a CA file); `qos` is
-/// 0 or 1; `expiry_s` sets MQTT 5 message expiry (§3.3.2.3.3), after which the broker drops
-/// the message for clients that have not received it.
-///
-/// # Errors
-/// [`BrokerError::Publish`] when the connection fails, the broker refuses the message
-/// (e.g. its ACL), or nothing is acknowledged within 10 s.
-#[allow(clippy::too_many_arguments)]
-pub fn publish(
-    url: &str,
-    user: &str,
-    password: &str,
-    topic: &str,
-    payload: &[u8],
-    retain: bool,
-    qos: u8,
-    expiry_s: Option<u32>,
-) -> Result<(), BrokerError> {
-    let mut s = HomeSettings::new(url);
-    s.username = Some(user.to_owned());
-    s.password = Some(Secret::new(password));
-    publish_with(&s, topic, payload, retain, qos, expiry_s)
-}
-
-/// As [`publish`], with the broker, CA and credentials of `settings`.
+/// Plays a device on the hub's account that does what it is told: each of
+/// the next `answers` commands on `command_topic` comes back as its
+/// retained state on `state_topic`; later ones go unanswered. Returns once
+/// it is subscribed, so no command is missed; the thread ends after its
+/// last answer or when the broker goes away.
 ///
 /// # Errors
-/// As [`publish`].
-pub fn publish_with(
-    settings: &HomeSettings,
-    topic: &str,
-    payload: &[u8],
-    retain: bool,
-    qos: u8,
-    expiry_s: Option<u32>,
-) -> Result<(), BrokerError> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let fail = |e: String| BrokerError::Publish(e);
-    let mut s = settings.clone();
-    s.client_id = format!("allverse-pub-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let mut options = mqtt_options(&s).map_err(|e| fail(e.to_string()))?;
-    // A one-shot publisher needs no session.
+/// The broker cannot be reached or refuses the hub.
+pub fn echo_device(
+    broker: &TestBroker,
+    command_topic: &str,
+    state_topic: &str,
+    answers: usize,
+) -> Result<JoinHandle<()>, BrokerError> {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::{Client, Event};
+    let settings = broker.hub_settings();
+    let mut options = crate::link::options::mqtt_options(&HomeSettings {
+        client_id: format!("echo-{}", command_topic.replace('/', "-")),
+        ..settings
+    })
+    .map_err(|e| BrokerError::Publish(e.to_string()))?;
     options.set_clean_start(true).set_session_expiry_interval(None);
-    let qos = match qos {
-        0 => QoS::AtMostOnce,
-        1 => QoS::AtLeastOnce,
-        _ => return Err(fail("qos must be 0 or 1".into())),
-    };
     let (client, mut connection) = Client::new(options, 10);
-    let properties = PublishProperties { message_expiry_interval: expiry_s, ..Default::default() };
-    client
-        .publish_with_properties(topic, qos, retain, payload.to_vec(), properties)
-        .map_err(|e| fail(e.to_string()))?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let result = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let event = match connection.recv_timeout(left) {
-            Ok(Ok(event)) => event,
-            Ok(Err(e)) => break Err(fail(e.to_string())),
-            Err(_) => break Err(fail("the broker did not acknowledge within 10 s".into())),
-        };
+    client.subscribe(command_topic, QoS::AtLeastOnce).map_err(|e| BrokerError::Publish(e.to_string()))?;
+    for event in connection.iter() {
         match event {
-            Event::Outgoing(Outgoing::Publish(_)) if qos == QoS::AtMostOnce => break Ok(()),
-            Event::Incoming(Packet::PubAck(ack)) => match ack.reason {
-                PubAckReason::Success | PubAckReason::NoMatchingSubscribers => break Ok(()),
-                reason => break Err(fail(format!("the broker refused it: {reason:?}"))),
-            },
-            _ => {}
-        }
-    };
-    let _ = client.disconnect();
-    while let Ok(Ok(event)) = connection.recv_timeout(Duration::from_secs(1)) {
-        if matches!(event, Event::Outgoing(Outgoing::Disconnect)) {
-            break;
+            Ok(Event::Incoming(Packet::SubAck(_))) => break,
+            Ok(_) => {}
+            Err(e) => return Err(BrokerError::Publish(e.to_string())),
         }
     }
-    result
+    let state_topic = state_topic.to_owned();
+    Ok(std::thread::spawn(move || {
+        let mut left = answers;
+        for event in connection.iter() {
+            match event {
+                Ok(Event::Incoming(Packet::Publish(command))) if left > 0 => {
+                    left -= 1;
+                    let _ =
+                        client.publish(state_topic.clone(), QoS::AtLeastOnce, true, command.payload.to_vec());
+                }
+                // The last answer has been taken by the broker.
+                Ok(Event::Incoming(Packet::PubAck(_))) if left == 0 => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }))
 }

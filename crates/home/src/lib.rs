@@ -29,13 +29,15 @@ pub mod alert;
 pub mod broker;
 pub mod command;
 pub mod discovery;
+pub mod intent;
 pub mod link;
 pub mod model;
+pub mod publish;
 pub mod settings;
 mod text;
 mod update;
 
-pub use alert::{AlertGate, AlertKind, AlertPriority, GateDecision, HomeAlert, MAX_FLASHES_PER_S};
+pub use alert::{AlertGate, AlertKind, AlertPriority, GateDecision, HomeAlert};
 pub use command::{CommandFailure, CommandId, DeviceCommand};
 pub use discovery::{Component, EntityConfig, EntityKey};
 pub use link::{HomeLink, LinkError};

@@ -31,7 +31,42 @@ pub struct HomeSettings {
     pub command_timeout_s: f32,
 }
 
+/// Why the profile's `[home]` section cannot start a link.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileSettingsError {
+    #[error("no broker is set (`home.broker` in the profile)")]
+    NoBroker,
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+}
+
 impl HomeSettings {
+    /// The link settings the user's profile asks for, with the credentials
+    /// read from its `credentials_file` (checked to be private to its owner).
+    ///
+    /// # Errors
+    /// No broker is set, or the credentials file is unusable.
+    pub fn from_profile(home: &allverse_core::home::HomeSettings) -> Result<Self, ProfileSettingsError> {
+        let broker = home.broker.clone().ok_or(ProfileSettingsError::NoBroker)?;
+        let (username, password) = match &home.credentials_file {
+            Some(path) => {
+                let (user, password) = read_credentials_file(path)?;
+                (Some(user), Some(password))
+            }
+            None => (None, None),
+        };
+        Ok(Self {
+            ca_file: home.ca_file.clone(),
+            username,
+            password,
+            client_id: home.client_id.clone(),
+            discovery_prefix: home.discovery_prefix.clone(),
+            notify_topic: home.notify_topic.clone(),
+            allowed: home.allowed.iter().map(|key| EntityKey(key.clone())).collect(),
+            ..Self::new(broker)
+        })
+    }
+
     /// Settings with Home Assistant's defaults for `broker`, no credentials and nothing allowed.
     pub fn new(broker: impl Into<String>) -> Self {
         Self {

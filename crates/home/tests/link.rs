@@ -1,6 +1,7 @@
 //! The link end to end against a real Mosquitto started by each test (TLS, passwords, ACL).
 
-use allverse_home::broker::{BrokerConfig, HUB_PASSWORD, HUB_USER, TestBroker, publish};
+use allverse_home::broker::{BrokerConfig, TestBroker, echo_device};
+use allverse_home::publish::{Message, publish_once};
 use allverse_home::{
     AlertKind, AlertPriority, CommandFailure, DeviceCommand, EntityKey, EntityState, HomeLink, HomeSettings,
     HomeUpdate,
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 const WAIT: Duration = Duration::from_secs(20);
 
 fn hub(b: &TestBroker, topic: &str, payload: &str, retain: bool) {
-    publish(&b.plain_url(), HUB_USER, HUB_PASSWORD, topic, payload.as_bytes(), retain, 1, None).unwrap();
+    publish_once(&b.hub_settings(), &Message { retain, ..Message::new(topic, payload.as_bytes()) }).unwrap();
 }
 
 /// Waits for the first update matching `want`, returning it and everything seen before it.
@@ -174,9 +175,8 @@ fn commands_confirm_by_state_time_out_and_are_refused() {
     let kitchen = EntityKey::from("light.kitchen_ceiling");
 
     // Confirmed only once the device reports the state: the fake device answers the command.
-    let device = fake_device(&b, "home/kitchen/ceiling/set", "home/kitchen/ceiling/state");
+    let _device = echo_device(&b, "home/kitchen/ceiling/set", "home/kitchen/ceiling/state", 1).unwrap();
     let id = link.send(&kitchen, DeviceCommand::TurnOn);
-    assert_eq!(device.join().unwrap(), "ON");
     let (u, seen) = wait_for(&link, "CommandConfirmed", |u| matches!(u, HomeUpdate::CommandConfirmed { .. }));
     assert_eq!(u, HomeUpdate::CommandConfirmed { id, key: kitchen.clone(), state: EntityState::On });
     assert!(
@@ -212,42 +212,4 @@ fn commands_confirm_by_state_time_out_and_are_refused() {
         matches!(&reason, CommandFailure::RefusedByBroker { reason } if reason.contains("ACL")),
         "{reason:?}"
     );
-}
-
-/// A device on the hub's account: waits for one command on `command_topic`, reports it as the
-/// retained state on `state_topic`, and returns the command's payload.
-fn fake_device(b: &TestBroker, command_topic: &str, state_topic: &str) -> std::thread::JoinHandle<String> {
-    use rumqttc::v5::mqttbytes::QoS;
-    use rumqttc::v5::mqttbytes::v5::Packet;
-    use rumqttc::v5::{Client, Event, MqttOptions};
-    let mut o = MqttOptions::new(
-        "fake-device",
-        "127.0.0.1",
-        b.plain_url().rsplit(':').next().unwrap().parse().unwrap(),
-    );
-    o.set_credentials(HUB_USER, HUB_PASSWORD);
-    let (client, mut connection) = Client::new(o, 10);
-    client.subscribe(command_topic, QoS::AtLeastOnce).unwrap();
-    // Ready once the broker confirmed the subscription, so the command cannot be missed.
-    for event in connection.iter() {
-        if let Ok(Event::Incoming(Packet::SubAck(_))) = event {
-            break;
-        }
-    }
-    let state_topic = state_topic.to_owned();
-    std::thread::spawn(move || {
-        let mut command = None;
-        for event in connection.iter() {
-            match event.expect("fake device connection") {
-                Event::Incoming(Packet::Publish(p)) if command.is_none() => {
-                    let payload = String::from_utf8(p.payload.to_vec()).unwrap();
-                    client.publish(state_topic.clone(), QoS::AtLeastOnce, true, payload.clone()).unwrap();
-                    command = Some(payload);
-                }
-                Event::Incoming(Packet::PubAck(_)) => break,
-                _ => {}
-            }
-        }
-        command.unwrap()
-    })
 }

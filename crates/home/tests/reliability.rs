@@ -1,6 +1,7 @@
 //! Persistent sessions, message expiry, broker restarts and credentials, against a real Mosquitto.
 
-use allverse_home::broker::{BrokerConfig, HUB_PASSWORD, HUB_USER, TestBroker, publish};
+use allverse_home::broker::{BrokerConfig, TestBroker};
+use allverse_home::publish::{Message, publish_once};
 use allverse_home::{AlertKind, HomeLink, HomeUpdate, Secret};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,15 +27,13 @@ fn wait_for(
 }
 
 fn notify(b: &TestBroker, text: &str, expiry_s: Option<u32>) {
-    publish(
-        &b.plain_url(),
-        HUB_USER,
-        HUB_PASSWORD,
-        "allverse/headset/notify",
-        text.as_bytes(),
-        false,
-        1,
-        expiry_s,
+    publish_once(
+        &b.hub_settings(),
+        &Message {
+            retain: false,
+            expiry_s: expiry_s,
+            ..Message::new("allverse/headset/notify", text.as_bytes())
+        },
     )
     .unwrap();
 }
@@ -76,15 +75,16 @@ fn alerts_sent_while_away_arrive_unless_expired() {
 #[test]
 fn broker_restart_reconnects_and_loses_nothing() {
     let mut b = TestBroker::start(BrokerConfig::home(&[])).unwrap();
-    publish(
-        &b.plain_url(),
-        HUB_USER,
-        HUB_PASSWORD,
-        "homeassistant/binary_sensor/hall/water/config",
-        br#"{"name":"Leak","dev_cla":"moisture","stat_t":"home/hall/water"}"#,
-        true,
-        1,
-        None,
+    publish_once(
+        &b.hub_settings(),
+        &Message {
+            retain: true,
+            expiry_s: None,
+            ..Message::new(
+                "homeassistant/binary_sensor/hall/water/config",
+                br#"{"name":"Leak","dev_cla":"moisture","stat_t":"home/hall/water"}"#,
+            )
+        },
     )
     .unwrap();
     let link = start(&b);
@@ -94,7 +94,11 @@ fn broker_restart_reconnects_and_loses_nothing() {
     let HomeUpdate::Disconnected { retry_in_s, .. } = u else { unreachable!() };
     assert!(retry_in_s >= 0.5);
     wait_for(&link, "Connected again", |u| matches!(u, HomeUpdate::Connected { .. }));
-    publish(&b.plain_url(), HUB_USER, HUB_PASSWORD, "home/hall/water", b"ON", true, 1, None).unwrap();
+    publish_once(
+        &b.hub_settings(),
+        &Message { retain: true, expiry_s: None, ..Message::new("home/hall/water", b"ON") },
+    )
+    .unwrap();
     let (u, _) = wait_for(&link, "leak alert", |u| matches!(u, HomeUpdate::Alert(_)));
     let HomeUpdate::Alert(a) = u else { unreachable!() };
     assert_eq!(a.kind, AlertKind::WaterLeak);

@@ -140,6 +140,10 @@ impl SettingChoice {
 pub enum MenuId {
     Actions,
     Settings,
+    /// The home's devices, by room: each entry operates one (FGMV-15).
+    Home,
+    /// The home map: each entry places one device where the user is pointing.
+    HomeMap,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -147,6 +151,10 @@ pub enum MenuItem {
     Do(Action),
     Open(MenuId),
     Change(&'static SettingChoice),
+    /// The `n`th entry the runtime listed for the home page.
+    Device(usize),
+    /// The `n`th entry the runtime listed for the home map.
+    Place(usize),
 }
 
 /// The action menu: frequent actions first, so scanning reaches them soonest.
@@ -174,34 +182,8 @@ impl MenuId {
         match self {
             MenuId::Actions => "Menu",
             MenuId::Settings => "Settings",
-        }
-    }
-
-    /// Every menu ends with "Back", which closes it or returns to its parent.
-    pub fn items(self) -> Vec<MenuItem> {
-        let mut items: Vec<MenuItem> = match self {
-            MenuId::Actions => {
-                let mut items: Vec<_> = ACTION_MENU.iter().map(|a| MenuItem::Do(*a)).collect();
-                items.insert(2, MenuItem::Open(MenuId::Settings));
-                items
-            }
-            MenuId::Settings => SETTINGS.iter().map(MenuItem::Change).collect(),
-        };
-        items.push(MenuItem::Do(Action::Back));
-        items
-    }
-}
-
-impl MenuItem {
-    /// What the item says, with a setting's current value.
-    pub fn label(self, profile: &Profile) -> String {
-        match self {
-            MenuItem::Do(action) => action.label().to_string(),
-            MenuItem::Open(menu) => format!("{}…", menu.title()),
-            MenuItem::Change(choice) => {
-                let value = choice.current(profile).map_or("custom", |i| choice.values[i].1);
-                format!("{}: {value}", choice.label)
-            }
+            MenuId::Home => "Home",
+            MenuId::HomeMap => "Home map",
         }
     }
 }
@@ -217,12 +199,21 @@ pub enum MenuOutcome {
     Do(Action),
     /// A setting item asked for this value; the menu stays open to change it again.
     Set { key: &'static str, value: &'static str },
+    /// The home page's `n`th entry was chosen; the menu stays open to see the device answer.
+    Device(usize),
+    /// The home map's `n`th entry was chosen; the menu stays open.
+    Place(usize),
 }
 
-/// The open menus, innermost last, each with its focused item.
+/// The open menus, innermost last, each with its focused item, and the
+/// home entries the runtime lists (they change as devices come and go).
 #[derive(Clone, Debug, Default)]
 pub struct Menus {
     open: Vec<(MenuId, usize)>,
+    devices: Vec<String>,
+    places: Vec<String>,
+    /// Counts changes to the home entries, so views know to redraw.
+    home_revision: u64,
 }
 
 /// Items shown at once; scrolling turns a page.
@@ -232,6 +223,61 @@ impl Menus {
     /// The menu on top and its focused item; `None` when no menu is open.
     pub fn current(&self) -> Option<(MenuId, usize)> {
         self.open.last().copied()
+    }
+
+    /// A menu's items; every menu ends with "Back", which closes it or returns to its parent.
+    pub fn items(&self, menu: MenuId) -> Vec<MenuItem> {
+        let mut items: Vec<MenuItem> = match menu {
+            MenuId::Actions => {
+                let mut items: Vec<_> = ACTION_MENU.iter().map(|a| MenuItem::Do(*a)).collect();
+                items.insert(2, MenuItem::Open(MenuId::Settings));
+                items.insert(3, MenuItem::Open(MenuId::Home));
+                items
+            }
+            MenuId::Settings => SETTINGS.iter().map(MenuItem::Change).collect(),
+            MenuId::Home => {
+                let mut items: Vec<_> = (0..self.devices.len()).map(MenuItem::Device).collect();
+                items.push(MenuItem::Open(MenuId::HomeMap));
+                items
+            }
+            MenuId::HomeMap => (0..self.places.len()).map(MenuItem::Place).collect(),
+        };
+        items.push(MenuItem::Do(Action::Back));
+        items
+    }
+
+    /// What an item says, with a setting's current value or a device's state.
+    pub fn label(&self, item: MenuItem, profile: &Profile) -> String {
+        match item {
+            MenuItem::Do(action) => action.label().to_string(),
+            MenuItem::Open(menu) => format!("{}…", menu.title()),
+            MenuItem::Change(choice) => {
+                let value = choice.current(profile).map_or("custom", |i| choice.values[i].1);
+                format!("{}: {value}", choice.label)
+            }
+            MenuItem::Device(n) => self.devices.get(n).cloned().unwrap_or_default(),
+            MenuItem::Place(n) => self.places.get(n).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Lists the home page's entries (`devices`, e.g. "Kitchen light: off") and
+    /// the home map's (`places`); focus stays within the shorter lists.
+    pub fn set_home(&mut self, devices: Vec<String>, places: Vec<String>) {
+        if (&devices, &places) == (&self.devices, &self.places) {
+            return;
+        }
+        self.home_revision += 1;
+        self.devices = devices;
+        self.places = places;
+        for index in 0..self.open.len() {
+            let (menu, focus) = self.open[index];
+            self.open[index].1 = focus.min(self.items(menu).len() - 1);
+        }
+    }
+
+    /// Changes whenever the home entries change.
+    pub fn home_revision(&self) -> u64 {
+        self.home_revision
     }
 
     pub fn is_open(&self) -> bool {
@@ -244,13 +290,14 @@ impl Menus {
 
     /// Focuses an item directly (scanning, pointing, looking).
     pub fn focus_at(&mut self, index: usize) -> MenuOutcome {
-        match self.open.last_mut() {
-            Some((menu, focus)) if index < menu.items().len() && *focus != index => {
-                *focus = index;
-                MenuOutcome::Changed
-            }
-            _ => MenuOutcome::Ignored,
+        let Some((menu, focus)) = self.current() else { return MenuOutcome::Ignored };
+        if index >= self.items(menu).len() || focus == index {
+            return MenuOutcome::Ignored;
         }
+        if let Some(top) = self.open.last_mut() {
+            top.1 = index;
+        }
+        MenuOutcome::Changed
     }
 
     /// Applies a navigation action; everything else is [`MenuOutcome::Ignored`].
@@ -266,7 +313,8 @@ impl Menus {
                 _ => MenuOutcome::Ignored,
             };
         };
-        let count = menu.items().len();
+        let items = self.items(menu);
+        let count = items.len();
         let move_by = |delta: isize| (focus as isize + delta).rem_euclid(count as isize) as usize;
         match action {
             Action::OpenMenu => {
@@ -284,7 +332,7 @@ impl Menus {
             Action::ScrollDown if focus / PAGE_ITEMS == (count - 1) / PAGE_ITEMS => self.focus_at(0),
             Action::ScrollDown => self.focus_at((focus / PAGE_ITEMS + 1) * PAGE_ITEMS),
             Action::ScrollUp => self.focus_at((focus / PAGE_ITEMS).saturating_sub(1) * PAGE_ITEMS),
-            Action::Select => match menu.items()[focus] {
+            Action::Select => match items[focus] {
                 MenuItem::Open(submenu) => {
                     self.open.push((submenu, 0));
                     MenuOutcome::Changed
@@ -292,6 +340,8 @@ impl Menus {
                 MenuItem::Change(choice) => {
                     MenuOutcome::Set { key: choice.key, value: choice.next_value(profile) }
                 }
+                MenuItem::Device(n) => MenuOutcome::Device(n),
+                MenuItem::Place(n) => MenuOutcome::Place(n),
                 // The navigation items act on the menu itself.
                 MenuItem::Do(
                     nav @ (Action::NextFocus | Action::PreviousFocus | Action::Back | Action::OpenMenu),
@@ -317,7 +367,7 @@ mod tests {
     /// Presses "next" until `item` has focus, then "select".
     fn choose(menus: &mut Menus, profile: &Profile, item: MenuItem) -> MenuOutcome {
         let (menu, _) = menus.current().expect("a menu is open");
-        let index = menu.items().iter().position(|i| *i == item).expect("the item is in the menu");
+        let index = menus.items(menu).iter().position(|i| *i == item).expect("the item is in the menu");
         while menus.current().unwrap().1 != index {
             menus.apply(Action::NextFocus, profile);
         }
@@ -328,7 +378,7 @@ mod tests {
     fn next_and_select_alone_reach_every_action() {
         let profile = Profile::default();
         let mut reached = BTreeSet::from([Action::NextFocus, Action::Select]);
-        for item in MenuId::Actions.items() {
+        for item in Menus::default().items(MenuId::Actions) {
             let mut menus = Menus::default();
             menus.apply(Action::NextFocus, &profile);
             if let MenuOutcome::Do(action) = choose(&mut menus, &profile, item) {
@@ -346,17 +396,43 @@ mod tests {
         menus.apply(Action::OpenMenu, &profile);
         assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::Settings)), MenuOutcome::Changed);
         let size = MenuItem::Change(&SETTINGS[0]);
-        assert_eq!(size.label(&profile), "Text size: medium");
+        assert_eq!(menus.label(size, &profile), "Text size: medium");
         let MenuOutcome::Set { key, value } = choose(&mut menus, &profile, size) else { panic!() };
         assert_eq!((key, value), ("display.caption_cap_height_deg", "large"));
         profile = set_key(&profile, key, value).unwrap();
-        assert_eq!(size.label(&profile), "Text size: large");
+        assert_eq!(menus.label(size, &profile), "Text size: large");
         assert_eq!(menus.current(), Some((MenuId::Settings, 0)), "stays open on the same item");
         // Back returns to the action menu, and back again closes it.
         menus.apply(Action::Back, &profile);
         assert_eq!(menus.current().map(|(m, _)| m), Some(MenuId::Actions));
         menus.apply(Action::Back, &profile);
         assert!(!menus.is_open());
+    }
+
+    #[test]
+    fn the_home_page_lists_the_runtime_s_entries_and_keeps_focus_in_range() {
+        let profile = Profile::default();
+        let mut menus = Menus::default();
+        let devices =
+            vec!["Kitchen: Kitchen light — off, turn on".into(), "Hall: Hall light — on, turn off".into()];
+        menus.set_home(devices, vec!["Place Kitchen light here".into()]);
+        menus.apply(Action::OpenMenu, &profile);
+        assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::Home)), MenuOutcome::Changed);
+        assert_eq!(menus.label(MenuItem::Device(1), &profile), "Hall: Hall light — on, turn off");
+        assert_eq!(choose(&mut menus, &profile, MenuItem::Device(1)), MenuOutcome::Device(1));
+        assert_eq!(menus.current(), Some((MenuId::Home, 1)), "stays open to hear the device answer");
+        assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::HomeMap)), MenuOutcome::Changed);
+        assert_eq!(menus.label(MenuItem::Place(0), &profile), "Place Kitchen light here");
+        assert_eq!(choose(&mut menus, &profile, MenuItem::Place(0)), MenuOutcome::Place(0));
+        menus.apply(Action::Back, &profile);
+
+        let revision = menus.home_revision();
+        menus.set_home(vec!["Hall: Hall light — on, turn off".into()], Vec::new());
+        assert!(menus.home_revision() > revision, "views learn that labels changed");
+        let (menu, focus) = menus.current().unwrap();
+        assert!(focus < menus.items(menu).len(), "focus stays on an item that exists");
+        menus.set_home(vec!["Hall: Hall light — on, turn off".into()], Vec::new());
+        assert_eq!(menus.home_revision(), revision + 1, "the same entries change nothing");
     }
 
     #[test]
@@ -379,7 +455,7 @@ mod tests {
         let mut menus = Menus::default();
         assert_eq!(menus.apply(Action::Select, &profile), MenuOutcome::Ignored, "nothing to select");
         menus.apply(Action::OpenMenu, &profile);
-        let last = MenuId::Actions.items().len() - 1;
+        let last = menus.items(MenuId::Actions).len() - 1;
         menus.apply(Action::PreviousFocus, &profile);
         assert_eq!(menus.current(), Some((MenuId::Actions, last)), "wraps to the end");
         assert_eq!(menus.apply(Action::Select, &profile), MenuOutcome::Do(Action::Back));

@@ -25,6 +25,10 @@ pub enum Routed {
         index: usize,
         device: InputDevice,
     },
+    /// A recognised utterance that is no action phrase, for features that understand more.
+    Said {
+        utterance: String,
+    },
 }
 
 /// Actions that repeat while their input is held (or toggled on).
@@ -142,13 +146,13 @@ impl Router {
         if !self.settings.voice_commands {
             return;
         }
-        if let Some(action) = crate::voice::command(utterance) {
-            self.out.push(Routed::Action {
-                action,
-                device: InputDevice::Voice,
-                input: utterance.trim().into(),
-            });
-        }
+        let routed = match crate::voice::command(utterance) {
+            Some(action) => {
+                Routed::Action { action, device: InputDevice::Voice, input: utterance.trim().into() }
+            }
+            None => Routed::Said { utterance: utterance.trim().into() },
+        };
+        self.out.push(routed);
     }
 
     /// Queues what pointing and dwell decided; they work on things in the
@@ -326,7 +330,12 @@ mod tests {
         let mut router = Router::new(&InputSettings::default());
         router.say("Captions off.");
         router.say("I think we should stop here");
-        assert_eq!(actions(&mut router, 0.0), [act(Action::ToggleCaptions, Voice, "Captions off.")]);
+        let said = Routed::Said { utterance: "I think we should stop here".into() };
+        assert_eq!(
+            actions(&mut router, 0.0),
+            [act(Action::ToggleCaptions, Voice, "Captions off."), said],
+            "a sentence that is no command is passed on for features that understand more, never as an action"
+        );
         let mut off = Router::new(&InputSettings { voice_commands: false, ..Default::default() });
         off.say("select");
         assert!(actions(&mut off, 0.0).is_empty());

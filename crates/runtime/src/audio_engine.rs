@@ -58,6 +58,8 @@ pub struct AudioEngine {
     clips: Vec<Clip>,
     /// Session frames owed to the offline renderer (fractions carry over).
     frames_owed: f64,
+    /// The mix the profile asks for, before any ducking.
+    mix: MixSettings,
 }
 
 impl Plugin for AudioEnginePlugin {
@@ -88,12 +90,13 @@ impl Plugin for AudioEnginePlugin {
 impl AudioEngine {
     fn new(app: &mut App, mut control: AudioControl, output: Output) -> Self {
         let settings = &app.world().resource::<UserProfile>().profile.audio;
-        control.set_mix(MixSettings {
+        let mix = MixSettings {
             speech_volume: settings.speech_volume * settings.master_volume,
             scene_volume: settings.scene_volume * settings.master_volume,
             balance: settings.balance,
             mono: settings.mono,
-        });
+        };
+        control.set_mix(mix);
         let config = app.world().resource::<SessionConfig>().clone();
         let mut unheard = Vec::new();
         let recordings = config
@@ -113,7 +116,12 @@ impl AudioEngine {
             .collect();
         let mut report = app.world_mut().resource_mut::<SessionReport>();
         unheard.into_iter().for_each(|notice| report.notice(notice));
-        Self { control, output, recordings, clips: Vec::new(), frames_owed: 0.0 }
+        Self { control, output, recordings, clips: Vec::new(), frames_owed: 0.0, mix }
+    }
+
+    /// Lowers everything but speech to `gain` of the profile's level (1 restores it), so an alarm is heard over the session.
+    pub fn duck_scene(&mut self, gain: f32) {
+        self.control.set_mix(MixSettings { scene_volume: self.mix.scene_volume * gain, ..self.mix });
     }
 }
 

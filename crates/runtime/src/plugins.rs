@@ -2,6 +2,7 @@
 
 use crate::audio_engine::AudioEnginePlugin;
 use crate::captions::CaptionPlugin;
+use crate::home::HomePlugin;
 use crate::input::InputPlugin;
 use crate::interpret::InterpretPlugin;
 use crate::notices::NoticePlugin;
@@ -45,7 +46,8 @@ impl PluginGroup for AllversePlugins {
             .add(ScreenReaderPlugin)
             .add(InterpretPlugin { event: setup.event })
             .add(CaptionPlugin { model: setup.caption_model })
-            .add(AudioEnginePlugin { spatializer: setup.spatializer });
+            .add(AudioEnginePlugin { spatializer: setup.spatializer })
+            .add(HomePlugin);
         #[cfg(feature = "speech")]
         let group = group.add(SpeechPlugin { setup: setup.speech });
         group

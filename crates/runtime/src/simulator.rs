@@ -119,10 +119,25 @@ impl Simulator {
     }
 
     /// Plays the whole scenario and writes `report.json` beside the captures.
-    pub fn run(mut self) -> Result<SessionReport> {
+    pub fn run(self) -> Result<SessionReport> {
+        self.run_with_interlude(f64::INFINITY, || {})
+    }
+
+    /// Plays the scenario, but before the first frame at or after `at_s`
+    /// runs `interlude` while session time stands still: for tests that
+    /// change the world outside the app at an exact moment of the session
+    /// (a broker restarting, say) and stay repeatable.
+    pub fn run_with_interlude(mut self, at_s: f64, interlude: impl FnOnce()) -> Result<SessionReport> {
         let end_s = self.frames as f64 / self.frame_rate_hz;
+        let mut interlude = Some(interlude);
         for frame in 0..=self.frames {
-            self.step_to(frame as f64 / self.frame_rate_hz);
+            let t_s = frame as f64 / self.frame_rate_hz;
+            if t_s >= at_s
+                && let Some(interlude) = interlude.take()
+            {
+                interlude();
+            }
+            self.step_to(t_s);
         }
         // Readbacks arrive a frame or two after the frame they capture. The
         // clock stands still meanwhile, so nothing fires a second time.

@@ -2,7 +2,8 @@
 //!
 //! [`SpeechPlugin`] owns the listener's [`Speaker`]: alerts interrupt,
 //! chat waits its turn, announcements collapse (see `allverse-speech`).
-//! Chat is spoken from the sender's avatar and alerts from their source,
+//! Chat is spoken from the sender's avatar and alerts from their source
+//! (a home device from its place on the home map),
 //! captions on request (the repeat-caption action) or as they are committed
 //! (`speech.read_captions`), and whatever input or the screen reader
 //! announces from where it is. Each utterance goes into the report as it
@@ -10,6 +11,7 @@
 
 use crate::audio_engine::{AudioEngine, AudioSystems};
 use crate::captions::{CaptionCommitted, CaptionSystems};
+use crate::home::{AlertSpoken, HomeSystems};
 use crate::input::{ActionRequested, Announce, InputSystems};
 use crate::rig::Rig;
 use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile};
@@ -35,6 +37,7 @@ impl Plugin for SpeechPlugin {
                     .chain()
                     .after(InputSystems::Act)
                     .after(CaptionSystems)
+                    .after(HomeSystems)
                     .before(AudioSystems::Render),
             );
     }
@@ -72,6 +75,7 @@ struct SpeechRequests<'w, 's> {
     committed: MessageReader<'w, 's, CaptionCommitted>,
     actions: MessageReader<'w, 's, ActionRequested>,
     announcements: MessageReader<'w, 's, Announce>,
+    home_alerts: MessageReader<'w, 's, AlertSpoken>,
 }
 
 /// Speaks the scenario's chat and alerts, captions and announcements when
@@ -90,6 +94,9 @@ fn speak_timeline(
     let t_s = clock.elapsed_s();
     let person_position = |id: &str| scenario.people.iter().find(|p| p.id == id).map(|p| p.position_m);
     for alert in scenario.alerts.iter().filter(|a| clock.is_due(a.at_s)) {
+        speech.say(control, t_s, SpeechKind::Alert, &alert.text, &alert.source, alert.position_m);
+    }
+    for alert in requests.home_alerts.read() {
         speech.say(control, t_s, SpeechKind::Alert, &alert.text, &alert.source, alert.position_m);
     }
     if settings.read_chat {

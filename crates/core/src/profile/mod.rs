@@ -31,6 +31,7 @@ pub struct Profile {
     pub speech: SpeechSettings,
     pub input: crate::input::InputSettings,
     pub interpreting: crate::interpreting::InterpretingSettings,
+    pub home: crate::home::HomeSettings,
 }
 
 impl Default for Profile {
@@ -44,6 +45,7 @@ impl Default for Profile {
             speech: SpeechSettings::default(),
             input: crate::input::InputSettings::default(),
             interpreting: crate::interpreting::InterpretingSettings::default(),
+            home: crate::home::HomeSettings::default(),
         }
     }
 }
@@ -258,6 +260,9 @@ impl Profile {
         within("input.dwell.cooldown_s", input.dwell.cooldown_s, 0.0..=10.0, " seconds")?;
         if let Some((input, reason)) = input.conflict() {
             return Err(InvalidValue { key: "input.bindings".into(), value: input, reason });
+        }
+        if let Some((key, value, reason)) = self.home.problem() {
+            return Err(InvalidValue { key, value, reason });
         }
         Ok(())
     }

@@ -13,10 +13,6 @@ use crate::model::EntityState;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Most flashes per second any visual alert may use: W3C XAUR REQ 16b ("avoid flashing
-/// more than three times per second"), the same threshold as WCAG 2.x SC 2.3.1.
-pub const MAX_FLASHES_PER_S: f32 = 3.0;
-
 /// How urgent an alert is; ordered so that `LifeSafety > Attention > Information`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AlertPriority {
@@ -80,6 +76,23 @@ impl AlertKind {
             Self::Sound => "Sound detected",
             Self::DoorOpened => "Door opened",
             Self::Notification => "Notification",
+            Self::Other(name) => name,
+        }
+    }
+
+    /// The kind's name in reports and on the command line; [`AlertKind::from_name`] reads it back.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Smoke => "smoke",
+            Self::CarbonMonoxide => "co",
+            Self::Gas => "gas",
+            Self::Heat => "heat",
+            Self::WaterLeak => "water_leak",
+            Self::Doorbell => "doorbell",
+            Self::Phone => "phone",
+            Self::Sound => "sound",
+            Self::DoorOpened => "door_opened",
+            Self::Notification => "notification",
             Self::Other(name) => name,
         }
     }

@@ -81,3 +81,21 @@ fn speech_of_one_kind_keeps_its_interval() {
     assert!(gate.may_speak(&AlertKind::Smoke, 4.9));
     assert!(gate.may_speak(&AlertKind::Doorbell, 5.0));
 }
+
+#[test]
+fn kind_names_read_back() {
+    for kind in [
+        AlertKind::Smoke,
+        AlertKind::CarbonMonoxide,
+        AlertKind::Gas,
+        AlertKind::Heat,
+        AlertKind::WaterLeak,
+        AlertKind::Doorbell,
+        AlertKind::Phone,
+        AlertKind::Sound,
+        AlertKind::DoorOpened,
+        AlertKind::Notification,
+    ] {
+        assert_eq!(AlertKind::from_name(kind.name()), Some(kind.clone()), "{kind}");
+    }
+}

@@ -44,6 +44,12 @@ struct Worker {
     client: AsyncClient,
     updates: SyncSender<HomeUpdate>,
     connected: bool,
+    /// SUBACKs still to come for subscriptions sent.
+    subacks_due: usize,
+    /// Updates said once those have come.
+    after_subacks: Vec<HomeUpdate>,
+    /// Messages for entities not discovered yet.
+    unclaimed: Unclaimed,
     subscribed: HashSet<String>,
     pending: Vec<Pending>,
     /// Commands published but not yet given a packet id by the event loop, in order.
@@ -77,6 +83,9 @@ pub(super) fn run(
         client,
         updates,
         connected: false,
+        subacks_due: 0,
+        after_subacks: Vec::new(),
+        unclaimed: Unclaimed::default(),
         subscribed: HashSet::new(),
         pending: Vec::new(),
         awaiting_pkid: VecDeque::new(),
@@ -124,7 +133,19 @@ pub(super) fn run(
 }
 
 impl Worker {
+    /// Sends `update` to the frame loop, or, while subscriptions are on their
+    /// way to the broker, once they are acknowledged: `Connected` (and a
+    /// message's `Processed`) then means that anything published afterwards
+    /// reaches the headset, and updates keep their order.
     fn emit(&mut self, update: HomeUpdate) {
+        if self.subacks_due > 0 {
+            self.after_subacks.push(update);
+        } else {
+            self.send(update);
+        }
+    }
+
+    fn send(&mut self, update: HomeUpdate) {
         if let HomeUpdate::Skipped { topic, reason } = &update {
             tracing::warn!(target: "allverse_home", topic = %topic, "home message skipped: {reason}");
         }
@@ -198,10 +219,9 @@ impl Worker {
         match event {
             Event::Incoming(Packet::ConnAck(_)) => {
                 self.connected = true;
-                let broker = self.broker.clone();
-                self.emit(HomeUpdate::Connected { broker });
                 self.subscribed.clear();
                 self.subscribe_all();
+                self.emit(HomeUpdate::Connected { broker: self.broker.clone() });
             }
             Event::Incoming(Packet::Publish(p)) => {
                 let topic = String::from_utf8_lossy(&p.topic).into_owned();
@@ -210,6 +230,12 @@ impl Worker {
             }
             Event::Incoming(Packet::PubAck(ack)) => self.puback(ack.pkid, &ack.reason),
             Event::Incoming(Packet::SubAck(ack)) => {
+                self.subacks_due = self.subacks_due.saturating_sub(1);
+                if self.subacks_due == 0 {
+                    for update in std::mem::take(&mut self.after_subacks) {
+                        self.send(update);
+                    }
+                }
                 let refused = ack
                     .return_codes
                     .iter()
@@ -270,6 +296,9 @@ impl Worker {
             self.emit(update);
             if added {
                 self.subscribe_all();
+                for (topic, payload) in self.unclaimed.claim(|t| self.model.listens(t)) {
+                    self.state(&topic, &payload);
+                }
             }
             return;
         }
@@ -278,6 +307,17 @@ impl Worker {
             self.emit_checked(update);
             return;
         }
+        if self.model.listens(topic) {
+            self.state(topic, payload);
+        } else {
+            // After a reconnect the broker hands over what it kept for this
+            // session before the retained discovery that says whose it is.
+            self.unclaimed.keep(topic, payload);
+        }
+    }
+
+    /// A message on an entity's state or availability topic.
+    fn state(&mut self, topic: &str, payload: &[u8]) {
         for update in self.model.apply_state(topic, payload) {
             self.emit_checked(update);
         }
@@ -318,6 +358,7 @@ impl Worker {
     }
 
     /// Subscribes, QoS 1, to every topic not yet subscribed on this connection.
+    /// Subscribes to every topic not yet subscribed.
     fn subscribe_all(&mut self) {
         if !self.connected {
             return;
@@ -333,14 +374,20 @@ impl Worker {
         let new: Vec<String> = topics.into_iter().filter(|t| self.subscribed.insert(t.clone())).collect();
         for chunk in new.chunks(FILTERS_PER_SUBSCRIBE) {
             let filters = chunk.iter().map(|t| Filter::new(t.clone(), QoS::AtLeastOnce));
-            if let Err(e) = self.client.try_subscribe_many(filters) {
-                tracing::warn!(target: "allverse_home", "cannot subscribe: {e}");
+            match self.client.try_subscribe_many(filters) {
+                Ok(()) => self.subacks_due += 1,
+                Err(e) => tracing::warn!(target: "allverse_home", "cannot subscribe: {e}"),
             }
         }
     }
 
     fn lost(&mut self, error: &ConnectionError, backoff: Duration) {
         self.connected = false;
+        // Their subscriptions died with the connection; the updates waiting on them are due.
+        self.subacks_due = 0;
+        for update in std::mem::take(&mut self.after_subacks) {
+            self.send(update);
+        }
         let reason = describe(error, &self.broker);
         tracing::info!(target: "allverse_home", "home broker: {reason}; retrying in {:.1} s", backoff.as_secs_f32());
         self.emit(HomeUpdate::Disconnected { reason, retry_in_s: backoff.as_secs_f32() });
@@ -379,5 +426,39 @@ fn describe(error: &ConnectionError, broker: &str) -> String {
         }
         ConnectionError::MqttState(StateError::Io(e)) => format!("the connection to {broker} was lost: {e}"),
         other => format!("the connection to {broker} failed: {other}"),
+    }
+}
+
+/// Messages on topics no known entity uses yet, kept a while for an entity whose discovery comes later.
+#[derive(Default)]
+struct Unclaimed {
+    messages: VecDeque<(Instant, String, Vec<u8>)>,
+    bytes: usize,
+}
+
+/// At most this many bytes of unclaimed messages are kept; the oldest go first.
+const UNCLAIMED_MAX_BYTES: usize = 1024 * 1024;
+/// An unclaimed message older than this is dropped: its entity was never announced.
+const UNCLAIMED_MAX_AGE: Duration = Duration::from_secs(30);
+
+impl Unclaimed {
+    fn keep(&mut self, topic: &str, payload: &[u8]) {
+        self.messages.push_back((Instant::now(), topic.to_owned(), payload.to_vec()));
+        self.bytes += topic.len() + payload.len();
+        while self.bytes > UNCLAIMED_MAX_BYTES
+            || self.messages.front().is_some_and(|(at, ..)| at.elapsed() > UNCLAIMED_MAX_AGE)
+        {
+            let Some((_, topic, payload)) = self.messages.pop_front() else { break };
+            self.bytes -= topic.len() + payload.len();
+        }
+    }
+
+    /// Takes out, in arrival order, the messages whose topic `claims` accepts.
+    fn claim(&mut self, claims: impl Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+        let (claimed, kept): (VecDeque<_>, VecDeque<_>) =
+            std::mem::take(&mut self.messages).into_iter().partition(|(_, topic, _)| claims(topic));
+        self.messages = kept;
+        self.bytes = self.messages.iter().map(|(_, t, p)| t.len() + p.len()).sum();
+        claimed.into_iter().map(|(_, topic, payload)| (topic, payload)).collect()
     }
 }

@@ -1,8 +1,10 @@
 //! Dispatch: the menus run on what the router made of this frame's input, and everything else goes out as actions.
 
 use super::menu_view::anchor_in_front_of;
-use super::messages::{ActionRequested, Announce, Selected, SettingRequested};
-use super::state::{InputRouter, MenuState};
+use super::messages::{
+    ActionRequested, Announce, EntryChosen, Heard, PromptAnswered, Selected, SettingRequested,
+};
+use super::state::{InputRouter, MenuState, ModalPrompt};
 use crate::rig::Rig;
 use crate::session::{PresentedEvent, SessionClock, SessionReport, UserProfile};
 use allverse_core::input::Action;
@@ -18,6 +20,10 @@ pub struct DispatchOutputs<'w> {
     settings: MessageWriter<'w, SettingRequested>,
     announce: MessageWriter<'w, Announce>,
     selected: MessageWriter<'w, Selected>,
+    entries: MessageWriter<'w, EntryChosen>,
+    heard: MessageWriter<'w, Heard>,
+    answered: MessageWriter<'w, PromptAnswered>,
+    prompt: ResMut<'w, ModalPrompt>,
     report: ResMut<'w, SessionReport>,
 }
 
@@ -34,7 +40,7 @@ pub fn dispatch(
     let t_s = clock.elapsed_s();
     let state = &mut *state;
     let profile = &user.profile;
-    let menu_now = state.menus.current().map(|(menu, focus)| (menu.items().len(), focus));
+    let menu_now = state.menus.current().map(|(menu, focus)| (state.menus.items(menu).len(), focus));
     router.0.sync_menu(menu_now, t_s);
     for routed in router.0.update(t_s) {
         let (action, device, input) = match routed {
@@ -42,8 +48,17 @@ pub fn dispatch(
                 state.menus.focus_at(index);
                 continue;
             }
+            Routed::Said { utterance } => {
+                out.heard.write(Heard { utterance });
+                continue;
+            }
             Routed::Action { action, device, input } => (action, device, input),
         };
+        if let Some(holder) = out.prompt.holder.take() {
+            out.report.record(t_s, PresentedEvent::Action { action, device, input, via_menu: false });
+            out.answered.write(PromptAnswered { holder, action, device });
+            continue;
+        }
         if action == Action::Select {
             out.selected.write(Selected { device });
         }
@@ -66,6 +81,11 @@ pub fn dispatch(
             MenuOutcome::Set { key, value } => {
                 record(action, false);
                 out.settings.write(SettingRequested { key: key.into(), value: value.into() });
+            }
+            MenuOutcome::Device(index) | MenuOutcome::Place(index) => {
+                record(action, false);
+                let (menu, _) = state.menus.current().expect("an entry was chosen in an open menu");
+                out.entries.write(EntryChosen { menu, index });
             }
         }
     }

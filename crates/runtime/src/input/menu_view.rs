@@ -62,10 +62,11 @@ pub(super) fn show_menus(
     state: Res<MenuState>,
     appearance: Res<PanelAppearance>,
     mut panels: MenuPanels,
-    mut drawn: Local<Option<(MenuId, usize)>>,
+    mut drawn: Local<(Option<(MenuId, usize)>, u64)>,
 ) {
-    // Labels show setting values, so a changed profile redraws too.
-    let current = state.menus.current();
+    // Labels show setting values and device states, so a changed profile
+    // or a device's new state redraws too.
+    let current = (state.menus.current(), state.menus.home_revision());
     if *drawn == current && !user.is_changed() {
         return;
     }
@@ -79,13 +80,13 @@ pub(super) fn show_menus(
         }
         return;
     };
-    let items = menu.items();
+    let items = state.menus.items(menu);
     let first = focus / PAGE_ITEMS * PAGE_ITEMS;
     let shown = first..(first + PAGE_ITEMS).min(items.len());
     let title = format!("{}: {} of {}", menu.title(), focus + 1, items.len());
     let mut wanted: Vec<(Vec<PanelLine>, Option<MenuTarget>)> = vec![(vec![PanelLine::bold(title)], None)];
     wanted.extend(shown.map(|index| {
-        let label = items[index].label(profile);
+        let label = state.menus.label(items[index], profile);
         let line =
             if index == focus { PanelLine::bold(format!("> {label}")) } else { PanelLine::regular(label) };
         (vec![line], Some(MenuTarget::Item(index)))

@@ -39,6 +39,28 @@ pub struct SettingRequested {
     pub value: String,
 }
 
+/// An entry of a menu the runtime lists was chosen: a home device to operate or to place.
+#[derive(Message, Clone, Debug)]
+pub struct EntryChosen {
+    pub menu: allverse_input::menu::MenuId,
+    pub index: usize,
+}
+
+/// An utterance that is not an action phrase, for features that understand
+/// more ("turn on the kitchen light").
+#[derive(Message, Clone, Debug)]
+pub struct Heard {
+    pub utterance: String,
+}
+
+/// A prompt that answered with the user's next action (see [`super::ModalPrompt`]).
+#[derive(Message, Clone, Debug)]
+pub struct PromptAnswered {
+    pub holder: &'static str,
+    pub action: Action,
+    pub device: InputDevice,
+}
+
 /// Adapters read devices in `Read`; `Dispatch` turns that into actions, which features carry out in `Act`.
 #[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InputSystems {

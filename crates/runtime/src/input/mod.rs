@@ -21,8 +21,11 @@ mod state;
 mod voice_commands;
 
 pub use dispatch::dispatch;
-pub use messages::{ActionRequested, Announce, InputSystems, Selected, SettingRequested, requested};
-pub use state::{InputRouter, MenuState};
+pub use messages::{
+    ActionRequested, Announce, EntryChosen, Heard, InputSystems, PromptAnswered, Selected, SettingRequested,
+    requested,
+};
+pub use state::{InputRouter, MenuState, ModalPrompt};
 
 use crate::session::{Pacing, SessionReport, SessionSystems, UserProfile};
 use allverse_input::router::Router;
@@ -53,6 +56,10 @@ impl Plugin for InputPlugin {
         }
         app.insert_resource(InputRouter(Router::new(&profile.input)))
             .init_resource::<MenuState>()
+            .init_resource::<ModalPrompt>()
+            .add_message::<EntryChosen>()
+            .add_message::<Heard>()
+            .add_message::<PromptAnswered>()
             .add_message::<ActionRequested>()
             .add_message::<Announce>()
             .add_message::<SettingRequested>()

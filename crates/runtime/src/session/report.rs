@@ -51,6 +51,8 @@ pub enum PanelKind {
     Menu,
     /// The interpreter's name and channel, and their connection's state.
     Interpreter,
+    /// A home alert: the banner at the top of view, or its line beside the device.
+    Alert,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -167,6 +169,57 @@ pub enum PresentedEvent {
     Handover {
         channel: String,
         to: String,
+    },
+    /// The link to the home's broker came up or went down.
+    HomeConnection {
+        connected: bool,
+        /// The broker, or why it went down and when the link tries again.
+        detail: String,
+    },
+    /// A home device appeared, changed state, went offline or was removed.
+    HomeDevice {
+        /// The entity id, e.g. `light.kitchen`.
+        entity: String,
+        state: String,
+    },
+    /// A home alert was presented in one modality: `banner`, `flash`,
+    /// `glow`, `haptic:<pattern>`, `speech` or `scene_line`.
+    HomeAlert {
+        alert: u64,
+        kind: String,
+        /// `life_safety`, `attention` or `information`.
+        priority: String,
+        /// The entity it comes from, or its kind for notifications.
+        source: String,
+        text: String,
+        modality: String,
+        /// A life-safety alert's reminder, until it is acknowledged.
+        repeat: bool,
+    },
+    /// More alerts of a kind arrived while one was showing; they are counted, not shown again.
+    HomeAlertCollapsed {
+        alert: u64,
+        count: u32,
+    },
+    /// An alert the gate held back (expired, or a duplicate).
+    HomeAlertSuppressed {
+        reason: String,
+    },
+    /// A life-safety alert was acknowledged, by this action from this device.
+    HomeAlertAcknowledged {
+        alert: u64,
+        action: allverse_core::input::Action,
+        device: allverse_core::input::InputDevice,
+    },
+    /// A command to a device: sent, confirmed by the device's state, or why not.
+    HomeCommand {
+        entity: String,
+        outcome: String,
+    },
+    /// A home message that was not used, and why (malformed discovery, not delivered).
+    HomeSkipped {
+        topic: String,
+        reason: String,
     },
 }
 
