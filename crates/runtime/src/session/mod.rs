@@ -14,7 +14,10 @@ mod timeline;
 
 pub use clock::SessionClock;
 pub use config::{Pacing, Recording, SessionConfig, UserProfile, realtime, stepped};
-pub use report::{CaptureEntry, PanelKind, PersonEntry, PresentedEvent, SessionReport, TimelineEntry};
+pub use report::{
+    CaptureEntry, FrameTimes, PanelKind, PersonEntry, PresentedEvent, SessionReport, TimelineEntry, XrReport,
+    XrStateEntry,
+};
 pub use setup::SessionSetup;
 pub use timeline::CaptureRequested;
 
