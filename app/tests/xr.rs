@@ -202,7 +202,9 @@ impl Finished {
 
         // Monado lists XR_EXT_hand_tracking but its simulated system has no hand tracking:
         // that refusal is expected. Any other OpenXR error is not.
-        for line in all.lines().filter(|l| !l.contains("xrCreateHandTrackerEXT") && !l.contains("Handtracker")) {
+        for line in
+            all.lines().filter(|l| !l.contains("xrCreateHandTrackerEXT") && !l.contains("Handtracker"))
+        {
             for error in ["Suggested Path Unsupported", "XR_ERROR", "Failed to", "ERROR"] {
                 assert!(!line.contains(error), "{error}: {line}\n{all}");
             }
@@ -216,7 +218,11 @@ fn a_headset_session_on_monado_runs_to_the_scenario_end_and_exits_in_order() {
     let run = Headset::start(&manifest, "tests/scenarios/short.toml", &["--stop-at-end"], "").finish();
     run.assert_ran_in_the_headset();
     run.assert_simple_controllers();
-    assert!(run.stdout.contains("allverse: the scenario's time is up; the headset session ended"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("allverse: the scenario's time is up; the headset session ended"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.xr()["ended"], "the scenario's time is up; the headset session ended");
     assert_eq!(run.xr()["reference_space"], "stage", "standing users get the stage space");
     // The scenario's timeline played: its sign and name tag were shown.
@@ -244,9 +250,13 @@ fn quitting_with_ctrl_c_ends_the_headset_session_in_order() {
 #[test]
 fn a_seated_user_gets_the_local_reference_space() {
     let Some(manifest) = monado() else { return };
-    let run =
-        Headset::start(&manifest, "tests/scenarios/short.toml", &["--stop-at-end"], "[comfort]\nseated = true\n")
-            .finish();
+    let run = Headset::start(
+        &manifest,
+        "tests/scenarios/short.toml",
+        &["--stop-at-end"],
+        "[comfort]\nseated = true\n",
+    )
+    .finish();
     run.assert_ran_in_the_headset();
     run.assert_simple_controllers();
     assert_eq!(run.xr()["reference_space"], "local");

@@ -127,10 +127,8 @@ fn main() -> Result<()> {
                 println!("[test] cargo-nextest is not installed; using cargo test");
                 &["test", "--no-fail-fast"]
             };
-            let everything = run(
-                "test",
-                cargo().args(runner).arg("--workspace").env(monado::MANIFEST_ENV, &xr_runtime),
-            );
+            let everything =
+                run("test", cargo().args(runner).arg("--workspace").env(monado::MANIFEST_ENV, &xr_runtime));
             // The system voice is off by default (it would make the app need
             // libspeechd at run time); its own tests keep it building.
             let system_voice = run(

@@ -163,10 +163,7 @@ fn provide_source(target: &Path) -> Result<()> {
         }
         Some(Source::Folder(folder)) => {
             println!("[monado] copying the source folder {} (taken as Monado {COMMIT})", folder.display());
-            crate::run(
-                "monado",
-                Command::new("cp").arg("-a").arg(folder.join(".")).arg(&partial),
-            )?;
+            crate::run("monado", Command::new("cp").arg("-a").arg(folder.join(".")).arg(&partial))?;
         }
         None => fetch_upstream(&partial)?,
     }

@@ -57,7 +57,8 @@ pub fn create_actions(
 ) {
     let enabled: Vec<&[u8]> = extensions.as_ref().map(|e| e.names()).unwrap_or_default();
     // Extension names come NUL-terminated.
-    let is_enabled = |name: &str| enabled.iter().any(|n| n.strip_suffix(b"\0").unwrap_or(n) == name.as_bytes());
+    let is_enabled =
+        |name: &str| enabled.iter().any(|n| n.strip_suffix(b"\0").unwrap_or(n) == name.as_bytes());
     let eye_tracking = is_enabled("XR_EXT_eye_gaze_interaction");
     match build(&instance, eye_tracking, is_enabled) {
         Ok((controls, bindings)) => {

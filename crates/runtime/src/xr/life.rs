@@ -10,13 +10,13 @@
 use crate::session::{FrameTimes, SessionClock, SessionConfig, SessionReport, XrReport, XrStateEntry};
 use allverse_input::openxr::hand_path;
 use bevy::prelude::*;
+use bevy::render::{Render, RenderApp};
 use bevy_mod_openxr::init::should_run_frame_loop;
 use bevy_mod_openxr::poll_events::{OxrEventHandlerExt, OxrEventIn};
 use bevy_mod_openxr::render::end_frame;
 use bevy_mod_openxr::resources::{OxrCurrentSessionConfig, OxrFrameState, OxrInstance, OxrSystemId};
 use bevy_mod_openxr::session::OxrSession;
 use bevy_mod_xr::session::{XrRenderSystems, XrRequestExitMessage, XrState};
-use bevy::render::{Render, RenderApp};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -62,6 +62,8 @@ pub struct XrLife {
     stop_at_end: bool,
     /// Session time when the runtime first focused the session (the user saw it and has input).
     focused_at_s: Option<f32>,
+    /// Whether the session has begun running (SYNCHRONIZED): from then on it is ended in order.
+    began: bool,
     /// Why the session is ending, once it is, and since when.
     ending: Option<(Ending, Instant)>,
     /// Set when the app may leave: the session is gone (or never came).
@@ -113,6 +115,7 @@ impl Plugin for XrLifePlugin {
         app.insert_resource(XrLife {
             stop_at_end: self.stop_at_end,
             focused_at_s: None,
+            began: false,
             ending: None,
             ended: None,
             report: XrReport { reference_space: self.reference_space.into(), ..default() },
@@ -172,6 +175,7 @@ fn on_runtime_event(
             let state = change.state();
             life.report.states.push(XrStateEntry { t_s: clock.elapsed_s(), state: format!("{state:?}") });
             match state {
+                openxr::SessionState::SYNCHRONIZED => life.began = true,
                 openxr::SessionState::FOCUSED => {
                     life.focused_at_s.get_or_insert(clock.elapsed_s());
                 }
@@ -258,7 +262,9 @@ fn start_ending(
     }
 }
 
-/// Asks the runtime to end a running session, and lets the app leave once it is destroyed.
+/// Asks the runtime to end a running session, and lets the app leave once the
+/// runtime says EXITING. The app then ends with the session: destroying it in
+/// the frame loop could free swapchain images a frame is still drawing into.
 fn finish_ending(
     state: Option<Res<XrState>>,
     mut request_exit: MessageWriter<XrRequestExitMessage>,
@@ -267,8 +273,11 @@ fn finish_ending(
 ) {
     let Some((ending, since)) = life.ending.clone() else { return };
     let state = state.map(|s| *s);
-    if !matches!(state, Some(XrState::Running | XrState::Stopping | XrState::Exiting { .. })) {
-        // Destroyed (the state is back to Available), or never begun: nothing is left to end in order.
+    // From STOPPING the runtime passes through IDLE (and may pass READY) to EXITING.
+    let in_order =
+        matches!(state, Some(XrState::Running | XrState::Stopping | XrState::Idle | XrState::Ready));
+    if !(life.began && in_order) {
+        // Exiting, or never begun: nothing is left to end in order.
         life.end_now(ending);
         return;
     }

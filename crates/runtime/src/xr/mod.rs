@@ -17,13 +17,16 @@ use crate::session::{Pacing, SessionReport, SessionSetup};
 use anyhow::{Context, Result};
 use bevy::app::PluginsState;
 use bevy::prelude::*;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::render::render_resource::PollType;
+use bevy::render::renderer::RenderDevice;
 use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::exts::OxrExtensions;
 use bevy_mod_openxr::init::OxrInitPlugin;
-use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::openxr_session_running;
+use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::types::AppInfo;
 use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::session::XrTrackingRoot;
@@ -128,6 +131,11 @@ pub fn run(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> Result<XrS
         // Once the session runs, xrWaitFrame paces each update and this never sleeps.
         std::thread::sleep(IDLE_UPDATE.saturating_sub(started.elapsed()));
     };
+    // The last frames may still be drawing into the runtime's swapchain images
+    // (on lavapipe, in its own threads): let them finish before the session
+    // and its swapchain are destroyed with the app.
+    let device = app.world().resource::<RenderDevice>();
+    let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
     let report = life::fill_report(app.world_mut());
     let path = out_dir.join("report.json");
     report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -149,6 +157,10 @@ fn build_app(setup: SessionSetup, stop_at_end: bool) -> App {
             // The headset is the display: no desktop window, so no display server is needed.
             .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
             .disable::<WinitPlugin>()
+            // Rendering in step with the update, so that when the session ends no frame is
+            // still being drawn into the swapchain on another thread (bevy_mod_openxr 0.6
+            // destroys the swapchain without waiting for the frame in flight).
+            .disable::<PipelinedRenderingPlugin>()
             .set(OxrInitPlugin {
                 app_info: AppInfo { name: "Allverse".into(), ..AppInfo::BEVY },
                 // Requested, and used only where the runtime has it.
