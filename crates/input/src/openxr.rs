@@ -245,6 +245,16 @@ mod tests {
     use allverse_core::input::{Action, InputDevice};
 
     #[test]
+    fn profiles_from_extensions_name_them_and_core_profiles_need_none() {
+        for profile in PROFILES {
+            let from_extension = profile.path.starts_with("/interaction_profiles/ext/");
+            assert_eq!(profile.extension.is_some(), from_extension, "{}", profile.path);
+        }
+        let hands = PROFILES.iter().find(|p| p.path.ends_with("hand_interaction_ext")).unwrap();
+        assert_eq!(hands.extension, Some("XR_EXT_hand_interaction"));
+    }
+
+    #[test]
     fn every_suggested_path_is_one_the_specification_lists() {
         for profile in PROFILES {
             assert!(profile.path.starts_with("/interaction_profiles/"), "{}", profile.path);

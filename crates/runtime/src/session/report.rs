@@ -262,3 +262,17 @@ impl SessionReport {
         std::fs::write(path, json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_times_are_the_median_99th_percentile_and_longest() {
+        let times: Vec<f32> = (1..=100).map(|i| i as f32).rev().collect();
+        let t = FrameTimes::of(&times);
+        assert_eq!((t.p50, t.p99, t.max), (51.0, 99.0, 100.0));
+        let none = FrameTimes::of(&[]);
+        assert_eq!((none.p50, none.p99, none.max), (0.0, 0.0, 0.0));
+    }
+}
