@@ -151,14 +151,14 @@ fn provide_source(target: &Path) -> Result<()> {
     std::fs::create_dir_all(&partial)?;
     match locate_source()? {
         Some(Source::Tarball(tarball)) => {
-            print!("[monado] checking {} ... ", tarball.display());
+            println!("[monado] checking {} against its pinned SHA-256", tarball.display());
             let sha = sha256_hex(&tarball)?;
             ensure!(
                 sha == TARBALL_SHA256,
                 "[monado] {} has SHA-256 {sha}, not the pinned {TARBALL_SHA256}; it is not Monado {COMMIT}",
                 tarball.display()
             );
-            println!("SHA-256 matches");
+            println!("[monado] SHA-256 matches");
             crate::run("monado", Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&partial))?;
         }
         Some(Source::Folder(folder)) => {
