@@ -257,6 +257,29 @@ fn a_headset_session_on_monado_runs_to_the_scenario_end_and_exits_in_order() {
     );
     assert_eq!(run.xr()["ended"], "the scenario's time is up; the headset session ended");
     assert_eq!(run.xr()["reference_space"], "stage", "standing users get the stage space");
+
+    // The checkpoint's capture is the left eye as the runtime got it: the lit room, the
+    // host (a blue figure) and the dark notice panel in front of them.
+    let captures = run.report["captures"].as_array().unwrap();
+    assert_eq!(captures.len(), 1, "{captures:?}");
+    assert_eq!(captures[0]["name"], "glance");
+    assert_eq!(
+        [&captures[0]["width_px"], &captures[0]["height_px"]],
+        [&run.xr()["view_px"][0], &run.xr()["view_px"][1]]
+    );
+    let (width, height, rgb) = read_png(Path::new(captures[0]["path"].as_str().unwrap()));
+    assert_eq!((width, height), (320, 240), "Monado's simulated headset recommends 320×240 per eye");
+    let share = |keep: &dyn Fn(&[u8]) -> bool| {
+        rgb.chunks_exact(3).filter(|p| keep(p)).count() as f32 / (width * height) as f32
+    };
+    let (walls, person, panel) = (
+        share(&|p| p.iter().all(|&c| c > 180)),
+        share(&|p| p[2] > 150 && p[0] < 100),
+        share(&|p| p.iter().all(|&c| c < 110)),
+    );
+    eprintln!("left eye: walls {walls:.3}, person {person:.3}, dark {panel:.3}");
+    // Monado's simulated headset wobbles a few degrees, so the shares move a little between runs.
+    assert!(walls > 0.2 && person > 0.01 && panel > 0.01, "walls {walls}, person {person}, dark {panel}");
     // The scenario's timeline played: its sign and name tag were shown.
     let shown: Vec<&str> = run.report["timeline"]
         .as_array()
@@ -292,6 +315,17 @@ fn a_seated_user_gets_the_local_reference_space() {
     run.assert_ran_in_the_headset();
     run.assert_simulated_devices();
     assert_eq!(run.xr()["reference_space"], "local");
+}
+
+/// Width, height and RGB bytes of a PNG the app wrote.
+fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(BufReader::new(std::fs::File::open(path).expect("the capture exists")));
+    let mut reader = decoder.read_info().expect("the capture is a PNG");
+    let mut rgb = vec![0; reader.output_buffer_size().expect("sized")];
+    let info = reader.next_frame(&mut rgb).expect("the capture decodes");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    rgb.truncate(info.buffer_size());
+    (info.width, info.height, rgb)
 }
 
 /// A client of Monado's remote driver: sends whole `struct r_remote_data`

@@ -7,7 +7,9 @@
 //! (its own quit, e.g. from a dashboard), or the runtime loses it. What
 //! happened is kept in the report's `xr` section.
 
-use crate::session::{FrameTimes, SessionClock, SessionConfig, SessionReport, XrReport, XrStateEntry};
+use crate::session::{
+    ClockHold, FrameTimes, SessionClock, SessionConfig, SessionReport, XrReport, XrStateEntry,
+};
 use allverse_input::openxr::hand_path;
 use bevy::prelude::*;
 use bevy::render::{Render, RenderApp};
@@ -23,13 +25,13 @@ use std::time::{Duration, Instant};
 
 /// How long the runtime gets to end the session after we ask, before the app leaves anyway.
 const EXIT_GRACE: Duration = Duration::from_secs(10);
-/// With `--stop-at-end`, how long the runtime may take to focus the session, in session seconds.
-const FOCUS_LIMIT_S: f32 = 120.0;
+/// With `--stop-at-end`, how long the runtime may take to focus the session.
+const FOCUS_LIMIT: Duration = Duration::from_secs(120);
 
 /// Why a headset session ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ending {
-    /// The scenario's duration passed since the session was first focused (`--stop-at-end`).
+    /// The scenario's duration passed in the headset (`--stop-at-end`).
     ScenarioEnded,
     /// The user quit (Ctrl+C in the terminal).
     UserQuit,
@@ -60,8 +62,8 @@ impl Ending {
 #[derive(Resource)]
 pub struct XrLife {
     stop_at_end: bool,
-    /// Session time when the runtime first focused the session (the user saw it and has input).
-    focused_at_s: Option<f32>,
+    /// When the app started, to give up on a runtime that never focuses the session.
+    started: Instant,
     /// Whether the session has begun running (SYNCHRONIZED): from then on it is ended in order.
     began: bool,
     /// Why the session is ending, once it is, and since when.
@@ -114,7 +116,7 @@ impl Plugin for XrLifePlugin {
         let submitted = SubmittedFrames::default();
         app.insert_resource(XrLife {
             stop_at_end: self.stop_at_end,
-            focused_at_s: None,
+            started: Instant::now(),
             began: false,
             ending: None,
             ended: None,
@@ -124,6 +126,7 @@ impl Plugin for XrLifePlugin {
             intervals_ms: Vec::new(),
             submitted: submitted.clone(),
         })
+        .insert_resource(ClockHold(true))
         .add_oxr_event_handler(on_runtime_event)
         .add_systems(Startup, describe_runtime)
         .add_systems(First, count_frames)
@@ -167,6 +170,7 @@ fn on_runtime_event(
     clock: Res<SessionClock>,
     instance: Res<OxrInstance>,
     session: Option<Res<OxrSession>>,
+    mut hold: ResMut<ClockHold>,
     mut life: ResMut<XrLife>,
 ) {
     use openxr::Event;
@@ -176,9 +180,8 @@ fn on_runtime_event(
             life.report.states.push(XrStateEntry { t_s: clock.elapsed_s(), state: format!("{state:?}") });
             match state {
                 openxr::SessionState::SYNCHRONIZED => life.began = true,
-                openxr::SessionState::FOCUSED => {
-                    life.focused_at_s.get_or_insert(clock.elapsed_s());
-                }
+                // The scenario plays from when the user first sees the session and has input.
+                openxr::SessionState::FOCUSED => hold.0 = false,
                 openxr::SessionState::EXITING => life.begin_ending(Ending::RuntimeExited),
                 openxr::SessionState::LOSS_PENDING => {
                     // A session that is lost ends even if we were ending it already.
@@ -240,6 +243,7 @@ fn start_ending(
     mut exits: ResMut<Messages<AppExit>>,
     clock: Res<SessionClock>,
     config: Res<SessionConfig>,
+    hold: Res<ClockHold>,
     mut life: ResMut<XrLife>,
 ) {
     // Ctrl+C arrives as AppExit; it is held back so the session ends in order first.
@@ -249,16 +253,14 @@ fn start_ending(
     if !life.stop_at_end {
         return;
     }
-    // The scenario plays in the headset: its time counts from when the user first sees it.
-    let now_s = clock.elapsed_s();
-    match life.focused_at_s {
-        Some(focused_s) if now_s - focused_s >= config.scenario.duration_s => {
-            life.begin_ending(Ending::ScenarioEnded)
-        }
-        None if now_s >= FOCUS_LIMIT_S => life.begin_ending(Ending::RuntimeFailed(format!(
-            "the OpenXR runtime did not focus the session within {FOCUS_LIMIT_S} s"
-        ))),
-        _ => {}
+    // The session clock stands still until the session is focused (see ClockHold).
+    if clock.elapsed_s() >= config.scenario.duration_s {
+        life.begin_ending(Ending::ScenarioEnded);
+    } else if hold.0 && life.started.elapsed() > FOCUS_LIMIT {
+        life.begin_ending(Ending::RuntimeFailed(format!(
+            "the OpenXR runtime did not focus the session within {} s",
+            FOCUS_LIMIT.as_secs()
+        )));
     }
 }
 

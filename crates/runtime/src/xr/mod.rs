@@ -6,6 +6,7 @@
 //! desktop window or the simulator with one line that says why.
 
 mod actions;
+mod capture;
 mod life;
 
 pub use life::Ending;
@@ -30,6 +31,7 @@ use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::types::AppInfo;
 use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::session::XrTrackingRoot;
+use capture::XrCapturePlugin;
 use life::{XrLife, XrLifePlugin};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -116,7 +118,7 @@ pub struct XrSessionEnd {
 /// runs the same with or without a display.
 pub fn run(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> Result<XrSessionEnd> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let mut app = build_app(setup, stop_at_end);
+    let mut app = build_app(setup, out_dir, stop_at_end);
     while app.plugins_state() == PluginsState::Adding {
         bevy::tasks::tick_global_task_pools_on_main_thread();
     }
@@ -142,7 +144,7 @@ pub fn run(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> Result<XrS
     Ok(XrSessionEnd { ending, report })
 }
 
-fn build_app(setup: SessionSetup, stop_at_end: bool) -> App {
+fn build_app(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> App {
     let comfort = setup.profile.comfort.clone();
     // Seated users get a reference space centred on their head at start, so
     // content comes to them; standing users get the floor-level stage.
@@ -181,6 +183,7 @@ fn build_app(setup: SessionSetup, stop_at_end: bool) -> App {
         display_pixels_per_degree: HEADSET_PIXELS_PER_DEGREE,
     })
     .add_plugins(XrLifePlugin { stop_at_end, reference_space: space_name })
+    .add_plugins(XrCapturePlugin { out_dir: out_dir.to_path_buf() })
     .add_systems(
         Update,
         (
