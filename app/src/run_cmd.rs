@@ -23,9 +23,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
 
-    /// Folder for the simulator's session report (report.json) and PNG captures.
+    /// Folder for the session report (report.json) and, from the simulator, PNG captures.
+    /// The headset backend writes its report when the session ends.
     #[arg(long, value_name = "DIR", default_value = "allverse-session")]
     out: PathBuf,
+
+    /// In the headset, end the session when the scenario's duration has
+    /// passed since the headset first showed it, as the simulator ends
+    /// (otherwise it runs until you quit).
+    #[arg(long)]
+    stop_at_end: bool,
 }
 
 /// The bundled assets: `$ALLVERSE_ASSETS`, `./assets`, or the source tree's.
@@ -91,7 +98,16 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         }
         Backend::Openxr => {
             setup.profile_store = Some(store.path().to_path_buf());
-            xr::run(setup);
+            let end = xr::run(setup, &args.out, args.stop_at_end)?;
+            println!(
+                "session report: {} ({} timeline events, {} frames submitted)",
+                args.out.join("report.json").display(),
+                end.report.timeline.len(),
+                end.report.xr.as_ref().map_or(0, |xr| xr.frames_submitted)
+            );
+            // One line either way: a failure is returned and printed as the error.
+            anyhow::ensure!(end.ending.is_orderly(), "{}", end.ending.describe());
+            println!("allverse: {}", end.ending.describe());
         }
     }
     Ok(())

@@ -7,6 +7,7 @@
 mod boundaries;
 mod imports;
 mod model;
+mod monado;
 mod setup;
 
 use anyhow::{Result, bail};
@@ -27,7 +28,8 @@ enum Task {
     Setup,
     /// Set up, then run the headless simulator on the bundled scenario.
     Demo,
-    /// Set up, check crate boundaries and import circles, then run every test in the workspace.
+    /// Set up, build Monado (cached), check crate boundaries and import circles, then run every
+    /// test in the workspace, the headset tests against Monado.
     Test,
     /// Run a benchmark and print each figure beside its target.
     Bench {
@@ -41,6 +43,8 @@ enum Task {
     CheckDeps,
     /// Fail if modules inside the runtime import each other in a circle.
     CheckImports,
+    /// Build Monado, the OpenXR runtime the headset tests run against, into the cache (once).
+    Monado,
     /// Provision the caption model (Whisper tiny.en as ggml) and check it recognises speech.
     Model {
         /// Rebuild the model even if one is present.
@@ -112,6 +116,7 @@ fn main() -> Result<()> {
         Task::Test => {
             setup::run()?;
             model::run(false, None)?;
+            let xr_runtime = monado::run()?;
             boundaries::check_workspace()?;
             imports::check_workspace()?;
             let has_nextest =
@@ -122,7 +127,8 @@ fn main() -> Result<()> {
                 println!("[test] cargo-nextest is not installed; using cargo test");
                 &["test", "--no-fail-fast"]
             };
-            let everything = run("test", cargo().args(runner).arg("--workspace"));
+            let everything =
+                run("test", cargo().args(runner).arg("--workspace").env(monado::MANIFEST_ENV, &xr_runtime));
             // The system voice is off by default (it would make the app need
             // libspeechd at run time); its own tests keep it building.
             let system_voice = run(
@@ -149,6 +155,7 @@ fn main() -> Result<()> {
         }
         Task::CheckDeps => boundaries::check_workspace(),
         Task::CheckImports => imports::check_workspace(),
+        Task::Monado => monado::run().map(drop),
         Task::Model { force, download } => {
             setup::run()?;
             model::run(force, download.as_deref())

@@ -50,7 +50,7 @@ const ASSETS: &[&str] = &[
 ];
 
 pub fn run() -> Result<()> {
-    install_debian_packages()?;
+    install_debian_packages("setup", DEBIAN_PACKAGES)?;
     check_assets()?;
     println!("[setup] ready");
     Ok(())
@@ -63,22 +63,27 @@ fn is_installed(package: &str) -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
-fn install_debian_packages() -> Result<()> {
+/// Installs the (name, why) Debian packages that are missing, with apt,
+/// saying why each is needed; lines start with `[step]`.
+pub fn install_debian_packages(step: &str, packages: &[(&str, &str)]) -> Result<()> {
     if Command::new("dpkg-query").arg("--version").output().is_err() {
-        println!("[setup] not a Debian-based system: install a Vulkan driver and the OpenXR loader yourself");
-        return Ok(());
-    }
-    let missing: Vec<&str> =
-        DEBIAN_PACKAGES.iter().map(|(name, _)| *name).filter(|name| !is_installed(name)).collect();
-    if missing.is_empty() {
         println!(
-            "[setup] Debian packages present: {}",
-            DEBIAN_PACKAGES.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+            "[{step}] not a Debian-based system: install these yourself: {}",
+            packages.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
         );
         return Ok(());
     }
-    for (name, why) in DEBIAN_PACKAGES.iter().filter(|(name, _)| missing.contains(name)) {
-        println!("[setup] needs {name}: {why}");
+    let missing: Vec<&str> =
+        packages.iter().map(|(name, _)| *name).filter(|name| !is_installed(name)).collect();
+    if missing.is_empty() {
+        println!(
+            "[{step}] Debian packages present: {}",
+            packages.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+        );
+        return Ok(());
+    }
+    for (name, why) in packages.iter().filter(|(name, _)| missing.contains(name)) {
+        println!("[{step}] needs {name}: {why}");
     }
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let sudo: &[&str] = if is_root { &[] } else { &["sudo", "-n"] };
@@ -87,7 +92,7 @@ fn install_debian_packages() -> Result<()> {
         "{prefix}apt-get update && {prefix}apt-get install -y --no-install-recommends {}",
         missing.join(" ")
     );
-    println!("[setup] installing with apt: {command_line}");
+    println!("[{step}] installing with apt: {command_line}");
     // Any failure, including no sudo at all, ends in the message below.
     let apt = |args: &[&str]| -> bool {
         let (program, rest) = match sudo.split_first() {
@@ -104,7 +109,7 @@ fn install_debian_packages() -> Result<()> {
         && apt(&[&["install", "-y", "-q", "--no-install-recommends"], &missing[..]].concat());
     if !installed {
         bail!(
-            "[setup] could not install {}; run this as an administrator, then try again:\n    {command_line}",
+            "[{step}] could not install {}; run this as an administrator, then try again:\n    {command_line}",
             missing.join(" ")
         );
     }

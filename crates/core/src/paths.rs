@@ -18,7 +18,13 @@ pub fn models_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(MODELS_ENV) {
         return Some(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("org", "Allverse", "allverse").map(|dirs| dirs.cache_dir().join("models"))
+    cache_dir().map(|dir| dir.join("models"))
+}
+
+/// The platform's cache directory for Allverse (`~/.cache/allverse` on
+/// Linux): models and the test OpenXR runtime are built or fetched into it.
+pub fn cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Allverse", "allverse").map(|dirs| dirs.cache_dir().to_path_buf())
 }
 
 /// The default caption model's path, whether or not it exists yet.

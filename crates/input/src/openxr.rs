@@ -21,6 +21,9 @@ pub struct Control {
 pub struct InteractionProfile {
     pub path: &'static str,
     pub name: &'static str,
+    /// The OpenXR extension that defines this profile, if it is not core:
+    /// bindings may be suggested for it only where that extension is enabled.
+    pub extension: Option<&'static str>,
     pub controls: &'static [Control],
     /// Components the specification lists for this profile, for either hand
     /// (`left:`/`right:` prefixes mark one-handed ones); the bindings are checked against it.
@@ -45,6 +48,7 @@ pub const PROFILES: &[InteractionProfile] = &[
     InteractionProfile {
         path: "/interaction_profiles/khr/simple_controller",
         name: "Khronos simple controller",
+        extension: None,
         controls: &[both("trigger", "input/select/click"), both("menu", "input/menu/click")],
         components: &[
             "input/select/click",
@@ -57,6 +61,7 @@ pub const PROFILES: &[InteractionProfile] = &[
     InteractionProfile {
         path: "/interaction_profiles/oculus/touch_controller",
         name: "Oculus Touch",
+        extension: None,
         controls: &[
             both("trigger", "input/trigger/value"),
             both("squeeze", "input/squeeze/value"),
@@ -95,6 +100,7 @@ pub const PROFILES: &[InteractionProfile] = &[
     InteractionProfile {
         path: "/interaction_profiles/valve/index_controller",
         name: "Valve Index",
+        extension: None,
         controls: &[
             both("trigger", "input/trigger/value"),
             both("squeeze", "input/squeeze/value"),
@@ -134,6 +140,7 @@ pub const PROFILES: &[InteractionProfile] = &[
     InteractionProfile {
         path: "/interaction_profiles/htc/vive_controller",
         name: "HTC Vive",
+        extension: None,
         controls: &[
             both("trigger", "input/trigger/click"),
             both("squeeze", "input/squeeze/click"),
@@ -160,6 +167,7 @@ pub const PROFILES: &[InteractionProfile] = &[
     InteractionProfile {
         path: "/interaction_profiles/microsoft/motion_controller",
         name: "Microsoft motion controller",
+        extension: None,
         controls: &[
             both("trigger", "input/trigger/value"),
             both("squeeze", "input/squeeze/click"),
@@ -190,6 +198,7 @@ pub const PROFILES: &[InteractionProfile] = &[
         // XR_EXT_hand_interaction: tracked hands, no controller.
         path: "/interaction_profiles/ext/hand_interaction_ext",
         name: "hand interaction",
+        extension: Some("XR_EXT_hand_interaction"),
         controls: &[both("trigger", "input/pinch_ext/value"), both("menu", "input/grasp_ext/value")],
         components: &[
             "input/aim/pose",
@@ -234,6 +243,16 @@ mod tests {
     use super::*;
     use crate::bindings::BindingMap;
     use allverse_core::input::{Action, InputDevice};
+
+    #[test]
+    fn profiles_from_extensions_name_them_and_core_profiles_need_none() {
+        for profile in PROFILES {
+            let from_extension = profile.path.starts_with("/interaction_profiles/ext/");
+            assert_eq!(profile.extension.is_some(), from_extension, "{}", profile.path);
+        }
+        let hands = PROFILES.iter().find(|p| p.path.ends_with("hand_interaction_ext")).unwrap();
+        assert_eq!(hands.extension, Some("XR_EXT_hand_interaction"));
+    }
 
     #[test]
     fn every_suggested_path_is_one_the_specification_lists() {

@@ -347,7 +347,7 @@ impl Viewer<'_, '_> {
 }
 
 /// Writes an 8-bit RGBA or BGRA image as an opaque RGB PNG.
-fn write_png(image: &Image, path: &Path) -> Result<()> {
+pub(crate) fn write_png(image: &Image, path: &Path) -> Result<()> {
     let data = image.data.as_ref().context("the capture has no pixels")?;
     let swap = match image.texture_descriptor.format {
         TextureFormat::Rgba8UnormSrgb | TextureFormat::Rgba8Unorm => false,

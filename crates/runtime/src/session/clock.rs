@@ -51,11 +51,22 @@ impl SessionClock {
     }
 }
 
+/// Holds a real-time session's clock still while `true`: a backend whose
+/// display is not showing the session yet (a headset still starting) keeps
+/// the scenario from playing to nobody.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct ClockHold(pub bool);
+
 /// Wall-clock time, not Bevy's virtual time: virtual time clamps slow frames
 /// to 250 ms, and captions must stay in step with live speech even when
-/// frames are dropped.
-pub(super) fn advance_realtime_clock(time: Res<Time<Real>>, mut clock: ResMut<SessionClock>) {
-    let next = clock.elapsed_s + time.delta_secs_f64();
+/// frames are dropped. While held, each step stands still.
+pub(super) fn advance_realtime_clock(
+    time: Res<Time<Real>>,
+    hold: Option<Res<ClockHold>>,
+    mut clock: ResMut<SessionClock>,
+) {
+    let held = hold.is_some_and(|hold| hold.0);
+    let next = clock.elapsed_s + if held { 0.0 } else { time.delta_secs_f64() };
     clock.step_to(next);
 }
 
@@ -74,6 +85,17 @@ mod tests {
         assert!(clock.is_due(0.02) && clock.is_due(1.0 / 30.0));
         clock.step_to(2.0 / 30.0);
         assert!(!clock.is_due(1.0 / 30.0));
+    }
+
+    #[test]
+    fn a_clock_standing_still_fires_nothing_twice() {
+        let mut clock = SessionClock::new();
+        clock.step_to(0.0);
+        assert!(clock.is_due(0.0));
+        clock.step_to(0.0);
+        assert!(!clock.is_due(0.0) && !clock.is_due(0.01));
+        clock.step_to(0.05);
+        assert!(clock.is_due(0.01) && !clock.is_due(0.0));
     }
 
     #[test]

@@ -12,9 +12,12 @@ mod report;
 mod setup;
 mod timeline;
 
-pub use clock::SessionClock;
+pub use clock::{ClockHold, SessionClock};
 pub use config::{Pacing, Recording, SessionConfig, UserProfile, realtime, stepped};
-pub use report::{CaptureEntry, PanelKind, PersonEntry, PresentedEvent, SessionReport, TimelineEntry};
+pub use report::{
+    CaptureEntry, FrameTimes, PanelKind, PersonEntry, PresentedEvent, SessionReport, TimelineEntry, XrReport,
+    XrStateEntry,
+};
 pub use setup::SessionSetup;
 pub use timeline::CaptureRequested;
 

@@ -21,6 +21,67 @@ pub struct SessionReport {
     pub notices: Vec<String>,
     /// The session as the user heard it, binaural (simulator only).
     pub audio: Option<PathBuf>,
+    /// What the OpenXR runtime was and did (headset backend only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xr: Option<XrReport>,
+}
+
+/// A headset session as the OpenXR runtime ran it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct XrReport {
+    /// The runtime's name and version, e.g. `Monado(XRT) by Collabora et al 'ebc3f6530' 25.1.0`.
+    pub runtime: String,
+    /// The headset as the runtime names it, e.g. `Monado: Simulated HMD`.
+    pub system: String,
+    /// `stage` (standing, floor level) or `local` (seated, centred on the head at start).
+    pub reference_space: String,
+    /// Each eye's image, as the runtime recommended it.
+    pub view_px: [u32; 2],
+    /// The interaction profile the runtime bound to each hand, last reported.
+    pub left_hand_profile: Option<String>,
+    pub right_hand_profile: Option<String>,
+    /// Every session state the runtime entered, in order (`IDLE`, `READY`, …, `EXITING`).
+    pub states: Vec<XrStateEntry>,
+    /// Frames the runtime asked for (`xrWaitFrame` returned).
+    pub frames_asked: u64,
+    /// Of those, frames the runtime said to render (`shouldRender`).
+    pub frames_to_render: u64,
+    /// Frames ended with the rendered views as a layer (`xrEndFrame`).
+    pub frames_submitted: u64,
+    /// The runtime's display period, in milliseconds (11.1 at 90 Hz).
+    pub display_period_ms: f32,
+    /// Time between the runtime's frames as the app saw them.
+    pub frame_interval_ms: FrameTimes,
+    /// Why the session ended, in the words printed to the user.
+    pub ended: String,
+}
+
+/// A session state the runtime entered, and when on the session clock.
+#[derive(Clone, Debug, Serialize)]
+pub struct XrStateEntry {
+    pub t_s: f32,
+    pub state: String,
+}
+
+/// Frame-to-frame times, in milliseconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FrameTimes {
+    pub p50: f32,
+    pub p99: f32,
+    pub max: f32,
+}
+
+impl FrameTimes {
+    /// The median, 99th percentile and maximum of `times_ms` (all zero when empty).
+    pub fn of(times_ms: &[f32]) -> Self {
+        let mut sorted = times_ms.to_vec();
+        sorted.sort_by(f32::total_cmp);
+        let at = |q: f32| match sorted.len() {
+            0 => 0.0,
+            n => sorted[((n - 1) as f32 * q).round() as usize],
+        };
+        Self { p50: at(0.5), p99: at(0.99), max: sorted.last().copied().unwrap_or(0.0) }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -248,8 +309,23 @@ impl SessionReport {
         self.timeline.push(TimelineEntry { t_s, event });
     }
 
+    /// Writes the report as pretty-printed JSON.
     pub fn write_json(&self, path: &std::path::Path) -> std::io::Result<()> {
         let json = serde_json::to_string_pretty(self).expect("a report always serializes");
         std::fs::write(path, json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_times_are_the_median_99th_percentile_and_longest() {
+        let times: Vec<f32> = (1..=100).map(|i| i as f32).rev().collect();
+        let t = FrameTimes::of(&times);
+        assert_eq!((t.p50, t.p99, t.max), (51.0, 99.0, 100.0));
+        let none = FrameTimes::of(&[]);
+        assert_eq!((none.p50, none.p99, none.max), (0.0, 0.0, 0.0));
     }
 }

@@ -55,8 +55,12 @@ pub fn create_actions(
     mut suggestions: MessageWriter<OxrSuggestActionBinding>,
     mut attach: MessageWriter<OxrAttachActionSet>,
 ) {
-    let eye_tracking = extensions.is_some_and(|e| e.ext_eye_gaze_interaction);
-    match build(&instance, eye_tracking) {
+    let enabled: Vec<&[u8]> = extensions.as_ref().map(|e| e.names()).unwrap_or_default();
+    // Extension names come NUL-terminated.
+    let is_enabled =
+        |name: &str| enabled.iter().any(|n| n.strip_suffix(b"\0").unwrap_or(n) == name.as_bytes());
+    let eye_tracking = is_enabled("XR_EXT_eye_gaze_interaction");
+    match build(&instance, eye_tracking, is_enabled) {
         Ok((controls, bindings)) => {
             suggestions.write_batch(bindings);
             attach.write(OxrAttachActionSet(controls.set.clone()));
@@ -69,9 +73,13 @@ pub fn create_actions(
     }
 }
 
+/// Creates the actions and the bindings to suggest, for the profiles whose
+/// extension (if any) `is_enabled` says is on: a runtime refuses the whole
+/// suggestion for a profile it does not know.
 fn build(
     instance: &openxr::Instance,
     eye_tracking: bool,
+    is_enabled: impl Fn(&str) -> bool,
 ) -> openxr::Result<(XrControls, Vec<OxrSuggestActionBinding>)> {
     let set = instance.create_action_set("allverse", "Allverse", 0)?;
     let hands = [instance.string_to_path(hand_path(true))?, instance.string_to_path(hand_path(false))?];
@@ -81,7 +89,7 @@ fn build(
         .collect::<openxr::Result<Vec<_>>>()?;
     let stick = set.create_action::<openxr::Vector2f>("thumbstick", "thumbstick", &hands)?;
     let mut bindings = Vec::new();
-    for profile in PROFILES {
+    for profile in PROFILES.iter().filter(|p| p.extension.is_none_or(&is_enabled)) {
         for control in profile.controls {
             let action = match control.control {
                 "thumbstick" => stick.as_raw(),

@@ -6,19 +6,35 @@
 //! desktop window or the simulator with one line that says why.
 
 mod actions;
+mod capture;
+mod life;
+
+pub use life::Ending;
 
 use crate::input::InputSystems;
 use crate::plugins::AllversePlugins;
 use crate::rig::Rig;
-use crate::session::{Pacing, SessionSetup};
+use crate::session::{Pacing, SessionReport, SessionSetup};
+use anyhow::{Context, Result};
+use bevy::app::PluginsState;
 use bevy::prelude::*;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::render::render_resource::PollType;
+use bevy::render::renderer::RenderDevice;
+use bevy::window::ExitCondition;
+use bevy::winit::WinitPlugin;
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::exts::OxrExtensions;
 use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::openxr_session_running;
 use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::types::AppInfo;
 use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::session::XrTrackingRoot;
+use capture::XrCapturePlugin;
+use life::{XrLife, XrLifePlugin};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
 const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
@@ -84,16 +100,69 @@ fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// Runs the app in the headset until the user quits.
-pub fn run(setup: SessionSetup) -> AppExit {
+/// How long one update may take at least while the runtime is not pacing
+/// frames yet (before the session begins): the loop must not spin a core.
+const IDLE_UPDATE: Duration = Duration::from_millis(4);
+
+/// A finished headset session: why it ended, and its report.
+pub struct XrSessionEnd {
+    pub ending: Ending,
+    pub report: SessionReport,
+}
+
+/// Runs the app in the headset until the user quits, the runtime ends the
+/// session or, with `stop_at_end`, the scenario's time is up; then writes
+/// `report.json` to `out_dir`.
+///
+/// No desktop window is opened: the runtime paces the frames, and the app
+/// runs the same with or without a display.
+pub fn run(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> Result<XrSessionEnd> {
+    std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let mut app = build_app(setup, out_dir, stop_at_end);
+    while app.plugins_state() == PluginsState::Adding {
+        bevy::tasks::tick_global_task_pools_on_main_thread();
+    }
+    app.finish();
+    app.cleanup();
+    let ending = loop {
+        let started = Instant::now();
+        app.update();
+        if let Some(ending) = app.world().resource::<XrLife>().ended.clone() {
+            break ending;
+        }
+        // Once the session runs, xrWaitFrame paces each update and this never sleeps.
+        std::thread::sleep(IDLE_UPDATE.saturating_sub(started.elapsed()));
+    };
+    // The last frames may still be drawing into the runtime's swapchain images
+    // (on lavapipe, in its own threads): let them finish before the session
+    // and its swapchain are destroyed with the app.
+    let device = app.world().resource::<RenderDevice>();
+    let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
+    let report = life::fill_report(app.world_mut());
+    let path = out_dir.join("report.json");
+    report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(XrSessionEnd { ending, report })
+}
+
+fn build_app(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> App {
     let comfort = setup.profile.comfort.clone();
     // Seated users get a reference space centred on their head at start, so
     // content comes to them; standing users get the floor-level stage.
-    let reference_space =
-        if comfort.seated { openxr::ReferenceSpaceType::LOCAL } else { openxr::ReferenceSpaceType::STAGE };
+    let (reference_space, space_name) = if comfort.seated {
+        (openxr::ReferenceSpaceType::LOCAL, "local")
+    } else {
+        (openxr::ReferenceSpaceType::STAGE, "stage")
+    };
     let mut app = App::new();
     app.add_plugins(
         add_xr_plugins(DefaultPlugins)
+            // The headset is the display: no desktop window, so no display server is needed.
+            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            .disable::<WinitPlugin>()
+            // Rendering in step with the update, so that when the session ends no frame is
+            // still being drawn into the swapchain on another thread (bevy_mod_openxr 0.6
+            // destroys the swapchain without waiting for the frame in flight).
+            .disable::<PipelinedRenderingPlugin>()
             .set(OxrInitPlugin {
                 app_info: AppInfo { name: "Allverse".into(), ..AppInfo::BEVY },
                 // Requested, and used only where the runtime has it.
@@ -101,6 +170,7 @@ pub fn run(setup: SessionSetup) -> AppExit {
                     let mut exts = OxrExtensions::default();
                     exts.enable_hand_tracking();
                     exts.ext_eye_gaze_interaction = true;
+                    exts.ext_hand_interaction = true;
                     exts
                 },
                 ..default()
@@ -112,6 +182,8 @@ pub fn run(setup: SessionSetup) -> AppExit {
         pacing: Pacing::Realtime,
         display_pixels_per_degree: HEADSET_PIXELS_PER_DEGREE,
     })
+    .add_plugins(XrLifePlugin { stop_at_end, reference_space: space_name })
+    .add_plugins(XrCapturePlugin { out_dir: out_dir.to_path_buf() })
     .add_systems(
         Update,
         (
@@ -125,18 +197,24 @@ pub fn run(setup: SessionSetup) -> AppExit {
             },
             untonemapped_xr_views,
             head_from_xr_views,
-            actions::read_controllers.in_set(InputSystems::Read),
+            // Actions are attached when the session is created, before it runs.
+            actions::read_controllers.in_set(InputSystems::Read).run_if(openxr_session_running),
             actions::eyes_from_xr.after(head_from_xr_views).before(InputSystems::Read),
         ),
     )
     .add_systems(bevy_mod_openxr::action_binding::OxrSendActionBindings, actions::create_actions);
-    app.run()
+    app
 }
 
-/// Panels must keep the colours the contrast rule chose, so XR views get no tonemapping.
-fn untonemapped_xr_views(mut commands: Commands, views: Query<Entity, Added<XrCamera>>) {
-    for view in &views {
-        commands.entity(view).insert(bevy::core_pipeline::tonemapping::Tonemapping::None);
+/// Panels must keep the colours the contrast rule chose, so XR views get no
+/// tonemapping; the left eye is where shadow detail is measured from.
+fn untonemapped_xr_views(mut commands: Commands, views: Query<(Entity, &XrCamera), Added<XrCamera>>) {
+    for (view, eye) in &views {
+        let mut view = commands.entity(view);
+        view.insert(bevy::core_pipeline::tonemapping::Tonemapping::None);
+        if eye.0 == 0 {
+            view.insert(bevy::camera::ShadowLodOrigin);
+        }
     }
 }
 

@@ -1,0 +1,414 @@
+//! The headset backend run for real: `allverse run --backend openxr` against Monado, headless.
+//!
+//! Monado is an open-source OpenXR runtime; `cargo xtask monado` builds it
+//! and `cargo xtask test` passes its runtime manifest in
+//! `ALLVERSE_XR_RUNTIME_JSON`. Each test runs the app as its own process on
+//! Monado's simulated headset and controllers, with the null compositor (no
+//! display, no GPU: Vulkan on lavapipe), and its own scratch configuration
+//! and cache folders, then checks the session report the app wrote.
+//! Without the variable the tests say so and check nothing.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Where `cargo xtask test` puts the runtime manifest's path.
+const MANIFEST_ENV: &str = "ALLVERSE_XR_RUNTIME_JSON";
+/// Longer than any run needs even with both cores busy; a run past it fails the test.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
+const SIMPLE_CONTROLLER: &str = "/interaction_profiles/khr/simple_controller";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Monado's runtime manifest, or `None` (said on stderr) when the tests cannot run here.
+fn monado() -> Option<PathBuf> {
+    let manifest = std::env::var_os(MANIFEST_ENV).map(PathBuf::from);
+    if manifest.is_none() {
+        eprintln!("skipped: {MANIFEST_ENV} is not set; `cargo xtask test` builds Monado and sets it");
+    }
+    manifest
+}
+
+/// What stands in for the headset and controllers.
+enum Devices {
+    /// Monado's simulated headset with two Khronos simple controllers.
+    Simulated,
+    /// Monado's remote driver: a headset and two Valve Index controllers whose
+    /// poses and buttons a [`RemoteDriver`] sends on this TCP port.
+    Remote { port: u16 },
+}
+
+/// One app process in the headset, with its scratch folders and the lines it printed so far.
+struct Headset {
+    child: Child,
+    dir: tempfile::TempDir,
+    stderr: mpsc::Receiver<String>,
+    stderr_seen: Vec<String>,
+}
+
+impl Headset {
+    /// Starts `allverse run --backend openxr --scenario SCENARIO ARGS` on Monado's simulated
+    /// headset, with the profile `profile_toml`.
+    fn start(manifest: &Path, scenario: &str, args: &[&str], profile_toml: &str) -> Self {
+        Self::start_with(manifest, Devices::Simulated, scenario, args, profile_toml)
+    }
+
+    /// As [`Headset::start`], with the devices Monado offers chosen.
+    fn start_with(
+        manifest: &Path,
+        devices: Devices,
+        scenario: &str,
+        args: &[&str],
+        profile_toml: &str,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for folder in ["config/monado", "cache", "out"] {
+            std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        }
+        let mut command = Command::new(env!("CARGO_BIN_EXE_allverse"));
+        match devices {
+            Devices::Simulated => {
+                command
+                    .env("SIMULATED_ENABLE", "1")
+                    .env("SIMULATED_LEFT", "simple")
+                    .env("SIMULATED_RIGHT", "simple");
+            }
+            Devices::Remote { port } => {
+                let config =
+                    format!(r#"{{"active":"remote","remote":{{"version":0,"port":{port},"view_count":2}}}}"#);
+                std::fs::write(dir.path().join("config/monado/config_v0.json"), config).unwrap();
+            }
+        }
+        let profile = dir.path().join("profile.toml");
+        std::fs::write(&profile, profile_toml).unwrap();
+        let models = allverse_core::paths::models_dir().expect("a cache folder for models");
+        let mut child = command
+            .args(["run", "--backend", "openxr", "--scenario", scenario, "--out"])
+            .arg(dir.path().join("out"))
+            .args(args)
+            .current_dir(repo_root())
+            .env("ALLVERSE_PROFILE", &profile)
+            .env("ALLVERSE_MODELS", models)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XR_RUNTIME_JSON", manifest)
+            .env("XRT_COMPOSITOR_NULL", "1")
+            // Monado keeps its configuration and caches here; each run gets its own.
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the app starts");
+        let (send, stderr) = mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, dir, stderr, stderr_seen: Vec::new() }
+    }
+
+    /// Waits for a stderr line containing `needle`; fails the test if the app ends or takes too long.
+    fn wait_for_stderr(&mut self, needle: &str) {
+        loop {
+            match self.stderr.recv_timeout(RUN_LIMIT) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.stderr_seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!("never printed {needle:?}:\n{}", self.stderr_seen.join("\n"));
+                }
+            }
+        }
+    }
+
+    /// Sends Ctrl+C, as a user in the terminal would.
+    fn interrupt(&self) {
+        let sent = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+    }
+
+    /// Waits for the app to end by itself; returns its status, stdout, stderr and report.
+    fn finish(mut self) -> Finished {
+        let mut stdout = String::new();
+        let out_pipe = self.child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut BufReader::new(out_pipe), &mut text);
+            text
+        });
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > RUN_LIMIT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                self.stderr_seen.extend(self.stderr.try_iter());
+                panic!("the app did not end within {RUN_LIMIT:?}:\n{}", self.stderr_seen.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        stdout.push_str(&reader.join().unwrap());
+        // The pipe closes when the process ends; the reader thread forwards what is left.
+        self.stderr_seen.extend(self.stderr.iter());
+        let stderr = self.stderr_seen.join("\n");
+        let report_path = self.dir.path().join("out/report.json");
+        let report = std::fs::read_to_string(&report_path)
+            .map(|json| serde_json::from_str(&json).expect("report.json is JSON"))
+            .unwrap_or_else(|_| panic!("no report was written ({status}):\n{stdout}\n{stderr}"));
+        Finished { status, stdout, stderr, report, _dir: self.dir }
+    }
+}
+
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+    report: serde_json::Value,
+    _dir: tempfile::TempDir,
+}
+
+impl Finished {
+    fn xr(&self) -> &serde_json::Value {
+        &self.report["xr"]
+    }
+
+    /// The simulated headset ran, its controllers bound as Khronos simple controllers.
+    fn assert_simulated_devices(&self) {
+        assert_eq!(self.xr()["system"], "Monado: Simulated HMD");
+        assert_eq!(self.xr()["left_hand_profile"], SIMPLE_CONTROLLER, "{}", self.xr());
+        assert_eq!(self.xr()["right_hand_profile"], SIMPLE_CONTROLLER, "{}", self.xr());
+    }
+
+    fn states(&self) -> Vec<&str> {
+        self.xr()["states"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap()).collect()
+    }
+
+    fn count(&self, key: &str) -> u64 {
+        self.xr()[key].as_u64().unwrap_or_else(|| panic!("xr.{key} is a count: {}", self.xr()))
+    }
+
+    /// The session ran: no fallback, focused, frames asked for and submitted, the
+    /// runtime's exit reached, bindings accepted, no OpenXR errors, no panic.
+    fn assert_ran_in_the_headset(&self) {
+        let all = format!("{}\n{}", self.stdout, self.stderr);
+        assert!(self.status.success(), "{}:\n{all}", self.status);
+        assert_eq!(self.report["backend"], "openxr", "no fallback:\n{all}");
+        assert!(!all.contains("panicked"), "{all}");
+        assert!(self.xr()["runtime"].as_str().unwrap().starts_with("Monado"), "{}", self.xr());
+        assert!(self.xr()["system"].as_str().unwrap().starts_with("Monado"), "{}", self.xr());
+        let view = self.xr()["view_px"].as_array().unwrap();
+        assert!(view.iter().all(|px| px.as_u64().unwrap() > 0), "{view:?}");
+
+        // The runtime's states, in order: up to FOCUSED, and back down through STOPPING to EXITING.
+        let states = self.states();
+        assert_eq!(states[..5], ["IDLE", "READY", "SYNCHRONIZED", "VISIBLE", "FOCUSED"], "{states:?}");
+        let stopping = states.iter().position(|s| *s == "STOPPING").expect("the runtime stopped the session");
+        assert_eq!(states[stopping..], ["STOPPING", "IDLE", "EXITING"], "{states:?}");
+
+        let (asked, to_render, submitted) =
+            (self.count("frames_asked"), self.count("frames_to_render"), self.count("frames_submitted"));
+        assert!(to_render <= asked && submitted <= to_render, "{}", self.xr());
+        assert!(submitted >= 1, "frames reached the runtime: {}", self.xr());
+        // Pipelined rendering may leave the last frame or two unsubmitted when the session ends.
+        assert!(to_render - submitted <= 2, "frames the runtime asked for were submitted: {}", self.xr());
+        assert!(self.xr()["display_period_ms"].as_f64().unwrap() > 0.0);
+        let interval = &self.xr()["frame_interval_ms"];
+        let ms = |key: &str| interval[key].as_f64().unwrap();
+        assert!(ms("p50") > 0.0 && ms("p50") <= ms("p99") && ms("p99") <= ms("max"), "{interval}");
+
+        // Monado lists XR_EXT_hand_tracking but its simulated system has no hand tracking:
+        // that refusal is expected, and so is the remote driver's complaint when the runtime
+        // shuts down while it waits for a connection. Any other OpenXR error is not.
+        let expected = ["xrCreateHandTrackerEXT", "Handtracker", "[do_accept] Failed to wait for id"];
+        for line in all.lines().filter(|l| !expected.iter().any(|e| l.contains(e))) {
+            for error in ["Suggested Path Unsupported", "XR_ERROR", "Failed to", "ERROR"] {
+                assert!(!line.contains(error), "{error}: {line}\n{all}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_headset_session_on_monado_runs_to_the_scenario_end_and_exits_in_order() {
+    let Some(manifest) = monado() else { return };
+    let run = Headset::start(&manifest, "tests/scenarios/short.toml", &["--stop-at-end"], "").finish();
+    run.assert_ran_in_the_headset();
+    run.assert_simulated_devices();
+    assert!(
+        run.stdout.contains("allverse: the scenario's time is up; the headset session ended"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.xr()["ended"], "the scenario's time is up; the headset session ended");
+    assert_eq!(run.xr()["reference_space"], "stage", "standing users get the stage space");
+
+    // The checkpoint's capture is the left eye as the runtime got it: the lit room, the
+    // host (a blue figure) and the dark notice panel in front of them.
+    let captures = run.report["captures"].as_array().unwrap();
+    assert_eq!(captures.len(), 1, "{captures:?}");
+    assert_eq!(captures[0]["name"], "glance");
+    assert_eq!(
+        [&captures[0]["width_px"], &captures[0]["height_px"]],
+        [&run.xr()["view_px"][0], &run.xr()["view_px"][1]]
+    );
+    let (width, height, rgb) = read_png(Path::new(captures[0]["path"].as_str().unwrap()));
+    assert_eq!((width, height), (320, 240), "Monado's simulated headset recommends 320×240 per eye");
+    let share = |keep: &dyn Fn(&[u8]) -> bool| {
+        rgb.chunks_exact(3).filter(|p| keep(p)).count() as f32 / (width * height) as f32
+    };
+    let (walls, person, panel) = (
+        share(&|p| p.iter().all(|&c| c > 180)),
+        share(&|p| p[2] > 150 && p[0] < 100),
+        share(&|p| p.iter().all(|&c| c < 110)),
+    );
+    eprintln!("left eye: walls {walls:.3}, person {person:.3}, dark {panel:.3}");
+    // Monado's simulated headset wobbles a few degrees, so the shares move a little between runs.
+    assert!(walls > 0.2 && person > 0.01 && panel > 0.01, "walls {walls}, person {person}, dark {panel}");
+    // The scenario's timeline played: its sign and name tag were shown.
+    let shown: Vec<&str> = run.report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "panel_shown")
+        .map(|e| e["panel"].as_str().unwrap())
+        .collect();
+    assert!(shown.contains(&"sign"), "{shown:?}");
+}
+
+#[test]
+fn quitting_with_ctrl_c_ends_the_headset_session_in_order() {
+    let Some(manifest) = monado() else { return };
+    let mut headset = Headset::start(&manifest, "tests/scenarios/short.toml", &[], "");
+    headset.wait_for_stderr("entered XR state FOCUSED");
+    headset.interrupt();
+    let run = headset.finish();
+    run.assert_ran_in_the_headset();
+    assert!(run.stdout.contains("allverse: you quit; the headset session ended"), "{}", run.stdout);
+}
+
+#[test]
+fn a_seated_user_gets_the_local_reference_space() {
+    let Some(manifest) = monado() else { return };
+    let run = Headset::start(
+        &manifest,
+        "tests/scenarios/short.toml",
+        &["--stop-at-end"],
+        "[comfort]\nseated = true\n",
+    )
+    .finish();
+    run.assert_ran_in_the_headset();
+    run.assert_simulated_devices();
+    assert_eq!(run.xr()["reference_space"], "local");
+}
+
+/// Width, height and RGB bytes of a PNG the app wrote.
+fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(BufReader::new(std::fs::File::open(path).expect("the capture exists")));
+    let mut reader = decoder.read_info().expect("the capture is a PNG");
+    let mut rgb = vec![0; reader.output_buffer_size().expect("sized")];
+    let info = reader.next_frame(&mut rgb).expect("the capture decodes");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    rgb.truncate(info.buffer_size());
+    (info.width, info.height, rgb)
+}
+
+/// A client of Monado's remote driver: sends whole `struct r_remote_data`
+/// packets (376 bytes, little-endian, no framing), as in Monado's
+/// `src/xrt/drivers/remote/r_interface.h`: a u64 header, the head (128
+/// bytes), then the left and right controllers (120 bytes each). The driver
+/// keeps the last packet as the devices' state.
+struct RemoteDriver {
+    stream: std::net::TcpStream,
+    state: [u8; REMOTE_PACKET],
+}
+
+const REMOTE_PACKET: usize = 376;
+const REMOTE_RIGHT_CONTROLLER: usize = 256;
+/// In a controller: where its 16 one-byte flags start (`hand_tracking_active`, `active`, …).
+const REMOTE_FLAGS: usize = 104;
+const REMOTE_ACTIVE: usize = 1;
+const REMOTE_THUMBSTICK_CLICK: usize = 10;
+
+impl RemoteDriver {
+    /// Connects once the runtime listens, and takes the state it sends on accept as the start.
+    fn connect(port: u16) -> Self {
+        use std::io::Read;
+        let started = std::time::Instant::now();
+        let mut stream = loop {
+            match std::net::TcpStream::connect(("127.0.0.1", port)) {
+                Ok(stream) => break stream,
+                Err(e) if started.elapsed() > RUN_LIMIT => panic!("Monado never listened on {port}: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        };
+        // On accept the driver sends its reset state, then its latest state.
+        let mut state = [0; REMOTE_PACKET];
+        for _ in 0..2 {
+            stream.read_exact(&mut state).expect("the remote driver sends its state");
+        }
+        Self { stream, state }
+    }
+
+    /// Presses or releases the right controller's thumbstick (Allverse's menu button on an Index controller).
+    fn right_thumbstick_click(&mut self, pressed: bool) {
+        use std::io::Write;
+        let flags = REMOTE_RIGHT_CONTROLLER + REMOTE_FLAGS;
+        self.state[flags + REMOTE_ACTIVE] = 1;
+        self.state[flags + REMOTE_THUMBSTICK_CLICK] = u8::from(pressed);
+        self.stream.write_all(&self.state).expect("the remote driver takes the packet");
+    }
+}
+
+/// A TCP port nothing listens on now, for one test's remote driver.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn an_index_controller_button_through_the_runtime_opens_the_menu() {
+    let Some(manifest) = monado() else { return };
+    let port = free_port();
+    let mut headset = Headset::start_with(
+        &manifest,
+        Devices::Remote { port },
+        "tests/scenarios/headset.toml",
+        &["--stop-at-end"],
+        "",
+    );
+    // The app's probe for a runtime starts (and stops) a remote driver of its own on the
+    // same port: connect once the session runs, to the driver that serves it.
+    headset.wait_for_stderr("entered XR state FOCUSED");
+    let mut driver = RemoteDriver::connect(port);
+    // Held until the session ends: the press reaches the app on its next frame, whenever that is.
+    driver.right_thumbstick_click(true);
+    let run = headset.finish();
+    run.assert_ran_in_the_headset();
+    let index = "/interaction_profiles/valve/index_controller";
+    assert_eq!(run.xr()["right_hand_profile"], index, "{}", run.xr());
+    assert_eq!(run.xr()["left_hand_profile"], index, "{}", run.xr());
+    assert!(run.xr()["system"].as_str().unwrap().contains("Remote"), "{}", run.xr());
+    let timeline = run.report["timeline"].as_array().unwrap();
+    let position = |predicate: &dyn Fn(&serde_json::Value) -> bool| timeline.iter().position(predicate);
+    let opened = position(&|e| {
+        e["event"] == "action" && e["action"] == "open_menu" && e["device"] == "controller_right"
+    })
+    .unwrap_or_else(|| panic!("the menu button opened the menu: {timeline:#?}"));
+    let focus = position(&|e| e["event"] == "focus").expect("the menu took focus");
+    assert!(opened <= focus, "the menu opened, then its first item took focus");
+}
