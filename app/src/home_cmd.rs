@@ -1,6 +1,7 @@
 //! `allverse home`: check the link to the home's hub, list its devices, and send yourself a test alert.
 
 use allverse_core::profile::ProfileStore;
+use allverse_home::publish::{Message, publish_once};
 use allverse_home::settings::HomeSettings;
 use allverse_home::{HomeLink, HomeUpdate};
 use anyhow::{Result, anyhow, bail};
@@ -27,7 +28,7 @@ pub enum HomeCommand {
 }
 
 pub fn run(command: HomeCommand, store: &ProfileStore) -> Result<()> {
-    let profile = store.load().profile;
+    let (profile, _) = crate::profile_cmd::load_reporting(store)?;
     let settings = HomeSettings::from_profile(&profile.home).map_err(|e| anyhow!("{e}"))?;
     println!("Connecting to {} as {} …", settings.broker, settings.client_id);
     let link = HomeLink::start(settings.clone()).map_err(|e| anyhow!("{e}"))?;
@@ -58,15 +59,8 @@ pub fn run(command: HomeCommand, store: &ProfileStore) -> Result<()> {
         }
         HomeCommand::TestAlert { kind } => {
             let text = format!("Test alert: {kind}");
-            allverse_home::broker::publish_with(
-                &settings,
-                &settings.notify_topic,
-                text.as_bytes(),
-                false,
-                1,
-                Some(60),
-            )
-            .map_err(|e| anyhow!("{e}"))?;
+            let message = Message { expiry_s: Some(60), ..Message::new(&settings.notify_topic, text.as_bytes()) };
+            publish_once(&settings, &message).map_err(|e| anyhow!("{e}"))?;
             let deadline = Instant::now() + CONNECT_WAIT;
             while let Some(left) = deadline.checked_duration_since(Instant::now()) {
                 if let Some(HomeUpdate::Alert(alert)) = link.recv_timeout(left)
@@ -105,7 +99,7 @@ fn discovered(link: &HomeLink) -> Vec<allverse_home::Entity> {
     let mut devices = Vec::new();
     while let Some(update) = link.recv_timeout(DISCOVERY_QUIET) {
         if let HomeUpdate::EntityAdded(entity) = update {
-            devices.push(entity);
+            devices.push(*entity);
         }
     }
     devices

@@ -49,6 +49,25 @@ pub enum EntityState {
     },
 }
 
+/// The state in a word or two, as menus and speech say it: `on`, `locked`, `21 °C`.
+impl std::fmt::Display for EntityState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unknown => f.write_str("unknown"),
+            Self::Unavailable => f.write_str("unavailable"),
+            Self::On => f.write_str("on"),
+            Self::Off => f.write_str("off"),
+            Self::Locked => f.write_str("locked"),
+            Self::Unlocked => f.write_str("unlocked"),
+            Self::Open => f.write_str("open"),
+            Self::Closed => f.write_str("closed"),
+            Self::Temperature { celsius } => write!(f, "{celsius:.0} °C"),
+            Self::Text(text) => f.write_str(text),
+            Self::Event { event_type } => f.write_str(event_type),
+        }
+    }
+}
+
 /// A discovered entity with what is known of it now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity {

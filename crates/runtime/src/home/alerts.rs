@@ -8,7 +8,7 @@
 //! acknowledged, and takes the user's next action of any kind as the
 //! acknowledgement, so one switch, a dwell or one word is enough.
 
-use super::HomeConnection;
+use super::connection::HomeConnection;
 use crate::audio_engine::AudioEngine;
 use crate::input::{ModalPrompt, PromptAnswered};
 use crate::panels::{HeadLocked, QuadAssets, TextPanel};

@@ -8,7 +8,7 @@
 //! page places a device where the user is looking, so its alerts come
 //! from there.
 
-use super::HomeConnection;
+use super::connection::HomeConnection;
 use crate::input::{Announce, EntryChosen, Heard, MenuState};
 use crate::rig::Rig;
 use crate::session::{Pacing, PresentedEvent, SessionClock, SessionReport, UserProfile};
@@ -63,19 +63,7 @@ impl DeviceEntry {
         if !self.online {
             return "offline".into();
         }
-        match &self.state {
-            EntityState::Unknown => "unknown".into(),
-            EntityState::Unavailable => "unavailable".into(),
-            EntityState::On => "on".into(),
-            EntityState::Off => "off".into(),
-            EntityState::Locked => "locked".into(),
-            EntityState::Unlocked => "unlocked".into(),
-            EntityState::Open => "open".into(),
-            EntityState::Closed => "closed".into(),
-            EntityState::Temperature { celsius } => format!("{celsius:.0} °C"),
-            EntityState::Text(text) => text.clone(),
-            EntityState::Event { event_type } => event_type.clone(),
-        }
+        self.state.to_string()
     }
 
     /// A sentence to say: "Kitchen light is on".

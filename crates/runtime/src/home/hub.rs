@@ -7,7 +7,7 @@
 //! an alert is presented in the frame its message was published, on every
 //! run.
 
-use super::HomeConnection;
+use super::connection::HomeConnection;
 use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport};
 use allverse_core::scenario::HomeHub;
 use allverse_home::HomeUpdate;

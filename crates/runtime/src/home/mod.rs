@@ -14,14 +14,15 @@
 //! and each frame waits for them to arrive, so runs are repeatable ([`hub`]).
 
 mod alerts;
+mod connection;
 mod control;
 mod hub;
 mod updates;
 
 use crate::input::InputSystems;
 use crate::session::{SessionReport, UserProfile, stepped};
-use allverse_home::publish::Publisher;
-use allverse_home::{AlertGate, HomeLink, HomeUpdate};
+use allverse_home::AlertGate;
+use connection::HomeConnection;
 use bevy::prelude::*;
 
 pub use alerts::{ActiveAlerts, AlertSpoken};
@@ -35,35 +36,6 @@ pub struct HomePlugin;
 #[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct HomeSystems;
 
-/// The connection to the hub and the gate alerts pass. Non-send: the link's
-/// receiving end belongs to the main thread.
-pub struct HomeConnection {
-    pub link: HomeLink,
-    pub gate: AlertGate,
-    /// Updates the simulator's hub already took from the link while waiting for its events.
-    inbox: Vec<HomeUpdate>,
-    /// The simulator's hub, connected at its first event.
-    hub: Option<Publisher>,
-    /// Whether the link's last word was that it is connected; `None` before its first.
-    connected: Option<bool>,
-}
-
-impl HomeConnection {
-    /// The next update from the link, if one is waiting (or, with `wait`, once one comes).
-    fn next(&mut self, wait: Option<std::time::Duration>) -> Option<HomeUpdate> {
-        let update = match wait {
-            Some(wait) => self.link.recv_timeout(wait),
-            None => self.link.try_recv(),
-        }?;
-        match update {
-            HomeUpdate::Connected { .. } => self.connected = Some(true),
-            HomeUpdate::Disconnected { .. } => self.connected = Some(false),
-            _ => {}
-        }
-        Some(update)
-    }
-}
-
 impl Plugin for HomePlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<AlertSpoken>()
@@ -76,13 +48,7 @@ impl Plugin for HomePlugin {
         }
         match control::connect(&profile) {
             Ok(link) => {
-                app.insert_non_send(HomeConnection {
-                    link,
-                    gate: AlertGate::default(),
-                    inbox: Vec::new(),
-                    hub: None,
-                    connected: None,
-                });
+                app.insert_non_send(HomeConnection::new(link, AlertGate::default()));
             }
             Err(problem) => {
                 let notice = format!("Your home is not connected: {problem}");

@@ -1,6 +1,6 @@
 //! What the hub said since the last frame: devices, their states, alerts and the answers to commands.
 
-use super::HomeConnection;
+use super::connection::HomeConnection;
 use super::alerts::{ActiveAlerts, STATUS_S};
 use super::control::{DeviceEntry, HomeDevices};
 use crate::input::Announce;
