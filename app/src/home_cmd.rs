@@ -59,7 +59,8 @@ pub fn run(command: HomeCommand, store: &ProfileStore) -> Result<()> {
         }
         HomeCommand::TestAlert { kind } => {
             let text = format!("Test alert: {kind}");
-            let message = Message { expiry_s: Some(60), ..Message::new(&settings.notify_topic, text.as_bytes()) };
+            let message =
+                Message { expiry_s: Some(60), ..Message::new(&settings.notify_topic, text.as_bytes()) };
             publish_once(&settings, &message).map_err(|e| anyhow!("{e}"))?;
             let deadline = Instant::now() + CONNECT_WAIT;
             while let Some(left) = deadline.checked_duration_since(Instant::now()) {

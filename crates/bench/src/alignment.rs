@@ -48,13 +48,6 @@ impl WordTrack {
             .collect();
         Ok(Self { words })
     }
-
-    /// The words finished by `elapsed_s` into the recording, joined by spaces.
-    pub fn spoken_by(&self, elapsed_s: f32) -> String {
-        let done: Vec<&str> =
-            self.words.iter().take_while(|w| w.end_s <= elapsed_s).map(|w| w.text.as_str()).collect();
-        done.join(" ")
-    }
 }
 
 #[cfg(test)]
@@ -68,8 +61,6 @@ mod tests {
         assert_eq!(track.words.len(), 2);
         assert_eq!(track.words[0].text, "and");
         assert!((track.words[1].end_s - 0.63).abs() < 1e-6);
-        assert_eq!(track.spoken_by(0.5), "and");
-        assert_eq!(track.spoken_by(10.0), "and mister");
         assert!(WordTrack::from_alignment_json("{\"w\": 3}").is_err());
     }
 }

@@ -117,7 +117,7 @@ impl Load {
     }
 }
 
-fn engine_for(set: &Arc<HrtfSet>, voices: usize) -> (AudioControl, Renderer) {
+pub fn engine_for(set: &Arc<HrtfSet>, voices: usize) -> (AudioControl, Renderer) {
     audio::engine(EngineConfig { voices, ..Default::default() }, Spatializer::Hrtf(set.clone()))
 }
 
@@ -192,25 +192,9 @@ fn head_turn_latency_ms(set: &Arc<HrtfSet>) -> f64 {
 /// Text handed to the speaker → the first sample of that voice out of the
 /// mixer, with the renderer paced like a device on its own thread.
 fn speech_latency_p95_ms(set: &Arc<HrtfSet>) -> Result<f64> {
-    let (mut control, mut renderer) = engine_for(set, 8);
-    let (first_sound, heard) = mpsc::channel::<Instant>();
-    let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let keep_running = running.clone();
-    let device = std::thread::spawn(move || {
-        let mut buffer = vec![0.0f32; 2 * BLOCK_FRAMES];
-        let mut next = Instant::now();
-        let mut was_silent = true;
-        while keep_running.load(std::sync::atomic::Ordering::Relaxed) {
-            renderer.process(&mut buffer);
-            let silent = buffer.iter().all(|s| *s == 0.0);
-            if was_silent && !silent {
-                let _ = first_sound.send(Instant::now());
-            }
-            was_silent = silent;
-            next += Duration::from_secs_f64(BLOCK_PERIOD_S);
-            std::thread::sleep(next.saturating_duration_since(Instant::now()));
-        }
-    });
+    let (mut control, renderer) = engine_for(set, 8);
+    let device = PacedDevice::start(renderer);
+    let heard = &device.onsets;
     let params = VoiceParams::from(&allverse_core::profile::SpeechSettings::default());
     let mut speaker = Speaker::new(Synthesizer::Espeak { espeak: Espeak::shared()?, params });
     let messages = [
@@ -241,9 +225,49 @@ fn speech_latency_p95_ms(set: &Arc<HrtfSet>) -> Result<f64> {
         // Let the filter tail die away so the next onset is seen from silence.
         std::thread::sleep(Duration::from_millis(30));
     }
-    running.store(false, std::sync::atomic::Ordering::Relaxed);
-    let _ = device.join();
     Ok(percentile(&mut latencies_ms, 95.0))
+}
+
+/// A renderer played on its own thread at a sound device's pace, telling
+/// when sound starts after silence (the instant its first block was rendered).
+pub struct PacedDevice {
+    /// One instant for each onset of sound.
+    pub onsets: mpsc::Receiver<Instant>,
+    running: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PacedDevice {
+    pub fn start(mut renderer: Renderer) -> Self {
+        let (first_sound, onsets) = mpsc::channel::<Instant>();
+        let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let keep_running = running.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buffer = vec![0.0f32; 2 * BLOCK_FRAMES];
+            let mut next = Instant::now();
+            let mut was_silent = true;
+            while keep_running.load(std::sync::atomic::Ordering::Relaxed) {
+                renderer.process(&mut buffer);
+                let silent = buffer.iter().all(|s| *s == 0.0);
+                if was_silent && !silent {
+                    let _ = first_sound.send(Instant::now());
+                }
+                was_silent = silent;
+                next += Duration::from_secs_f64(BLOCK_PERIOD_S);
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+        });
+        Self { onsets, running, thread: Some(thread) }
+    }
+}
+
+impl Drop for PacedDevice {
+    fn drop(&mut self) {
+        self.running.store(false, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Ten minutes of a busy session rendered block by block: 16 voices moving,

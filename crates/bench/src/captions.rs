@@ -10,6 +10,7 @@
 
 use crate::alignment::WordTrack;
 use crate::measurement::{Goal, Measurement, percentile};
+use crate::process::peak_rss_mb;
 use allverse_captions::{CaptionEvent, Model, StreamConfig, audio_in, streaming, wer, words};
 use anyhow::{Context, Result};
 
@@ -110,15 +111,4 @@ pub fn run() -> Result<Vec<Measurement>> {
         ),
         Measurement::new("peak RSS", peak_rss_mb()?, "MB", Goal::AtMost, 400.0),
     ])
-}
-
-/// The process's high-water resident set, from /proc.
-fn peak_rss_mb() -> Result<f64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmHWM in /proc/self/status")?;
-    Ok(kb / 1024.0)
 }

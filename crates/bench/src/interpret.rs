@@ -10,6 +10,7 @@
 //! video (Opus) at most 100 ms out of step with it.
 
 use crate::measurement::{Goal, Measurement, percentile};
+use crate::process::cpu_time;
 use allverse_core::event::{ChannelDescription, ChannelKind, Interpreter};
 use allverse_interpret::publish::{PublishOptions, VideoSource};
 use allverse_interpret::stamp;
@@ -52,18 +53,6 @@ fn spawn_publisher(port: u16) -> Result<Helper> {
         .spawn()
         .context("cannot start the publisher process")?;
     Ok(Helper(child))
-}
-
-/// CPU time (user + system) this process has used.
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 pub fn run() -> Result<Vec<Measurement>> {

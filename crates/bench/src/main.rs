@@ -6,10 +6,12 @@
 mod alignment;
 mod audio;
 mod captions;
+mod home;
 mod input;
 mod interpret;
 mod measurement;
 mod panel;
+mod process;
 mod simulator;
 
 use anyhow::{Result, bail};
@@ -35,6 +37,11 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "captions",
         about: "live captions from LibriVox at real-time pace: latency, WER, cost",
         run: captions::run,
+    },
+    Benchmark {
+        name: "home",
+        about: "home alerts through a real Mosquitto: publish to signal and speech, discovery, floods",
+        run: home::run,
     },
     Benchmark {
         name: "input",

@@ -29,11 +29,7 @@ fn wait_for(
 fn notify(b: &TestBroker, text: &str, expiry_s: Option<u32>) {
     publish_once(
         &b.hub_settings(),
-        &Message {
-            retain: false,
-            expiry_s: expiry_s,
-            ..Message::new("allverse/headset/notify", text.as_bytes())
-        },
+        &Message { retain: false, expiry_s, ..Message::new("allverse/headset/notify", text.as_bytes()) },
     )
     .unwrap();
 }

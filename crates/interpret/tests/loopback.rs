@@ -115,7 +115,7 @@ fn garbage_on_the_ports_is_survived() {
     let noise = noise_bytes(0x1234_5678, 200 * 1200);
     for packet in noise.chunks(1200) {
         for port in [17130, 17131] {
-            socket.send_to(&packet, ("127.0.0.1", port)).unwrap();
+            socket.send_to(packet, ("127.0.0.1", port)).unwrap();
         }
         srt.poll(Instant::now());
         rtp.poll(Instant::now());

@@ -111,7 +111,7 @@ pub struct Tensor {
 /// Splits fused projections along the output (first) dimension.
 fn split_rows(variable: &Variable, parts: usize) -> Result<Vec<Variable>> {
     let rows = variable.shape[0];
-    ensure!(rows % parts == 0, "cannot split {rows} rows into {parts}");
+    ensure!(rows.is_multiple_of(parts), "cannot split {rows} rows into {parts}");
     let part_bytes = variable.data.len() / parts;
     Ok(variable
         .data

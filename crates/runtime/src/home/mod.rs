@@ -22,8 +22,8 @@ mod updates;
 use crate::input::InputSystems;
 use crate::session::{SessionReport, UserProfile, stepped};
 use allverse_home::AlertGate;
-use connection::HomeConnection;
 use bevy::prelude::*;
+use connection::HomeConnection;
 
 pub use alerts::{ActiveAlerts, AlertSpoken};
 pub use control::HomeDevices;

@@ -1,7 +1,7 @@
 //! What the hub said since the last frame: devices, their states, alerts and the answers to commands.
 
-use super::connection::HomeConnection;
 use super::alerts::{ActiveAlerts, STATUS_S};
+use super::connection::HomeConnection;
 use super::control::{DeviceEntry, HomeDevices};
 use crate::input::Announce;
 use crate::rig::Rig;
