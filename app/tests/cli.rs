@@ -586,3 +586,58 @@ fn interpret_publish_sends_video_that_an_event_receives() {
     let frame = feed.latest().expect("the interpreter's video arrives, encrypted").clone();
     assert_eq!((frame.width, frame.height), (1280, 720));
 }
+
+/// A profile for a real broker over TLS, with `user:password` in a private credentials file.
+fn home_profile(dir: &Path, broker: &allverse_home::broker::TestBroker, password: &str) -> PathBuf {
+    use std::os::unix::fs::OpenOptionsExt;
+    let credentials = dir.join("mqtt-credentials");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&credentials)
+        .unwrap();
+    std::io::Write::write_all(&mut file, format!("headset:{password}\n").as_bytes()).unwrap();
+    let profile = dir.join("p.toml");
+    let toml = format!(
+        "[home]\nbroker = \"{}\"\nca_file = \"{}\"\ncredentials_file = \"{}\"\nclient_id = \"cli\"\n",
+        broker.tls_url(),
+        broker.ca_file().display(),
+        credentials.display()
+    );
+    std::fs::write(&profile, toml).unwrap();
+    profile
+}
+
+#[test]
+fn home_commands_check_the_broker_list_devices_and_round_trip_a_test_alert() {
+    use allverse_home::broker::{BrokerConfig, HEADSET_PASSWORD, TestBroker};
+    use allverse_home::publish::{Message, publish_once};
+    let broker = TestBroker::start(BrokerConfig::home(&["allverse/headset/notify"])).unwrap();
+    let config = r#"{"name":"Kitchen light","command_topic":"home/k/set","state_topic":"home/k/state","device":{"name":"Kitchen light","suggested_area":"Kitchen"}}"#;
+    let message =
+        Message { retain: true, ..Message::new("homeassistant/light/kitchen/config", config.as_bytes()) };
+    publish_once(&broker.hub_settings(), &message).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = home_profile(dir.path(), &broker, HEADSET_PASSWORD);
+
+    let status = allverse(&profile, &["home", "status"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    assert!(text(&status.stdout).contains("Connected. 1 device(s)"), "{}", text(&status.stdout));
+    let devices = text(&allverse(&profile, &["home", "devices"]).stdout);
+    assert!(
+        devices.contains("Kitchen:\n  Kitchen light (light.kitchen): unknown, not allowed, not placed"),
+        "{devices}"
+    );
+    let alert = allverse(&profile, &["home", "test-alert", "doorbell"]);
+    assert!(alert.status.success(), "{}", text(&alert.stderr));
+    assert!(text(&alert.stdout).contains("Test alert: doorbell"), "{}", text(&alert.stdout));
+
+    let wrong = home_profile(dir.path(), &broker, "not-the-password");
+    let refused = allverse(&wrong, &["home", "status"]);
+    assert!(!refused.status.success());
+    let said = format!("{}{}", text(&refused.stdout), text(&refused.stderr));
+    assert!(said.contains("user name or password"), "{said}");
+    assert!(!said.contains("not-the-password"), "the password is never printed: {said}");
+}
