@@ -256,6 +256,12 @@ pub(super) fn show_banner(
     mut commands: Commands,
 ) {
     let t_s = clock.elapsed_s();
+    let status_due = alerts.status.as_ref().is_some_and(|(_, until_s)| t_s < *until_s);
+    if !status_due && banner.is_empty() && lines.is_empty() && !alerts.alerts.iter().any(|a| a.shown_at(t_s))
+    {
+        // Nothing to show and nothing shown: the usual frame costs no allocation.
+        return;
+    }
     let shown: Vec<&ActiveAlert> = alerts.alerts.iter().filter(|a| a.shown_at(t_s)).collect();
     let mut wanted = banner_lines(&shown);
     if wanted.is_empty()

@@ -211,14 +211,19 @@ pub(super) fn operate_devices(
             _ => {}
         }
     }
-    let targets: Vec<IntentTarget> = devices
-        .devices
-        .iter()
-        .filter_map(|d| {
-            Some(IntentTarget { key: &d.key, name: &d.name, area: d.area.as_deref(), kind: d.target_kind()? })
-        })
-        .collect();
     for said in heard.read() {
+        let targets: Vec<IntentTarget> = devices
+            .devices
+            .iter()
+            .filter_map(|d| {
+                Some(IntentTarget {
+                    key: &d.key,
+                    name: &d.name,
+                    area: d.area.as_deref(),
+                    kind: d.target_kind()?,
+                })
+            })
+            .collect();
         if let Some(request) = parse_request(&said.utterance, &targets) {
             requests.push((request.key.to_string(), request.command, "voice"));
         }
