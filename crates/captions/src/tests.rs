@@ -202,3 +202,43 @@ fn a_decoder_loop_over_silence_is_removed() {
     // What a second holds: "fire" once or twice, not the loop.
     assert!((1..=2).contains(&heard.len()) && heard.iter().all(|w| w == "fire"), "{heard:?}");
 }
+
+#[test]
+fn stereo_with_speech_on_one_channel_or_inverted_polarity_is_captioned_in_full() {
+    // Clip 3 (mono LibriVox) written as stereo in two ways that averaging
+    // loses: speech on the right channel only (6 dB down when averaged) and
+    // the right channel phase-inverted (silence when averaged).
+    let model = model();
+    let mono = librivox_clip(3);
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = wer::wer(&librivox_text(3), &transcribe_offline(&model, &mono).unwrap());
+    let layouts: [(&str, fn(f32) -> [f32; 2]); 2] = [("right-only", |s| [0.0, s]), ("inverted", |s| [s, -s])];
+    for (name, layout) in layouts {
+        let path = dir.path().join(format!("{name}.wav"));
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 16_000,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+        for sample in &mono {
+            for channel in layout(*sample) {
+                writer.write_sample(channel).unwrap();
+            }
+        }
+        writer.finalize().unwrap();
+        let decoded = crate::audio_in::decode_16k_mono(&path).unwrap();
+        let level = |s: &[f32]| (s.iter().map(|x| x * x).sum::<f32>() / s.len() as f32).sqrt();
+        let ratio = level(&decoded.samples) / level(&mono);
+        assert!(ratio > 0.9, "{name}: the speech keeps its level ({ratio:.2} of the original)");
+        let heard = transcribe_offline(&model, &decoded.samples).unwrap();
+        let rate = wer::wer(&librivox_text(3), &heard);
+        assert!(
+            rate <= baseline + 0.02,
+            "{name}: WER {:.1}% against {:.1}% mono: {heard}",
+            rate * 100.0,
+            baseline * 100.0
+        );
+    }
+}

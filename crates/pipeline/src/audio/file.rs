@@ -102,7 +102,8 @@ pub enum FileError {
 
 /// Reads an audio file as mono at `output_rate_hz`, whatever its format, rate and channels.
 ///
-/// Channels are averaged, the rate is converted by [`ToMono`], NaN and
+/// Channels are mixed so that no voice is lost (see `downmix`: polarity aligned,
+/// at the loudest channel's level), the rate is converted by [`ToMono`], NaN and
 /// infinite samples become silence. A damaged file is read as far as it
 /// can be: a cut-off end, undecodable packets (replaced by silence of their
 /// length, so later audio keeps its time) and non-finite samples are each

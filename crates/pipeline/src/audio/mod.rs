@@ -9,6 +9,7 @@
 
 mod convolver;
 pub mod device;
+mod downmix;
 mod engine;
 pub mod file;
 mod hrtf;

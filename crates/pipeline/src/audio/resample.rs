@@ -1,8 +1,8 @@
 //! Sample-rate conversion to mono: rubato's FFT resampler behind a push/finish interface.
 //!
 //! Captions want 16 kHz from 44.1 or 48 kHz devices; speech synthesis makes
-//! 22.05 kHz for a 48 kHz engine. Both go through [`ToMono`]: a channel
-//! average, then a band-limited resampler (naive decimation would alias
+//! 22.05 kHz for a 48 kHz engine. Both go through [`ToMono`]: a downmix
+//! that loses no voice (`downmix`), then a band-limited resampler (naive decimation would alias
 //! into the speech band), whose start-up delay is dropped and whose tail is
 //! flushed, so n seconds in give exactly n seconds out.
 
@@ -21,6 +21,7 @@ pub struct ResampleError {
 /// Streaming conversion of interleaved PCM at any rate to mono at another rate.
 pub struct ToMono {
     channels: usize,
+    downmix: super::downmix::Downmix,
     resampler: Option<Fft<f32>>,
     /// Mono input waiting for a full resampler chunk.
     pending: Vec<f32>,
@@ -63,6 +64,7 @@ impl ToMono {
         let chunk_out = vec![0.0; resampler.as_ref().map_or(0, |r| r.output_frames_max())];
         Ok(Self {
             channels: channels.max(1),
+            downmix: super::downmix::Downmix::new(channels, input_rate_hz),
             resampler,
             pending: Vec::new(),
             chunk_out,
@@ -76,8 +78,8 @@ impl ToMono {
 
     /// Converts `interleaved` and appends whatever output is ready.
     pub fn push(&mut self, interleaved: &[f32], out: &mut Vec<f32>) {
-        let scale = 1.0 / self.channels as f32;
-        let mono = interleaved.chunks_exact(self.channels).map(|frame| frame.iter().sum::<f32>() * scale);
+        let downmix = &mut self.downmix;
+        let mono = interleaved.chunks_exact(self.channels).map(|frame| downmix.frame(frame));
         self.frames_in += (interleaved.len() / self.channels) as u64;
         if self.resampler.is_none() {
             out.extend(mono);
@@ -167,10 +169,13 @@ mod tests {
     }
 
     #[test]
-    fn stereo_is_averaged_to_mono() {
+    fn stereo_with_speech_on_one_channel_keeps_its_level() {
         let mut converter = ToMono::new(16_000, 2, 16_000, 1024).unwrap();
+        let tone = sine(16_000, 440.0, 1.0);
+        let left_only: Vec<f32> = tone.iter().flat_map(|s| [*s, 0.0]).collect();
         let mut out = Vec::new();
-        converter.push(&[1.0, 0.0, 0.5, 0.5, -1.0, 1.0], &mut out);
-        assert_eq!(out, [0.5, 0.5, 0.0]);
+        converter.push(&left_only, &mut out);
+        let settled = &out[8_000..];
+        assert!((rms(settled) - rms(&tone[8_000..])).abs() < 0.02, "rms {} (see `downmix`)", rms(settled));
     }
 }
