@@ -361,3 +361,43 @@ fn a_wrong_password_is_said_in_the_scene_and_never_written_down() {
     let written = std::fs::read_to_string(out.join("report.json")).unwrap();
     assert!(!written.contains("hunter2"), "the password is never in the report");
 }
+
+#[test]
+fn a_device_placed_on_the_home_map_is_heard_from_where_it_was_placed() {
+    let broker = start_broker();
+    let dir = tempfile::tempdir().unwrap();
+    // Look left (to where the door is), and with the keyboard alone: menu,
+    // down to "Home…", into "Home map…", place the front door; then look ahead again.
+    let keys: String =
+        ["M", "ArrowDown", "ArrowDown", "ArrowDown", "Enter", "Enter", "Enter", "Escape", "Escape"]
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let at_s = 1.2 + 0.25 * i as f32;
+                format!("[[inputs]]\nat_s = {at_s}\ndevice = \"keyboard\"\ninput = \"{key}\"\n")
+            })
+            .collect();
+    let body = format!(
+        "[[head]]\nat_s = 0.0\nposition_m = [0.0, 1.6, 0.0]\nyaw_deg = 0.0\n\
+         [[head]]\nat_s = 1.0\nposition_m = [0.0, 1.6, 0.0]\nyaw_deg = 90.0\n\
+         [[head]]\nat_s = 3.6\nposition_m = [0.0, 1.6, 0.0]\nyaw_deg = 90.0\n\
+         [[head]]\nat_s = 3.8\nposition_m = [0.0, 1.6, 0.0]\nyaw_deg = 0.0\n{keys}{}{}",
+        event(0.3, "homeassistant/event/front_door/config", DOORBELL_CONFIG, true),
+        event(4.0, "home/front_door/event", r#"{"event_type":"ring"}"#, false),
+    );
+    let mut profile = headset_profile(&broker, dir.path(), "placing");
+    profile.home.devices.clear();
+    let report = simulate(scenario(&broker, dir.path(), 6.0, &body), profile, &dir.path().join("out"));
+
+    let placed = events(&report, "setting_changed");
+    assert_eq!(placed.len(), 1, "{placed:?}");
+    assert_eq!(placed[0]["key"], "home.devices.\"event.front_door\".position_m");
+    let spoken =
+        events(&report, "spoken").into_iter().find(|s| s["kind"] == "alert").expect("the ring is spoken");
+    assert!(
+        spoken["azimuth_deg"].as_f64().unwrap() > 60.0,
+        "from the left, where the door was placed: {spoken}"
+    );
+    let modalities = modalities(&report, events(&report, "home_alert")[0]["alert"].as_u64().unwrap());
+    assert!(modalities.contains(&"scene_line".to_string()), "a line beside the placed door: {modalities:?}");
+}

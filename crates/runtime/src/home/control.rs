@@ -205,7 +205,7 @@ pub(super) fn operate_devices(
             }
             MenuId::HomeMap => {
                 if let Some(device) = devices.devices.get(choice.index) {
-                    place_device(device, &rig, &mut out);
+                    place_device(device, &rig, t_s, &mut out);
                 }
             }
             _ => {}
@@ -244,8 +244,15 @@ pub(super) fn operate_devices(
 }
 
 /// Puts `device` on the home map ahead of the user's head, and saves the profile.
-fn place_device(device: &DeviceEntry, rig: &Rig, out: &mut Operated) {
+fn place_device(device: &DeviceEntry, rig: &Rig, t_s: f32, out: &mut Operated) {
     let position_m = rig.head.transform_point(Vec3::NEG_Z * PLACE_AHEAD_M);
+    out.report.record(
+        t_s,
+        PresentedEvent::SettingChanged {
+            key: format!("home.devices.\"{}\".position_m", device.key),
+            value: format!("{:?}", position_m.to_array()),
+        },
+    );
     let user = &mut *out.user;
     user.profile.home.devices.insert(device.key.clone(), PlacedDevice { position_m });
     if let Some(path) = &user.store

@@ -20,7 +20,7 @@ mod hub;
 mod updates;
 
 use crate::input::InputSystems;
-use crate::session::{SessionReport, UserProfile, stepped};
+use crate::session::{SessionConfig, SessionReport, UserProfile, stepped};
 use allverse_home::AlertGate;
 use bevy::prelude::*;
 use connection::HomeConnection;
@@ -44,6 +44,10 @@ impl Plugin for HomePlugin {
             .configure_sets(Update, HomeSystems.after(InputSystems::Dispatch).before(InputSystems::Act));
         let profile = app.world().resource::<UserProfile>().profile.home.clone();
         if profile.broker.is_none() {
+            if app.world().resource::<SessionConfig>().scenario.home_hub.is_some() {
+                let notice = "The scenario plays a home hub, but the profile names no broker (`home.broker`): its events are not shown.";
+                app.world_mut().resource_mut::<SessionReport>().notice(notice);
+            }
             return;
         }
         match control::connect(&profile) {
