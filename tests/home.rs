@@ -7,7 +7,7 @@
 use allverse_core::home::PlacedDevice;
 use allverse_core::profile::Profile;
 use allverse_core::scenario::Scenario;
-use allverse_e2e::repo_root;
+use allverse_e2e::{ear_levels, repo_root};
 use allverse_home::broker::{
     BrokerConfig, HEADSET_PASSWORD, HEADSET_USER, HUB_PASSWORD, HUB_USER, TestBroker,
 };
@@ -88,18 +88,6 @@ fn modalities(report: &Value, id: u64) -> Vec<String> {
         .filter(|e| e["alert"] == id && e["repeat"] == false)
         .map(|e| e["modality"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// RMS of each ear of a stereo float WAV between two times.
-fn ear_levels(path: &Path, from_s: f32, to_s: f32) -> (f32, f32) {
-    let mut reader = hound::WavReader::open(path).unwrap();
-    let rate = reader.spec().sample_rate as f32;
-    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
-    let frames = &samples[2 * (from_s * rate) as usize..2 * (to_s * rate) as usize];
-    let rms = |ear: usize| {
-        (frames.iter().skip(ear).step_by(2).map(|s| s * s).sum::<f32>() / (frames.len() / 2) as f32).sqrt()
-    };
-    (rms(0), rms(1))
 }
 
 #[test]

@@ -82,3 +82,15 @@ impl Capture {
         self.pixels().filter(|&p| predicate(p)).count() as f32 / (self.width * self.height) as f32
     }
 }
+
+/// RMS of each ear (left, right) of a stereo float WAV between two times, in seconds.
+pub fn ear_levels(path: &Path, from_s: f32, to_s: f32) -> (f32, f32) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let rate = reader.spec().sample_rate as f32;
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    let frames = &samples[2 * (from_s * rate) as usize..2 * (to_s * rate) as usize];
+    let rms = |ear: usize| {
+        (frames.iter().skip(ear).step_by(2).map(|s| s * s).sum::<f32>() / (frames.len() / 2) as f32).sqrt()
+    };
+    (rms(0), rms(1))
+}

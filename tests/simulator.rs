@@ -1,6 +1,6 @@
 //! End-to-end: scenarios run in the headless simulator, checked through the report and the captures.
 
-use allverse_e2e::{Capture, repo_root, simulate};
+use allverse_e2e::{Capture, ear_levels, repo_root, simulate};
 use serde_json::Value;
 
 fn events<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
@@ -226,18 +226,6 @@ capture = "close"
     let last = resized.last().unwrap()["size_m"][1].as_f64().unwrap();
     let ratio = last / first;
     assert!((0.25 / 1.25..=0.25 * 1.25).contains(&ratio), "{ratio}");
-}
-
-/// RMS of each ear of a stereo float WAV between two times.
-fn ear_levels(path: &std::path::Path, from_s: f32, to_s: f32) -> (f32, f32) {
-    let mut reader = hound::WavReader::open(path).unwrap();
-    let rate = reader.spec().sample_rate as f32;
-    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
-    let frames = &samples[2 * (from_s * rate) as usize..2 * (to_s * rate) as usize];
-    let rms = |ear: usize| {
-        (frames.iter().skip(ear).step_by(2).map(|s| s * s).sum::<f32>() / (frames.len() / 2) as f32).sqrt()
-    };
-    (rms(0), rms(1))
 }
 
 #[test]

@@ -1,36 +1,17 @@
 //! The link end to end against a real Mosquitto started by each test (TLS, passwords, ACL).
 
+mod common;
+
 use allverse_home::broker::{BrokerConfig, TestBroker, echo_device};
 use allverse_home::publish::{Message, publish_once};
 use allverse_home::{
     AlertKind, AlertPriority, CommandFailure, DeviceCommand, EntityKey, EntityState, HomeLink, HomeSettings,
     HomeUpdate,
 };
-use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(20);
+use common::wait_for;
 
 fn hub(b: &TestBroker, topic: &str, payload: &str, retain: bool) {
     publish_once(&b.hub_settings(), &Message { retain, ..Message::new(topic, payload.as_bytes()) }).unwrap();
-}
-
-/// Waits for the first update matching `want`, returning it and everything seen before it.
-fn wait_for(
-    link: &HomeLink,
-    what: &str,
-    want: impl Fn(&HomeUpdate) -> bool,
-) -> (HomeUpdate, Vec<HomeUpdate>) {
-    let deadline = Instant::now() + WAIT;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(u) = link.recv_timeout(Duration::from_millis(200)) {
-            if want(&u) {
-                return (u, seen);
-            }
-            seen.push(u);
-        }
-    }
-    panic!("no {what} within {WAIT:?}; seen: {seen:#?}");
 }
 
 fn processed(link: &HomeLink, topic: &str) -> Vec<HomeUpdate> {

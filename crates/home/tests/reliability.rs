@@ -1,30 +1,13 @@
 //! Persistent sessions, message expiry, broker restarts and credentials, against a real Mosquitto.
 
+mod common;
+
 use allverse_home::broker::{BrokerConfig, TestBroker};
 use allverse_home::publish::{Message, publish_once};
 use allverse_home::{AlertKind, HomeLink, HomeUpdate, Secret};
+use common::wait_for;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn wait_for(
-    link: &HomeLink,
-    what: &str,
-    want: impl Fn(&HomeUpdate) -> bool,
-) -> (HomeUpdate, Vec<HomeUpdate>) {
-    let deadline = Instant::now() + WAIT;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(u) = link.recv_timeout(Duration::from_millis(200)) {
-            if want(&u) {
-                return (u, seen);
-            }
-            seen.push(u);
-        }
-    }
-    panic!("no {what} within {WAIT:?}; seen: {seen:#?}");
-}
+use std::time::Duration;
 
 fn notify(b: &TestBroker, text: &str, expiry_s: Option<u32>) {
     publish_once(
