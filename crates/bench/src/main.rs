@@ -11,6 +11,7 @@ mod interpret;
 mod measurement;
 mod panel;
 mod simulator;
+mod xr;
 
 use anyhow::{Result, bail};
 use measurement::Measurement;
@@ -52,6 +53,11 @@ const BENCHMARKS: &[Benchmark] = &[
         about: "headless simulator speed on the bundled scenario",
         run: simulator::run,
     },
+    Benchmark {
+        name: "xr",
+        about: "the bundled scenario in a headset on Monado: Allverse's CPU per frame, frames submitted",
+        run: xr::run,
+    },
 ];
 
 fn main() -> Result<()> {
@@ -60,6 +66,11 @@ fn main() -> Result<()> {
         && flag == interpret::PUBLISH_HELPER
     {
         return interpret::publish_helper(to);
+    }
+    if let [flag, out] = &args[..]
+        && flag == xr::SESSION_HELPER
+    {
+        return xr::session_helper(out.as_ref());
     }
     let json = args.iter().position(|a| a == "--json").map(|i| args.get(i + 1).cloned());
     let name = args
