@@ -515,7 +515,8 @@ fn a_head_turned_through_the_runtime_turns_the_rig_and_the_scene_leaves_the_view
     let (host, sign) = (degrees_off(look, [0.0, 1.6, -2.0]), degrees_off(look, [0.8, 2.0, -2.5]));
     assert!(host > 70.0 && sign > 70.0, "host {host}° and sign {sign}° off the view's axis");
     let (width, height, rgb) = read_png(Path::new(look["path"].as_str().unwrap()));
-    let person = rgb.chunks_exact(3).filter(|p| p[2] > 150 && p[0] < 100).count() as f32 / (width * height) as f32;
+    let person =
+        rgb.chunks_exact(3).filter(|p| p[2] > 150 && p[0] < 100).count() as f32 / (width * height) as f32;
     assert!(person < 0.001, "the host (blue) is out of the left eye's image: {person}");
 }
 
@@ -528,7 +529,8 @@ fn index_controller_buttons_through_the_runtime_turn_open_the_menu_move_focus_an
         Headset::start_with(&manifest, Devices::Remote { port }, "tests/scenarios/headset.toml", &[], "");
     headset.wait_for_stderr("entered XR state FOCUSED");
     let mut driver = RemoteDriver::connect(port);
-    let action = |name: &'static str| move |e: &serde_json::Value| e["event"] == "action" && e["action"] == name;
+    let action =
+        |name: &'static str| move |e: &serde_json::Value| e["event"] == "action" && e["action"] == name;
     // Each step waits for the app's answer to the one before, whatever the machine's pace.
     // Turns and focus moves repeat while the stick is held, so a slow step may take more than one.
     driver.right_thumbstick(-1.0, 0.0);
@@ -563,10 +565,10 @@ fn index_controller_buttons_through_the_runtime_turn_open_the_menu_move_focus_an
             (e["action"].as_str().unwrap(), e["via_menu"].as_bool().unwrap())
         })
         .collect();
-    let turns: Vec<&str> =
-        actions.iter().map(|(a, _)| *a).filter(|a| a.starts_with("turn_")).collect();
+    let turns: Vec<&str> = actions.iter().map(|(a, _)| *a).filter(|a| a.starts_with("turn_")).collect();
     actions.dedup();
-    let steps = ["turn_left", "turn_right", "open_menu", "next_focus", "select"].map(|action| (action, false));
+    let steps =
+        ["turn_left", "turn_right", "open_menu", "next_focus", "select"].map(|action| (action, false));
     assert_eq!(actions[..5], steps, "{actions:?}");
     // Selecting carries out the focused item's action, as chosen through the menu.
     assert_eq!(actions[5], (chosen["action"].as_str().unwrap(), true), "{actions:?}");

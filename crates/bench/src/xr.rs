@@ -133,7 +133,13 @@ fn measurements(report: &serde_json::Value) -> Result<Vec<Measurement>> {
             Goal::AtLeast,
             1.0,
         ),
-        Measurement::new("frame interval, p99", number(intervals, "p99")?, "ms", Goal::AtMost, 1.5 * period_ms),
+        Measurement::new(
+            "frame interval, p99",
+            number(intervals, "p99")?,
+            "ms",
+            Goal::AtMost,
+            1.5 * period_ms,
+        ),
         Measurement::new("longest frame", number(intervals, "max")?, "ms", Goal::AtMost, 1.5 * period_ms),
     ])
 }

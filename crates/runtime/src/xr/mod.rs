@@ -34,9 +34,9 @@ use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::session::XrTrackingRoot;
 use capture::XrCapturePlugin;
 use life::{XrLife, XrLifePlugin};
-use timing::SystemsTimingPlugin;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use timing::SystemsTimingPlugin;
 
 /// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
 const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
