@@ -35,8 +35,9 @@ fn monado() -> Option<PathBuf> {
 
 /// What stands in for the headset and controllers.
 enum Devices {
-    /// Monado's simulated headset with two Khronos simple controllers.
-    Simulated,
+    /// Monado's simulated headset with two controllers of this kind: `simple`
+    /// (Khronos simple controller) or `wmr` (Microsoft motion controller).
+    Simulated { controllers: &'static str },
     /// Monado's remote driver: a headset and two Valve Index controllers whose
     /// poses and buttons a [`RemoteDriver`] sends on this TCP port.
     Remote { port: u16 },
@@ -54,7 +55,7 @@ impl Headset {
     /// Starts `allverse run --backend openxr --scenario SCENARIO ARGS` on Monado's simulated
     /// headset, with the profile `profile_toml`.
     fn start(manifest: &Path, scenario: &str, args: &[&str], profile_toml: &str) -> Self {
-        Self::start_with(manifest, Devices::Simulated, scenario, args, profile_toml)
+        Self::start_with(manifest, Devices::Simulated { controllers: "simple" }, scenario, args, profile_toml)
     }
 
     /// As [`Headset::start`], with the devices Monado offers chosen.
@@ -71,11 +72,11 @@ impl Headset {
         }
         let mut command = Command::new(env!("CARGO_BIN_EXE_allverse"));
         match devices {
-            Devices::Simulated => {
+            Devices::Simulated { controllers } => {
                 command
                     .env("SIMULATED_ENABLE", "1")
-                    .env("SIMULATED_LEFT", "simple")
-                    .env("SIMULATED_RIGHT", "simple");
+                    .env("SIMULATED_LEFT", controllers)
+                    .env("SIMULATED_RIGHT", controllers);
             }
             Devices::Remote { port } => {
                 let config =
@@ -131,6 +132,20 @@ impl Headset {
                     let _ = self.child.kill();
                     panic!("never printed {needle:?}:\n{}", self.stderr_seen.join("\n"));
                 }
+            }
+        }
+    }
+
+    /// Waits for the timeline line the app logs for an input event (see the
+    /// headset backend's `log_input_events`) that `wanted` accepts, and returns it.
+    fn wait_for_event(&mut self, wanted: &dyn Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        loop {
+            self.wait_for_stderr("timeline: ");
+            let line = self.stderr_seen.last().unwrap();
+            let json = &line[line.find("timeline: ").unwrap() + "timeline: ".len()..];
+            let event: serde_json::Value = serde_json::from_str(json).expect("a timeline line is JSON");
+            if wanted(&event) {
+                return event;
             }
         }
     }
@@ -339,10 +354,17 @@ struct RemoteDriver {
 }
 
 const REMOTE_PACKET: usize = 376;
+/// The head's `center` pose (the OpenXR view space): orientation x, y, z, w, then position.
+const REMOTE_HEAD_CENTER: usize = 8 + 96;
 const REMOTE_RIGHT_CONTROLLER: usize = 256;
+/// In a controller: the trigger's value (f32).
+const REMOTE_TRIGGER: usize = 72;
+/// In a controller: the thumbstick's x and y (f32 each).
+const REMOTE_THUMBSTICK: usize = 84;
 /// In a controller: where its 16 one-byte flags start (`hand_tracking_active`, `active`, …).
 const REMOTE_FLAGS: usize = 104;
 const REMOTE_ACTIVE: usize = 1;
+const REMOTE_TRIGGER_CLICK: usize = 8;
 const REMOTE_THUMBSTICK_CLICK: usize = 10;
 
 impl RemoteDriver {
@@ -362,16 +384,48 @@ impl RemoteDriver {
         for _ in 0..2 {
             stream.read_exact(&mut state).expect("the remote driver sends its state");
         }
+        let flags = REMOTE_RIGHT_CONTROLLER + REMOTE_FLAGS;
+        state[flags + REMOTE_ACTIVE] = 1;
         Self { stream, state }
+    }
+
+    /// Sends the state as it now stands; the driver keeps it until the next packet.
+    fn send(&mut self) {
+        use std::io::Write;
+        self.stream.write_all(&self.state).expect("the remote driver takes the packet");
+    }
+
+    fn put_f32(&mut self, at: usize, value: f32) {
+        self.state[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
+
+    /// Turns the head to `yaw_deg` about the vertical axis (positive turns left), level, where it stands.
+    fn head_yaw(&mut self, yaw_deg: f32) {
+        let half = yaw_deg.to_radians() / 2.0;
+        for (i, value) in [0.0, half.sin(), 0.0, half.cos()].into_iter().enumerate() {
+            self.put_f32(REMOTE_HEAD_CENTER + 4 * i, value);
+        }
+        self.send();
     }
 
     /// Presses or releases the right controller's thumbstick (Allverse's menu button on an Index controller).
     fn right_thumbstick_click(&mut self, pressed: bool) {
-        use std::io::Write;
-        let flags = REMOTE_RIGHT_CONTROLLER + REMOTE_FLAGS;
-        self.state[flags + REMOTE_ACTIVE] = 1;
-        self.state[flags + REMOTE_THUMBSTICK_CLICK] = u8::from(pressed);
-        self.stream.write_all(&self.state).expect("the remote driver takes the packet");
+        self.state[REMOTE_RIGHT_CONTROLLER + REMOTE_FLAGS + REMOTE_THUMBSTICK_CLICK] = u8::from(pressed);
+        self.send();
+    }
+
+    /// Pushes the right thumbstick to (`x`, `y`), each from -1 to 1 (right and up positive).
+    fn right_thumbstick(&mut self, x: f32, y: f32) {
+        self.put_f32(REMOTE_RIGHT_CONTROLLER + REMOTE_THUMBSTICK, x);
+        self.put_f32(REMOTE_RIGHT_CONTROLLER + REMOTE_THUMBSTICK + 4, y);
+        self.send();
+    }
+
+    /// Pulls the right trigger fully, or lets it go.
+    fn right_trigger(&mut self, pulled: bool) {
+        self.put_f32(REMOTE_RIGHT_CONTROLLER + REMOTE_TRIGGER, if pulled { 1.0 } else { 0.0 });
+        self.state[REMOTE_RIGHT_CONTROLLER + REMOTE_FLAGS + REMOTE_TRIGGER_CLICK] = u8::from(pulled);
+        self.send();
     }
 }
 
@@ -411,4 +465,164 @@ fn an_index_controller_button_through_the_runtime_opens_the_menu() {
     .unwrap_or_else(|| panic!("the menu button opened the menu: {timeline:#?}"));
     let focus = position(&|e| e["event"] == "focus").expect("the menu took focus");
     assert!(opened <= focus, "the menu opened, then its first item took focus");
+}
+
+/// The head's yaw in degrees from the forward direction the report gives (positive to the left).
+fn yaw_deg(forward: &serde_json::Value) -> f32 {
+    let axis = |i: usize| forward[i].as_f64().unwrap() as f32;
+    (-axis(0)).atan2(-axis(2)).to_degrees()
+}
+
+/// The angle between the head's forward direction and the direction from the head to `target`.
+fn degrees_off(capture: &serde_json::Value, target: [f32; 3]) -> f32 {
+    let vector = |v: &serde_json::Value| {
+        let a: Vec<f32> = v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        [a[0], a[1], a[2]]
+    };
+    let (head, forward) = (vector(&capture["head_position_m"]), vector(&capture["head_forward"]));
+    let to: Vec<f32> = (0..3).map(|i| target[i] - head[i]).collect();
+    let dot: f32 = (0..3).map(|i| to[i] * forward[i]).sum();
+    let length = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    (dot / (length(&to) * length(&forward))).clamp(-1.0, 1.0).acos().to_degrees()
+}
+
+#[test]
+fn a_head_turned_through_the_runtime_turns_the_rig_and_the_scene_leaves_the_view() {
+    let Some(manifest) = monado() else { return };
+    let port = free_port();
+    let mut headset = Headset::start_with(
+        &manifest,
+        Devices::Remote { port },
+        "tests/scenarios/headset_look.toml",
+        &["--stop-at-end"],
+        "",
+    );
+    // The session's own driver listens once the app has its system (after the probe's has
+    // gone); the turn is sent before the session is focused, and the scenario's clock only
+    // starts then, so the checkpoint sees the turned head.
+    headset.wait_for_stderr("Using system");
+    let mut driver = RemoteDriver::connect(port);
+    driver.head_yaw(90.0);
+    let run = headset.finish();
+    run.assert_ran_in_the_headset();
+    let captures = run.report["captures"].as_array().unwrap();
+    assert_eq!(captures.len(), 1, "{captures:?}");
+    let look = &captures[0];
+    assert_eq!(look["name"], "look");
+    let yaw = yaw_deg(&look["head_forward"]);
+    assert!((yaw - 90.0).abs() < 1.0, "the rig's head followed the runtime's pose: yaw {yaw}°, {look}");
+    // The host and the sign stand ahead, far outside the eye's field of view once the head turned.
+    let (host, sign) = (degrees_off(look, [0.0, 1.6, -2.0]), degrees_off(look, [0.8, 2.0, -2.5]));
+    assert!(host > 70.0 && sign > 70.0, "host {host}° and sign {sign}° off the view's axis");
+    let (width, height, rgb) = read_png(Path::new(look["path"].as_str().unwrap()));
+    let person =
+        rgb.chunks_exact(3).filter(|p| p[2] > 150 && p[0] < 100).count() as f32 / (width * height) as f32;
+    assert!(person < 0.001, "the host (blue) is out of the left eye's image: {person}");
+}
+
+#[test]
+fn index_controller_buttons_through_the_runtime_turn_open_the_menu_move_focus_and_select() {
+    let Some(manifest) = monado() else { return };
+    let port = free_port();
+    // No --stop-at-end: the session runs until the test has done every step and quits.
+    let mut headset =
+        Headset::start_with(&manifest, Devices::Remote { port }, "tests/scenarios/headset.toml", &[], "");
+    headset.wait_for_stderr("entered XR state FOCUSED");
+    let mut driver = RemoteDriver::connect(port);
+    let action =
+        |name: &'static str| move |e: &serde_json::Value| e["event"] == "action" && e["action"] == name;
+    // Each step waits for the app's answer to the one before, whatever the machine's pace.
+    // Turns and focus moves repeat while the stick is held, so a slow step may take more than one.
+    driver.right_thumbstick(-1.0, 0.0);
+    headset.wait_for_event(&action("turn_left"));
+    driver.right_thumbstick(1.0, 0.0);
+    headset.wait_for_event(&action("turn_right"));
+    driver.right_thumbstick(0.0, 0.0);
+    driver.right_thumbstick_click(true);
+    let opened = headset.wait_for_event(&|e| e["event"] == "focus");
+    driver.right_thumbstick_click(false);
+    driver.right_thumbstick(0.0, -1.0);
+    let next = headset.wait_for_event(&|e| e["event"] == "focus");
+    driver.right_thumbstick(0.0, 0.0);
+    driver.right_trigger(true);
+    let chosen = headset.wait_for_event(&|e| e["event"] == "action" && e["via_menu"] == true);
+    // The driver keeps the last state after the test leaves: everything released.
+    driver.right_trigger(false);
+    headset.interrupt();
+    let run = headset.finish();
+    run.assert_ran_in_the_headset();
+    assert_eq!(opened["item"], 0, "the menu opened on its first item: {opened}");
+    assert_eq!(next["menu"], opened["menu"], "{opened} then {next}");
+    assert_eq!(next["item"], 1, "thumbstick down moved focus to the second item: {next}");
+
+    // The report has the same steps, in order, each from the right controller.
+    let timeline = run.report["timeline"].as_array().unwrap();
+    let mut actions: Vec<(&str, bool)> = timeline
+        .iter()
+        .filter(|e| e["event"] == "action")
+        .map(|e| {
+            assert_eq!(e["device"], "controller_right", "{e}");
+            (e["action"].as_str().unwrap(), e["via_menu"].as_bool().unwrap())
+        })
+        .collect();
+    let turns: Vec<&str> = actions.iter().map(|(a, _)| *a).filter(|a| a.starts_with("turn_")).collect();
+    actions.dedup();
+    let steps =
+        ["turn_left", "turn_right", "open_menu", "next_focus", "select"].map(|action| (action, false));
+    assert_eq!(actions[..5], steps, "{actions:?}");
+    // Selecting carries out the focused item's action, as chosen through the menu.
+    assert_eq!(actions[5], (chosen["action"].as_str().unwrap(), true), "{actions:?}");
+
+    // Each snap turn moved the user, the turn to the left to the left (positive yaw), the
+    // turn to the right back to the right.
+    let yaws: Vec<f64> =
+        timeline.iter().filter(|e| e["event"] == "moved").map(|e| e["yaw_deg"].as_f64().unwrap()).collect();
+    assert_eq!(yaws.len(), turns.len(), "one move per turn: {yaws:?} {turns:?}");
+    let last_left = turns.iter().rposition(|t| *t == "turn_left").unwrap();
+    assert!(yaws[0] > 0.0 && yaws[last_left + 1] < yaws[last_left], "{turns:?} gave {yaws:?}");
+}
+
+#[test]
+fn the_height_offset_raises_the_tracking_root_by_exactly_that_much() {
+    let Some(manifest) = monado() else { return };
+    // The remote driver's headset stands still, so the two runs' heads differ only by the offset.
+    let head_height = |profile: &'static str| {
+        let manifest = manifest.clone();
+        std::thread::spawn(move || {
+            let run = Headset::start_with(
+                &manifest,
+                Devices::Remote { port: free_port() },
+                "tests/scenarios/short.toml",
+                &["--stop-at-end"],
+                profile,
+            )
+            .finish();
+            run.assert_ran_in_the_headset();
+            assert_eq!(run.xr()["reference_space"], "local", "seated users get the local space");
+            let captures = run.report["captures"].as_array().unwrap().clone();
+            assert_eq!(captures.len(), 1, "{captures:?}");
+            captures[0]["head_position_m"][1].as_f64().unwrap()
+        })
+    };
+    let level = head_height("[comfort]\nseated = true\n");
+    let raised = head_height("[comfort]\nseated = true\nheight_offset_m = 0.45\n");
+    let (level, raised) = (level.join().unwrap(), raised.join().unwrap());
+    assert!((raised - level - 0.45).abs() < 1e-4, "head at {level} m, raised to {raised} m");
+}
+
+#[test]
+fn microsoft_motion_controllers_are_bound_on_both_hands() {
+    let Some(manifest) = monado() else { return };
+    let run = Headset::start_with(
+        &manifest,
+        Devices::Simulated { controllers: "wmr" },
+        "tests/scenarios/short.toml",
+        &["--stop-at-end"],
+        "",
+    )
+    .finish();
+    run.assert_ran_in_the_headset();
+    let wmr = "/interaction_profiles/microsoft/motion_controller";
+    assert_eq!(run.xr()["left_hand_profile"], wmr, "{}", run.xr());
+    assert_eq!(run.xr()["right_hand_profile"], wmr, "{}", run.xr());
 }

@@ -147,6 +147,10 @@ fn main() -> Result<()> {
         Task::Bench { name, json } => {
             let mut command = cargo();
             command.args(["run", "--quiet", "-p", "allverse-bench", "--"]);
+            // The headset benchmark runs on Monado, built here once.
+            if name.as_deref() == Some("xr") {
+                command.env(monado::MANIFEST_ENV, monado::run()?);
+            }
             command.args(name);
             if let Some(json) = json {
                 command.arg("--json").arg(std::path::absolute(json)?);

@@ -13,6 +13,7 @@ mod measurement;
 mod panel;
 mod process;
 mod simulator;
+mod xr;
 
 use anyhow::{Result, bail};
 use measurement::Measurement;
@@ -59,6 +60,11 @@ const BENCHMARKS: &[Benchmark] = &[
         about: "headless simulator speed on the bundled scenario",
         run: simulator::run,
     },
+    Benchmark {
+        name: "xr",
+        about: "the bundled scenario in a headset on Monado: Allverse's CPU per frame, frames submitted",
+        run: xr::run,
+    },
 ];
 
 fn main() -> Result<()> {
@@ -67,6 +73,11 @@ fn main() -> Result<()> {
         && flag == interpret::PUBLISH_HELPER
     {
         return interpret::publish_helper(to);
+    }
+    if let [flag, out] = &args[..]
+        && flag == xr::SESSION_HELPER
+    {
+        return xr::session_helper(out.as_ref());
     }
     let json = args.iter().position(|a| a == "--json").map(|i| args.get(i + 1).cloned());
     let name = args

@@ -52,6 +52,11 @@ pub struct XrReport {
     pub display_period_ms: f32,
     /// Time between the runtime's frames as the app saw them.
     pub frame_interval_ms: FrameTimes,
+    /// CPU time of the `Update` schedule per frame while the session ran, where every Allverse feature runs.
+    pub update_cpu_ms: FrameTimes,
+    /// `Update` and `PostUpdate` per frame (panel layout and drawing, and Bevy's transforms
+    /// too): all of Allverse's systems, without the wait for the runtime, render extraction or GPU work.
+    pub systems_cpu_ms: FrameTimes,
     /// Why the session ended, in the words printed to the user.
     pub ended: String,
 }

@@ -10,6 +10,7 @@
 use crate::session::{
     ClockHold, FrameTimes, SessionClock, SessionConfig, SessionReport, XrReport, XrStateEntry,
 };
+use crate::xr::timing::SystemsTiming;
 use allverse_input::openxr::hand_path;
 use bevy::prelude::*;
 use bevy::render::{Render, RenderApp};
@@ -295,7 +296,11 @@ fn finish_ending(
 
 /// Copies the `xr` section into the session report.
 pub fn fill_report(world: &mut World) -> SessionReport {
-    let xr = world.resource::<XrLife>().report();
+    let mut xr = world.resource::<XrLife>().report();
+    if let Some(timing) = world.get_resource::<SystemsTiming>() {
+        xr.update_cpu_ms = FrameTimes::of(&timing.update_ms);
+        xr.systems_cpu_ms = FrameTimes::of(&timing.systems_ms);
+    }
     let mut report = world.resource::<SessionReport>().clone();
     report.frames = xr.frames_asked;
     report.xr = Some(xr);

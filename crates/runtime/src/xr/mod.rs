@@ -8,6 +8,7 @@
 mod actions;
 mod capture;
 mod life;
+mod timing;
 
 pub use life::Ending;
 
@@ -35,6 +36,7 @@ use capture::XrCapturePlugin;
 use life::{XrLife, XrLifePlugin};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use timing::SystemsTimingPlugin;
 
 /// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
 const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
@@ -184,6 +186,7 @@ fn build_app(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> App {
     })
     .add_plugins(XrLifePlugin { stop_at_end, reference_space: space_name })
     .add_plugins(XrCapturePlugin { out_dir: out_dir.to_path_buf() })
+    .add_plugins(SystemsTimingPlugin)
     .add_systems(
         Update,
         (
@@ -202,8 +205,23 @@ fn build_app(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> App {
             actions::eyes_from_xr.after(head_from_xr_views).before(InputSystems::Read),
         ),
     )
+    .add_systems(Last, log_input_events)
     .add_systems(bevy_mod_openxr::action_binding::OxrSendActionBindings, actions::create_actions);
     app
+}
+
+/// Logs each input event the report gains (actions, focus, menus closing,
+/// moves) and each checkpoint, one JSON line each: in the headset there is
+/// no window to watch, and a test driving the runtime's controllers waits
+/// for each step's line before the next.
+fn log_input_events(report: Res<SessionReport>, mut logged: Local<usize>) {
+    use crate::session::PresentedEvent::{Action, Capture, Focus, MenuClosed, Moved};
+    for entry in report.timeline.get(*logged..).unwrap_or_default() {
+        if matches!(entry.event, Action { .. } | Focus { .. } | MenuClosed | Moved { .. } | Capture { .. }) {
+            info!("timeline: {}", serde_json::to_string(entry).unwrap_or_default());
+        }
+    }
+    *logged = report.timeline.len();
 }
 
 /// Panels must keep the colours the contrast rule chose, so XR views get no
