@@ -573,13 +573,16 @@ fn index_controller_buttons_through_the_runtime_turn_open_the_menu_move_focus_an
     // Selecting carries out the focused item's action, as chosen through the menu.
     assert_eq!(actions[5], (chosen["action"].as_str().unwrap(), true), "{actions:?}");
 
-    // Each snap turn moved the user, the turn to the left to the left (positive yaw), the
-    // turn to the right back to the right.
+    // Each snap turn moved the user by exactly one step, left (positive yaw) or right,
+    // from where the previous one left them: the remote headset itself stays still.
     let yaws: Vec<f64> =
         timeline.iter().filter(|e| e["event"] == "moved").map(|e| e["yaw_deg"].as_f64().unwrap()).collect();
     assert_eq!(yaws.len(), turns.len(), "one move per turn: {yaws:?} {turns:?}");
-    let last_left = turns.iter().rposition(|t| *t == "turn_left").unwrap();
-    assert!(yaws[0] > 0.0 && yaws[last_left + 1] < yaws[last_left], "{turns:?} gave {yaws:?}");
+    let mut expected_deg = 0.0;
+    for (turn, yaw) in turns.iter().zip(&yaws) {
+        expected_deg += if *turn == "turn_left" { 30.0 } else { -30.0 };
+        assert!((yaw - expected_deg).abs() < 1.0, "{turns:?} gave {yaws:?}");
+    }
 }
 
 #[test]

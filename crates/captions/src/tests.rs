@@ -212,7 +212,8 @@ fn stereo_with_speech_on_one_channel_or_inverted_polarity_is_captioned_in_full()
     let mono = librivox_clip(3);
     let dir = tempfile::tempdir().unwrap();
     let baseline = wer::wer(&librivox_text(3), &transcribe_offline(&model, &mono).unwrap());
-    let layouts: [(&str, fn(f32) -> [f32; 2]); 2] = [("right-only", |s| [0.0, s]), ("inverted", |s| [s, -s])];
+    type Layout = fn(f32) -> [f32; 2];
+    let layouts: [(&str, Layout); 2] = [("right-only", |s| [0.0, s]), ("inverted", |s| [s, -s])];
     for (name, layout) in layouts {
         let path = dir.path().join(format!("{name}.wav"));
         let spec = hound::WavSpec {

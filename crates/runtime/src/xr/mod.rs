@@ -15,7 +15,7 @@ pub use life::Ending;
 use crate::input::InputSystems;
 use crate::plugins::AllversePlugins;
 use crate::rig::Rig;
-use crate::session::{Pacing, SessionReport, SessionSetup};
+use crate::session::{Pacing, SessionReport, SessionSetup, UserProfile};
 use anyhow::{Context, Result};
 use bevy::app::PluginsState;
 use bevy::prelude::*;
@@ -237,14 +237,23 @@ fn untonemapped_xr_views(mut commands: Commands, views: Query<(Entity, &XrCamera
 }
 
 /// The head pose is the midpoint of the eye views.
-fn head_from_xr_views(views: Query<&GlobalTransform, With<XrCamera>>, mut rig: ResMut<Rig>) {
+///
+/// The views' own transforms are poses in the tracking space (they are
+/// children of the tracking root). Their world transforms are only
+/// propagated after `Update`, so reading those would pair this frame's
+/// tracking root (just turned, say) with last frame's views.
+fn head_from_xr_views(
+    views: Query<&Transform, With<XrCamera>>,
+    user: Res<UserProfile>,
+    mut rig: ResMut<Rig>,
+) {
     let count = views.iter().len();
     if count == 0 {
         return;
     }
-    let position = views.iter().map(|v| v.translation()).sum::<Vec3>() / count as f32;
-    let rotation = views.iter().next().map(|v| v.rotation()).unwrap_or_default();
-    // The views are in the world already (the tracking root is applied).
-    rig.head = Transform { translation: position, rotation, ..default() };
-    rig.tracked_head = Transform::from_matrix(rig.world_from_tracking.to_matrix().inverse()) * rig.head;
+    let position = views.iter().map(|v| v.translation).sum::<Vec3>() / count as f32;
+    let rotation = views.iter().next().map(|v| v.rotation).unwrap_or_default();
+    let raised = Vec3::Y * user.profile.comfort.height_offset_m;
+    rig.tracked_head = Transform { translation: position + raised, rotation, ..default() };
+    rig.head = rig.world_from_tracking * rig.tracked_head;
 }

@@ -17,10 +17,10 @@ use std::time::Instant;
 /// Where the stopwatch starts and stops in each frame.
 #[derive(ScheduleLabel, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Stopwatch {
-    BeforeUpdate,
-    AfterUpdate,
-    BeforePostUpdate,
-    AfterPostUpdate,
+    UpdateBegins,
+    UpdateDone,
+    PostUpdateBegins,
+    PostUpdateDone,
 }
 
 /// The times measured so far, one sample per frame of the running session, in milliseconds.
@@ -41,16 +41,16 @@ impl Plugin for SystemsTimingPlugin {
     fn build(&self, app: &mut App) {
         {
             let mut order = app.world_mut().resource_mut::<MainScheduleOrder>();
-            order.insert_before(Update, Stopwatch::BeforeUpdate);
-            order.insert_after(Update, Stopwatch::AfterUpdate);
-            order.insert_before(PostUpdate, Stopwatch::BeforePostUpdate);
-            order.insert_after(PostUpdate, Stopwatch::AfterPostUpdate);
+            order.insert_before(Update, Stopwatch::UpdateBegins);
+            order.insert_after(Update, Stopwatch::UpdateDone);
+            order.insert_before(PostUpdate, Stopwatch::PostUpdateBegins);
+            order.insert_after(PostUpdate, Stopwatch::PostUpdateDone);
         }
         app.init_resource::<SystemsTiming>()
-            .add_systems(Stopwatch::BeforeUpdate, start)
-            .add_systems(Stopwatch::AfterUpdate, stop_update)
-            .add_systems(Stopwatch::BeforePostUpdate, start)
-            .add_systems(Stopwatch::AfterPostUpdate, stop_frame);
+            .add_systems(Stopwatch::UpdateBegins, start)
+            .add_systems(Stopwatch::UpdateDone, stop_update)
+            .add_systems(Stopwatch::PostUpdateBegins, start)
+            .add_systems(Stopwatch::PostUpdateDone, stop_frame);
     }
 }
 
