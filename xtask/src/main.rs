@@ -116,7 +116,16 @@ fn main() -> Result<()> {
         Task::Test => {
             setup::run()?;
             model::run(false, None)?;
-            let xr_runtime = monado::run()?;
+            // Without Monado's source (no tarball, no internet) the headset
+            // tests cannot run; everything else still does, and says so.
+            let xr_runtime = match monado::run() {
+                Ok(manifest) => Some(manifest),
+                Err(error) if error.downcast_ref::<monado::SourceUnavailable>().is_some() => {
+                    println!("[test] WARNING: the headset (OpenXR on Monado) tests will be skipped: {error}");
+                    None
+                }
+                Err(error) => return Err(error),
+            };
             boundaries::check_workspace()?;
             imports::check_workspace()?;
             let has_nextest =
@@ -127,8 +136,12 @@ fn main() -> Result<()> {
                 println!("[test] cargo-nextest is not installed; using cargo test");
                 &["test", "--no-fail-fast"]
             };
-            let everything =
-                run("test", cargo().args(runner).arg("--workspace").env(monado::MANIFEST_ENV, &xr_runtime));
+            let mut everything = cargo();
+            everything.args(runner).arg("--workspace");
+            if let Some(manifest) = &xr_runtime {
+                everything.env(monado::MANIFEST_ENV, manifest);
+            }
+            let everything = run("test", &mut everything);
             // The system voice is off by default (it would make the app need
             // libspeechd at run time); its own tests keep it building.
             let system_voice = run(
