@@ -227,6 +227,8 @@ pub(super) fn present_alerts(
             );
         }
     }
+    // Alerts no longer shown are done with; the list stays as short as what is in view.
+    alerts.alerts.retain(|a| a.shown_at(t_s));
     let waiting = alerts.waiting();
     out.prompt.holder = waiting.then_some(PROMPT_HOLDER);
     if waiting != alerts.ducked {
