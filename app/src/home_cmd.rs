@@ -3,7 +3,7 @@
 use allverse_core::profile::ProfileStore;
 use allverse_home::publish::{Message, publish_once};
 use allverse_home::settings::HomeSettings;
-use allverse_home::{HomeLink, HomeUpdate};
+use allverse_home::{AlertKind, AlertPriority, HomeLink, HomeUpdate};
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use std::time::{Duration, Instant};
@@ -35,11 +35,11 @@ pub fn run(command: HomeCommand, store: &ProfileStore) -> Result<()> {
     wait_connected(&link)?;
     match command {
         HomeCommand::Status => {
-            let devices = discovered(&link);
+            let devices = discovered(&link)?;
             println!("Connected. {} device(s) announced by the hub.", devices.len());
         }
         HomeCommand::Devices => {
-            let mut devices = discovered(&link);
+            let mut devices = discovered(&link)?;
             devices.sort_by(|a, b| (&a.config.area, &a.config.name).cmp(&(&b.config.area, &b.config.name)));
             if devices.is_empty() {
                 println!("The hub announced no devices under `{}/`.", settings.discovery_prefix);
@@ -58,16 +58,27 @@ pub fn run(command: HomeCommand, store: &ProfileStore) -> Result<()> {
             }
         }
         HomeCommand::TestAlert { kind } => {
-            let text = format!("Test alert: {kind}");
+            let Some(alert_kind) = AlertKind::from_name(&kind) else {
+                bail!(
+                    "`{kind}` is not an alert kind; try doorbell, smoke, co, gas, water_leak, phone or notification"
+                );
+            };
+            let text = format!("Test alert: {}", alert_kind.describe());
+            let payload = serde_json::json!({ "message": text, "kind": kind }).to_string();
             let message =
-                Message { expiry_s: Some(60), ..Message::new(&settings.notify_topic, text.as_bytes()) };
+                Message { expiry_s: Some(60), ..Message::new(&settings.notify_topic, payload.as_bytes()) };
             publish_once(&settings, &message).map_err(|e| anyhow!("{e}"))?;
             let deadline = Instant::now() + CONNECT_WAIT;
             while let Some(left) = deadline.checked_duration_since(Instant::now()) {
                 if let Some(HomeUpdate::Alert(alert)) = link.recv_timeout(left)
                     && alert.text.contains(&text)
                 {
-                    println!("Received back as a {:?} alert: {}", alert.priority, alert.text);
+                    let priority = match alert.priority {
+                        AlertPriority::LifeSafety => "a life-safety",
+                        AlertPriority::Attention => "an attention",
+                        AlertPriority::Information => "an information",
+                    };
+                    println!("Received back as {priority} alert: {}", alert.text);
                     return Ok(());
                 }
             }
@@ -96,12 +107,18 @@ fn wait_connected(link: &HomeLink) -> Result<()> {
 }
 
 /// The devices announced until discovery goes quiet.
-fn discovered(link: &HomeLink) -> Vec<allverse_home::Entity> {
+fn discovered(link: &HomeLink) -> Result<Vec<allverse_home::Entity>> {
     let mut devices = Vec::new();
     while let Some(update) = link.recv_timeout(DISCOVERY_QUIET) {
-        if let HomeUpdate::EntityAdded(entity) = update {
-            devices.push(*entity);
+        match update {
+            HomeUpdate::EntityAdded(entity) => devices.push(*entity),
+            HomeUpdate::Disconnected { reason, .. } => {
+                bail!(
+                    "the broker went away while the devices were listed ({reason}); the list would be incomplete"
+                )
+            }
+            _ => {}
         }
     }
-    devices
+    Ok(devices)
 }

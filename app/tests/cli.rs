@@ -632,7 +632,15 @@ fn home_commands_check_the_broker_list_devices_and_round_trip_a_test_alert() {
     );
     let alert = allverse(&profile, &["home", "test-alert", "doorbell"]);
     assert!(alert.status.success(), "{}", text(&alert.stderr));
-    assert!(text(&alert.stdout).contains("Test alert: doorbell"), "{}", text(&alert.stdout));
+    assert!(
+        text(&alert.stdout).contains("as an attention alert: Test alert: Doorbell"),
+        "{}",
+        text(&alert.stdout)
+    );
+    let smoke = text(&allverse(&profile, &["home", "test-alert", "smoke"]).stdout);
+    assert!(smoke.contains("as a life-safety alert"), "{smoke}");
+    let unknown = allverse(&profile, &["home", "test-alert", "nuke"]);
+    assert!(!unknown.status.success() && text(&unknown.stderr).contains("not an alert kind"));
 
     let wrong = home_profile(dir.path(), &broker, "not-the-password");
     let refused = allverse(&wrong, &["home", "status"]);

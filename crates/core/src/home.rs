@@ -118,14 +118,22 @@ impl HomeSettings {
 
     /// The first problem with these settings, as `(key, value, reason)`.
     pub(crate) fn problem(&self) -> Option<(String, String, String)> {
-        if let Some(broker) = &self.broker
-            && !(broker.starts_with("mqtt://") || broker.starts_with("mqtts://"))
-        {
-            return Some((
-                "home.broker".into(),
-                broker.clone(),
-                "must start with mqtts:// (TLS) or mqtt://".into(),
-            ));
+        if let Some(broker) = &self.broker {
+            if !(broker.starts_with("mqtts://") || broker.starts_with("mqtt://")) {
+                return Some((
+                    "home.broker".into(),
+                    broker.clone(),
+                    "must start with mqtts:// (TLS) or mqtt://".into(),
+                ));
+            }
+            if broker.contains('@') {
+                // Said without the value: it holds a password.
+                return Some((
+                    "home.broker".into(),
+                    "(not shown)".into(),
+                    "must not hold a user name or password: put them in home.credentials_file".into(),
+                ));
+            }
         }
         for (key, value) in
             [("home.client_id", &self.client_id), ("home.discovery_prefix", &self.discovery_prefix)]
@@ -188,6 +196,11 @@ mod tests {
         let err = Profile::from_toml("[home]\nbroker = \"http://hub\"\n").unwrap_err();
         assert!(
             err.to_string().starts_with("home.broker = http://hub is not allowed: must start with mqtts://")
+        );
+        let err = Profile::from_toml("[home]\nbroker = \"mqtt://me:hunter2@hub\"\n").unwrap_err();
+        assert!(
+            err.to_string().contains("home.credentials_file") && !err.to_string().contains("hunter2"),
+            "{err}"
         );
         let err = Profile::from_toml("[home]\nclient_id = \"a/#\"\n").unwrap_err();
         assert!(err.to_string().contains("home.client_id"), "{err}");

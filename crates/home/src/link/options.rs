@@ -80,7 +80,10 @@ fn tls_config(s: &HomeSettings) -> Result<rustls::ClientConfig, LinkError> {
     };
     let ca_err = |reason: String| LinkError::CaFile { path: path.clone(), reason };
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(path).map_err(|e| ca_err(e.to_string()))? {
+    // Read within bounds first: a path such as /dev/zero or a pipe must not
+    // exhaust memory or wait forever (a CA bundle is a few hundred KiB).
+    let pem = allverse_core::read_text_file(path).map_err(|e| ca_err(e.to_string()))?;
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
         let cert = cert.map_err(|e| ca_err(e.to_string()))?;
         roots.add(cert).map_err(|e| ca_err(e.to_string()))?;
     }
@@ -119,5 +122,13 @@ mod tests {
         std::fs::write(&empty, "not a certificate").unwrap();
         s.ca_file = Some(empty);
         assert!(mqtt_options(&s).unwrap_err().to_string().contains("no PEM certificate"));
+        // Endless or blocking files are refused before a byte is read, not read until memory runs out.
+        s.ca_file = Some("/dev/zero".into());
+        let refused = mqtt_options(&s).unwrap_err().to_string();
+        assert!(refused.contains("/dev/zero"), "{refused}");
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        s.ca_file = Some(fifo);
+        assert!(mqtt_options(&s).is_err());
     }
 }
