@@ -31,10 +31,12 @@ pub enum Action {
     SwitchInterpreterChannel,
     GoToSafePlace,
     StopSpeech,
+    /// Says the name and distance of what the pointer points at, from where it is.
+    Describe,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Select,
         Action::Back,
         Action::OpenMenu,
@@ -53,6 +55,7 @@ impl Action {
         Action::SwitchInterpreterChannel,
         Action::GoToSafePlace,
         Action::StopSpeech,
+        Action::Describe,
     ];
 
     /// What menus and announcements call it.
@@ -76,6 +79,7 @@ impl Action {
             Action::SwitchInterpreterChannel => "Next language channel",
             Action::GoToSafePlace => "Go to a safe place",
             Action::StopSpeech => "Stop speech",
+            Action::Describe => "What is that?",
         }
     }
 

@@ -31,11 +31,13 @@ pub mod interpreting;
 pub mod panel_text;
 pub mod paths;
 pub mod placement;
+pub mod pointing;
 pub mod profile;
 pub mod scenario;
 mod source;
 
 pub use source::{MAX_TEXT_FILE_BYTES, read_text_file};
 pub mod stream_address;
+pub mod vision;
 
 pub use glam;

@@ -27,6 +27,7 @@ pub struct Scenario {
     pub room: Room,
     pub people: Vec<Person>,
     pub panels: Vec<SignPanel>,
+    pub objects: Vec<SceneObject>,
     pub head: Vec<HeadKey>,
     pub controllers: Vec<ControllerKey>,
     pub gaze: Vec<GazeKey>,
@@ -107,6 +108,35 @@ pub struct SignPanel {
     pub position_m: Vec3,
     #[serde(default)]
     pub at_s: f32,
+}
+
+/// A named solid in the room (a table, a door, a test card): seen, outlined,
+/// described on demand and highlighted like a person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneObject {
+    pub id: String,
+    /// What "describe" calls it, e.g. "the stage".
+    pub name: String,
+    #[serde(default)]
+    pub shape: ObjectShape,
+    /// Centre of the object.
+    pub position_m: Vec3,
+    /// Width, height and depth; a sphere's diameter is the first.
+    pub size_m: Vec3,
+    /// `#rrggbb`.
+    pub colour: crate::vision::HexColour,
+    /// Drawn in its own colour whatever the lighting: for reference colours in tests.
+    #[serde(default)]
+    pub unlit: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectShape {
+    #[default]
+    Box,
+    Sphere,
 }
 
 /// The head pose at a time; the simulator interpolates linearly between keys.
@@ -309,6 +339,8 @@ struct ScenarioFile {
     #[serde(default)]
     panels: Vec<Spanned<SignPanel>>,
     #[serde(default)]
+    objects: Vec<Spanned<SceneObject>>,
+    #[serde(default)]
     head: Vec<Spanned<HeadKey>>,
     #[serde(default)]
     controllers: Vec<Spanned<ControllerKey>>,
@@ -406,6 +438,7 @@ impl Scenario {
             room: raw.room.into_inner(),
             people,
             panels: raw.panels.into_iter().map(Spanned::into_inner).collect(),
+            objects: raw.objects.into_iter().map(Spanned::into_inner).collect(),
             head: raw.head.into_iter().map(Spanned::into_inner).collect(),
             controllers: raw.controllers.into_iter().map(Spanned::into_inner).collect(),
             gaze: raw.gaze.into_iter().map(Spanned::into_inner).collect(),
@@ -599,6 +632,22 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
             }
             self.inside_room(panel.span(), "panel", &p.id, p.position_m)?;
             self.in_time(panel.span(), p.at_s)?;
+        }
+        for object in &raw.objects {
+            let o = object.get_ref();
+            if !ids.insert(o.id.as_str()) {
+                return Err(at(object.span(), format!("the id `{}` is used twice", o.id)));
+            }
+            if o.name.trim().is_empty() || o.name.chars().count() > 80 {
+                return Err(at(object.span(), format!("object `{}` needs a name of 1 to 80 characters", o.id)));
+            }
+            self.inside_room(object.span(), "object", &o.id, o.position_m)?;
+            if !o.size_m.to_array().iter().all(|&side| side > 0.0 && side <= MAX_ROOM_SIDE_M) {
+                return Err(at(
+                    object.span(),
+                    format!("object `{}`: size_m must be above 0 and at most {MAX_ROOM_SIDE_M} metres", o.id),
+                ));
+            }
         }
         self.keys_in_order(&raw.head, |k| k.at_s, "head")?;
         self.keys_in_order(&raw.gaze, |k| k.at_s, "gaze")?;

@@ -32,6 +32,7 @@ const KEYBOARD: &[(&str, Action)] = &[
     ("N", SwitchInterpreterChannel),
     ("P", GoToSafePlace),
     ("X", StopSpeech),
+    ("W", Describe),
     // The mouse counts as part of the keyboard: a click selects, the wheel scrolls.
     ("MouseLeft", Select),
     ("MouseMiddle", OpenMenu),
@@ -61,6 +62,7 @@ const GAMEPAD: &[(&str, Action)] = &[
     // Sticks, as directions pushed past the dead zone (see `stick`).
     ("LeftStickUp", PreviousFocus),
     ("LeftStickDown", NextFocus),
+    ("LeftStickRight", Describe),
     ("RightStickLeft", TurnLeft),
     ("RightStickRight", TurnRight),
     ("RightStickUp", ScrollUp),

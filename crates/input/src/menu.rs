@@ -119,6 +119,86 @@ pub const SETTINGS: &[SettingChoice] = &[
     },
 ];
 
+/// The low-vision tools, each reachable and tunable by "next" and "select" alone.
+pub const VISION_SETTINGS: &[SettingChoice] = &[
+    SettingChoice {
+        key: "vision.magnifier",
+        label: "Magnifier",
+        values: &[("off", "off"), ("lens", "lens"), ("full_view", "whole view"), ("bifocal", "bifocal strip")],
+    },
+    SettingChoice {
+        key: "vision.magnification",
+        label: "Magnification",
+        values: &[("2.0", "2×"), ("3.0", "3×"), ("4.0", "4×"), ("6.0", "6×"), ("8.0", "8×"), ("1.5", "1.5×")],
+    },
+    SettingChoice {
+        key: "vision.lens_size_deg",
+        label: "Lens size",
+        values: &[("20.0", "medium"), ("30.0", "large"), ("45.0", "very large"), ("12.0", "small")],
+    },
+    SettingChoice {
+        key: "vision.pointer",
+        label: "Lens follows",
+        values: &[("gaze", "the eyes"), ("head", "the head"), ("controller", "the controller")],
+    },
+    SettingChoice {
+        key: "vision.contrast",
+        label: "Contrast boost",
+        values: &[("1.0", "none"), ("1.5", "some"), ("2.0", "strong"), ("3.0", "very strong")],
+    },
+    SettingChoice {
+        key: "vision.brightness",
+        label: "Brightness",
+        values: &[("1.0", "normal"), ("1.3", "brighter"), ("1.6", "much brighter"), ("0.7", "dimmer")],
+    },
+    SettingChoice { key: "vision.edges", label: "Edge outlines", values: ON_OFF },
+    SettingChoice {
+        key: "vision.edge_colour",
+        label: "Edge colour",
+        values: &[
+            ("#ffd700", "yellow"),
+            ("#ffffff", "white"),
+            ("#ff00ff", "magenta"),
+            ("#00ffff", "cyan"),
+            ("#000000", "black"),
+        ],
+    },
+    SettingChoice {
+        key: "vision.edge_thickness_px",
+        label: "Edge thickness",
+        values: &[("2.0", "thin"), ("3.0", "medium"), ("5.0", "thick"), ("8.0", "very thick"), ("1.0", "hairline")],
+    },
+    SettingChoice {
+        key: "vision.filter",
+        label: "Colour filter",
+        values: &[
+            ("none", "none"),
+            ("greyscale", "greyscale"),
+            ("invert", "inverted"),
+            ("protanopia", "red-blind correction"),
+            ("deuteranopia", "green-blind correction"),
+            ("tritanopia", "blue-blind correction"),
+        ],
+    },
+    SettingChoice {
+        key: "vision.filter_strength",
+        label: "Correction strength",
+        values: &[("1.0", "full"), ("0.7", "strong"), ("0.4", "mild")],
+    },
+    SettingChoice { key: "vision.text_boost", label: "Bigger, bolder text", values: ON_OFF },
+    SettingChoice {
+        key: "vision.highlight",
+        label: "Highlight what I point at",
+        values: &[("off", "off"), ("outline", "outline"), ("glow", "glow")],
+    },
+    SettingChoice { key: "vision.reduce_motion", label: "Reduce motion", values: ON_OFF },
+    SettingChoice {
+        key: "vision.brightness_cap",
+        label: "Brightness limit",
+        values: &[("1.0", "none"), ("0.8", "80 %"), ("0.6", "60 %"), ("0.4", "40 %")],
+    },
+];
+
 impl SettingChoice {
     /// Index of the profile's current value, if it is one of those offered.
     fn current(&self, profile: &Profile) -> Option<usize> {
@@ -140,6 +220,8 @@ impl SettingChoice {
 pub enum MenuId {
     Actions,
     Settings,
+    /// The low-vision tools.
+    Vision,
     /// The home's devices, by room: each entry operates one (FGMV-15).
     Home,
     /// The home map: each entry places one device where the user is pointing.
@@ -164,6 +246,7 @@ const ACTION_MENU: &[Action] = &[
     Action::ToggleCaptions,
     Action::ReadFocused,
     Action::StopSpeech,
+    Action::Describe,
     Action::SwitchInterpreterChannel,
     Action::TurnLeft,
     Action::TurnRight,
@@ -182,6 +265,7 @@ impl MenuId {
         match self {
             MenuId::Actions => "Menu",
             MenuId::Settings => "Settings",
+            MenuId::Vision => "Seeing",
             MenuId::Home => "Home",
             MenuId::HomeMap => "Home map",
         }
@@ -231,10 +315,12 @@ impl Menus {
             MenuId::Actions => {
                 let mut items: Vec<_> = ACTION_MENU.iter().map(|a| MenuItem::Do(*a)).collect();
                 items.insert(2, MenuItem::Open(MenuId::Settings));
-                items.insert(3, MenuItem::Open(MenuId::Home));
+                items.insert(3, MenuItem::Open(MenuId::Vision));
+                items.insert(4, MenuItem::Open(MenuId::Home));
                 items
             }
             MenuId::Settings => SETTINGS.iter().map(MenuItem::Change).collect(),
+            MenuId::Vision => VISION_SETTINGS.iter().map(MenuItem::Change).collect(),
             MenuId::Home => {
                 let mut items: Vec<_> = (0..self.devices.len()).map(MenuItem::Device).collect();
                 items.push(MenuItem::Open(MenuId::HomeMap));
@@ -437,7 +523,7 @@ mod tests {
 
     #[test]
     fn every_offered_value_is_valid_and_cycling_comes_back() {
-        for choice in SETTINGS {
+        for choice in SETTINGS.iter().chain(VISION_SETTINGS) {
             let mut profile = Profile::default();
             let start = choice.current(&profile);
             assert!(start.is_some(), "{}: the default value is not offered", choice.key);

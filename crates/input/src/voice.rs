@@ -54,6 +54,9 @@ const PHRASES: &[(&str, Action)] = &[
     ("stop", StopSpeech),
     ("quiet", StopSpeech),
     ("stop talking", StopSpeech),
+    ("what is that", Describe),
+    ("describe", Describe),
+    ("how far", Describe),
 ];
 
 /// What to say for an action, as help text shows it.

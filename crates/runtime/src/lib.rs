@@ -47,6 +47,7 @@ pub mod session;
 pub mod simulator;
 #[cfg(feature = "speech")]
 pub mod speech;
+pub mod vision;
 pub mod xr;
 
 pub use backend::{Backend, BackendChoice, choose_backend};

@@ -13,6 +13,7 @@ use crate::screen_reader::ScreenReaderPlugin;
 use crate::session::{Pacing, SessionPlugin, SessionSetup, UserProfile};
 #[cfg(feature = "speech")]
 use crate::speech::SpeechPlugin;
+use crate::vision::VisionPlugin;
 use bevy::app::{PluginGroup, PluginGroupBuilder};
 
 /// Everything a session shows and plays, the same for every backend.
@@ -44,6 +45,7 @@ impl PluginGroup for AllversePlugins {
             .add(NoticePlugin)
             .add(InputPlugin { voice_model: setup.caption_model.clone() })
             .add(ScreenReaderPlugin)
+            .add(VisionPlugin)
             .add(InterpretPlugin { event: setup.event })
             .add(CaptionPlugin { model: setup.caption_model })
             .add(AudioEnginePlugin { spatializer: setup.spatializer })

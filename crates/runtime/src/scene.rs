@@ -2,8 +2,21 @@
 
 use crate::panels::TextPanel;
 use crate::session::{PanelKind, SessionClock, SessionConfig, SessionSystems};
-use allverse_core::scenario::Scenario;
+use allverse_core::pointing::Shape;
+use allverse_core::scenario::{ObjectShape, Scenario, SceneObject};
 use bevy::prelude::*;
+
+/// Something the pointer can land on: described on demand by name and
+/// distance, and highlighted if it is a person or an object.
+#[derive(Component, Clone, Debug)]
+pub struct Describable {
+    /// What "describe" says, e.g. "Anna" or "the wall".
+    pub name: String,
+    /// Its solid, in world space.
+    pub shape: Shape,
+    /// People and objects are; walls and floors are not.
+    pub highlightable: bool,
+}
 
 /// The scenario's room and people at start, and its signs when they are due.
 pub struct ScenePlugin;
@@ -24,6 +37,41 @@ fn spawn_scene(
 ) {
     spawn_room(&config.scenario, &mut commands, &mut meshes, &mut materials);
     spawn_people(&config.scenario, &mut commands, &mut meshes, &mut materials);
+    for object in &config.scenario.objects {
+        spawn_object(object, &mut commands, &mut meshes, &mut materials);
+    }
+}
+
+fn spawn_object(
+    object: &SceneObject,
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+) {
+    let colour = object.colour.0;
+    let material = materials.add(StandardMaterial {
+        base_color: Color::srgb_u8(colour.r, colour.g, colour.b),
+        unlit: object.unlit,
+        perceptual_roughness: 0.8,
+        ..default()
+    });
+    let (mesh, shape) = match object.shape {
+        ObjectShape::Box => (
+            meshes.add(Cuboid::from_size(object.size_m)),
+            Shape::Box { centre_m: object.position_m, half_size_m: object.size_m / 2.0 },
+        ),
+        ObjectShape::Sphere => {
+            let radius_m = object.size_m.x / 2.0;
+            (meshes.add(Sphere::new(radius_m)), Shape::Sphere { centre_m: object.position_m, radius_m })
+        }
+    };
+    commands.spawn((
+        Name::new(object.id.clone()),
+        Describable { name: object.name.clone(), shape, highlightable: true },
+        Mesh3d(mesh),
+        MeshMaterial3d(material),
+        Transform::from_translation(object.position_m),
+    ));
 }
 
 fn put_up_signs(mut commands: Commands, config: Res<SessionConfig>, clock: Res<SessionClock>) {
@@ -60,31 +108,40 @@ fn spawn_room(
     // its normal pointing into the room, whichever side it is on.
     const THICKNESS_M: f32 = 0.1;
     let slabs = [
-        (floor, Vec3::new(size.x, THICKNESS_M, size.z), Vec3::new(0.0, -THICKNESS_M / 2.0, 0.0)),
+        ("the floor", floor, Vec3::new(size.x, THICKNESS_M, size.z), Vec3::new(0.0, -THICKNESS_M / 2.0, 0.0)),
         (
+            "the ceiling",
             wall.clone(),
             Vec3::new(size.x, THICKNESS_M, size.z),
             Vec3::new(0.0, size.y + THICKNESS_M / 2.0, 0.0),
         ),
         (
+            "the wall",
             wall.clone(),
             Vec3::new(size.x, size.y, THICKNESS_M),
             Vec3::new(0.0, half.y, -half.z - THICKNESS_M / 2.0),
         ),
         (
+            "the wall",
             wall.clone(),
             Vec3::new(size.x, size.y, THICKNESS_M),
             Vec3::new(0.0, half.y, half.z + THICKNESS_M / 2.0),
         ),
         (
+            "the wall",
             wall.clone(),
             Vec3::new(THICKNESS_M, size.y, size.z),
             Vec3::new(-half.x - THICKNESS_M / 2.0, half.y, 0.0),
         ),
-        (wall, Vec3::new(THICKNESS_M, size.y, size.z), Vec3::new(half.x + THICKNESS_M / 2.0, half.y, 0.0)),
+        ("the wall", wall, Vec3::new(THICKNESS_M, size.y, size.z), Vec3::new(half.x + THICKNESS_M / 2.0, half.y, 0.0)),
     ];
-    for (material, extent, centre) in slabs {
+    for (name, material, extent, centre) in slabs {
         commands.spawn((
+            Describable {
+                name: name.into(),
+                shape: Shape::Box { centre_m: centre, half_size_m: extent / 2.0 },
+                highlightable: false,
+            },
             Mesh3d(meshes.add(Cuboid::from_size(extent))),
             MeshMaterial3d(material),
             Transform::from_translation(centre),
@@ -100,6 +157,10 @@ fn spawn_room(
     ));
 }
 
+const BODY_RADIUS_M: f32 = 0.22;
+/// How far below the head the pointer's stand-in for a body reaches.
+const BODY_BELOW_HEAD_M: f32 = 1.25;
+
 /// Simple avatars: a body, a head and a name tag that always faces the user.
 fn spawn_people(
     scenario: &Scenario,
@@ -107,7 +168,7 @@ fn spawn_people(
     meshes: &mut Assets<Mesh>,
     materials: &mut Assets<StandardMaterial>,
 ) {
-    let body = meshes.add(Capsule3d::new(0.22, 0.9));
+    let body = meshes.add(Capsule3d::new(BODY_RADIUS_M, 0.9));
     let head = meshes.add(Sphere::new(0.13));
     let palette = [
         Color::srgb(0.16, 0.38, 0.66),
@@ -121,6 +182,16 @@ fn spawn_people(
         let clothes = materials.add(palette[i % palette.len()]);
         commands.spawn((
             Name::new(person.name.clone()),
+            Describable {
+                name: person.name.clone(),
+                // Head and body as one capsule, from the hips to the crown.
+                shape: Shape::Capsule {
+                    bottom_m: head_position_m - Vec3::Y * BODY_BELOW_HEAD_M,
+                    top_m: head_position_m,
+                    radius_m: BODY_RADIUS_M,
+                },
+                highlightable: true,
+            },
             Transform::from_translation(head_position_m),
             Visibility::default(),
             children![

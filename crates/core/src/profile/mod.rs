@@ -32,6 +32,7 @@ pub struct Profile {
     pub input: crate::input::InputSettings,
     pub interpreting: crate::interpreting::InterpretingSettings,
     pub home: crate::home::HomeSettings,
+    pub vision: crate::vision::VisionSettings,
 }
 
 impl Default for Profile {
@@ -46,6 +47,7 @@ impl Default for Profile {
             input: crate::input::InputSettings::default(),
             interpreting: crate::interpreting::InterpretingSettings::default(),
             home: crate::home::HomeSettings::default(),
+            vision: crate::vision::VisionSettings::default(),
         }
     }
 }
@@ -260,6 +262,9 @@ impl Profile {
         within("input.dwell.cooldown_s", input.dwell.cooldown_s, 0.0..=10.0, " seconds")?;
         if let Some((input, reason)) = input.conflict() {
             return Err(InvalidValue { key: "input.bindings".into(), value: input, reason });
+        }
+        for (key, value, range) in self.vision.ranges() {
+            within(key, value, range, "")?;
         }
         if let Some((key, value, reason)) = self.home.problem() {
             return Err(InvalidValue { key, value, reason });
