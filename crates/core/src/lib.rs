@@ -28,6 +28,7 @@ pub mod event;
 pub mod home;
 pub mod input;
 pub mod interpreting;
+pub mod layout;
 pub mod panel_text;
 pub mod paths;
 pub mod placement;

@@ -10,7 +10,7 @@
 //! ([`VisionSettings::apply_colour`]), and the runtime's shader mirrors
 //! them; tests compare rendered pixels against these functions.
 
-use crate::color::Srgba8;
+use crate::color::{ContrastTheme, Srgba8};
 use glam::{Mat3, Vec3};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
@@ -209,6 +209,21 @@ impl VisionSettings {
             encoded.map(|c| (((c - 0.5) * self.contrast + 0.5) * self.brightness).clamp(0.0, 1.0));
         let linear = Vec3::from(adjusted.map(srgb_decode));
         cap_luminance(linear, self.brightness_cap)
+    }
+}
+
+/// Text boost: every panel's letters this many times larger…
+pub const TEXT_BOOST_SCALE: f32 = 1.5;
+/// …and never smaller than this cap height (degrees), which low-vision
+/// readers in SeeingVR's studies chose as a floor.
+pub const TEXT_BOOST_MIN_CAP_HEIGHT_DEG: f32 = 1.0;
+
+/// The theme text boost uses in place of `theme`: the same polarity at full contrast.
+pub fn boosted_theme(theme: ContrastTheme) -> ContrastTheme {
+    match theme {
+        ContrastTheme::Dark => ContrastTheme::HighContrastDark,
+        ContrastTheme::Light => ContrastTheme::HighContrastLight,
+        other => other,
     }
 }
 

@@ -11,7 +11,7 @@
 
 use crate::plugins::AllversePlugins;
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
-use crate::session::{Pacing, SessionSetup, SessionSystems};
+use crate::session::{Pacing, SessionSetup, SessionSystems, UserProfile};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
@@ -76,7 +76,12 @@ fn spawn_window_camera(mut commands: Commands) {
     commands.spawn((HeadCamera, Camera3d::default(), Tonemapping::None, Transform::default()));
 }
 
+/// With reduced motion (`vision.reduce_motion`), each key press moves one step instead of gliding.
+const SNAP_STEP_M: f32 = 0.5;
+const SNAP_PITCH_DEG: f32 = 15.0;
+
 fn move_head_from_keys_and_mouse(
+    user: Res<UserProfile>,
     time: Res<Time>,
     keys: Res<ButtonInput<KeyCode>>,
     buttons: Res<ButtonInput<MouseButton>>,
@@ -84,18 +89,25 @@ fn move_head_from_keys_and_mouse(
     mut head: ResMut<DesktopHead>,
     mut rig: ResMut<Rig>,
 ) {
-    let dt = time.delta_secs();
-    head.pitch_deg += key_axis(&keys, &[KeyCode::KeyR], &[KeyCode::KeyF]) * TURN_SPEED_DEG_PER_S * dt;
+    let snap = user.profile.vision.reduce_motion;
+    // Held keys glide at a speed; with reduced motion, presses step.
+    let (axis, walk_m, pitch_deg): (fn(&ButtonInput<KeyCode>, &[KeyCode], &[KeyCode]) -> f32, f32, f32) = if snap {
+        (key_press_axis, SNAP_STEP_M, SNAP_PITCH_DEG)
+    } else {
+        let dt = time.delta_secs();
+        (key_axis, WALK_SPEED_M_PER_S * dt, TURN_SPEED_DEG_PER_S * dt)
+    };
+    head.pitch_deg += axis(&keys, &[KeyCode::KeyR], &[KeyCode::KeyF]) * pitch_deg;
     if buttons.pressed(MouseButton::Right) {
         head.yaw_deg -= mouse.delta.x * MOUSE_DEG_PER_PIXEL;
         head.pitch_deg -= mouse.delta.y * MOUSE_DEG_PER_PIXEL;
     }
     head.pitch_deg = head.pitch_deg.clamp(-85.0, 85.0);
 
-    let forward = key_axis(&keys, &[KeyCode::KeyW], &[KeyCode::KeyS]);
-    let right = key_axis(&keys, &[KeyCode::KeyD], &[KeyCode::KeyA]);
+    let forward = axis(&keys, &[KeyCode::KeyW], &[KeyCode::KeyS]);
+    let right = axis(&keys, &[KeyCode::KeyD], &[KeyCode::KeyA]);
     let yaw = Quat::from_rotation_y(head.yaw_deg.to_radians());
-    let step = yaw * Vec3::new(right, 0.0, -forward) * WALK_SPEED_M_PER_S * dt;
+    let step = yaw * Vec3::new(right, 0.0, -forward) * walk_m;
     head.position_m += step;
     rig.set_tracked_head(transform_from_yaw_pitch(head.position_m, head.yaw_deg, head.pitch_deg));
 }
@@ -128,6 +140,12 @@ fn move_hands_from_keys_and_mouse(
         ActiveHand::Right => &mut rig.head_from_right_hand,
     };
     hand.translation += step;
+}
+
+/// +1 when a `plus` key was pressed this frame, −1 for a `minus` key, 0 for both or neither.
+fn key_press_axis(keys: &ButtonInput<KeyCode>, plus: &[KeyCode], minus: &[KeyCode]) -> f32 {
+    keys.any_just_pressed(plus.iter().copied()) as i8 as f32
+        - keys.any_just_pressed(minus.iter().copied()) as i8 as f32
 }
 
 /// +1 while any `plus` key is held, −1 while any `minus` key is, 0 for both or neither.

@@ -38,6 +38,7 @@ pub mod home;
 pub mod input;
 pub mod interpret;
 pub mod notices;
+pub mod panel_layout;
 pub mod panels;
 mod plugins;
 pub mod rig;

@@ -6,7 +6,9 @@
 use crate::rig::Rig;
 use crate::session::{PanelKind, PresentedEvent, SessionClock, SessionReport, UserProfile};
 use allverse_core::placement::needs_resize;
+use allverse_core::panel_text::LineWeight;
 use allverse_core::profile::Profile;
+use allverse_core::vision;
 use allverse_pipeline::panel::{
     PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer, mip_chain,
 };
@@ -48,6 +50,8 @@ pub struct PanelAppearance {
     pub style: PanelTextStyle,
     /// Texture density, pixels per degree of the user's view.
     pub pixels_per_degree: f32,
+    /// Text boost (`vision.text_boost`): regular lines are drawn bold.
+    pub all_bold: bool,
 }
 
 impl PanelAppearance {
@@ -59,13 +63,24 @@ impl PanelAppearance {
         Self::from_profile(profile, self.pixels_per_degree / TEXTURE_OVERSAMPLING)
     }
 
+    /// With text boost on, text is larger, bold, at full contrast on an opaque background.
     pub fn from_profile(profile: &Profile, display_pixels_per_degree: f32) -> Self {
-        let (text, background) = profile.display.contrast_theme.colors();
-        let alpha = (profile.display.panel_background_opacity * 255.0).round() as u8;
+        let display = &profile.display;
+        let boost = profile.vision.text_boost;
+        let (theme, opacity, cap_height_deg) = if boost {
+            let cap = (display.caption_cap_height_deg * vision::TEXT_BOOST_SCALE)
+                .max(vision::TEXT_BOOST_MIN_CAP_HEIGHT_DEG);
+            (vision::boosted_theme(display.contrast_theme), 1.0, cap)
+        } else {
+            (display.contrast_theme, display.panel_background_opacity, display.caption_cap_height_deg)
+        };
+        let (text, background) = theme.colors();
+        let alpha = (opacity * 255.0).round() as u8;
         Self {
-            cap_height_deg: profile.display.caption_cap_height_deg,
+            cap_height_deg,
             style: PanelTextStyle { text, background: background.with_alpha(alpha) },
             pixels_per_degree: TEXTURE_OVERSAMPLING * display_pixels_per_degree,
+            all_bold: boost,
         }
     }
 }
@@ -111,6 +126,11 @@ pub struct PanelNoticed {
 /// Panel placement and drawing; anything that moves panels after them (to keep them clear of something) runs after this.
 #[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PanelSystems;
+
+/// Moving panels so none covers another: after [`PanelSystems`] and anything
+/// that keeps panels clear of one thing in particular.
+#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PanelLayoutSystems;
 
 /// Text panels drawn at the profile's size for a display of `display_pixels_per_degree`.
 pub struct PanelPlugin {
@@ -165,8 +185,18 @@ fn render_changed_panels(
     let PanelDrawing { appearance, rasterizer, noticed } = &mut drawing;
     for (entity, panel, transform, rendered) in &panels {
         let distance_m = sizing_distance_m(&rig, transform);
+        let boosted: Vec<PanelLine>;
+        let lines = if appearance.all_bold {
+            boosted = panel.lines.iter().map(|line| match line.weight {
+                LineWeight::Regular => PanelLine::bold(line.text.clone()),
+                _ => line.clone(),
+            }).collect();
+            &boosted
+        } else {
+            &panel.lines
+        };
         let spec = TextPanelSpec {
-            lines: &panel.lines,
+            lines,
             cap_height_deg: appearance.cap_height_deg,
             viewing_distance_m: distance_m,
             pixels_per_degree: appearance.pixels_per_degree,
@@ -320,6 +350,7 @@ const LAZY_GLIDE_S: f32 = 0.3;
 fn follow_the_head(
     rig: Res<Rig>,
     clock: Res<SessionClock>,
+    user: Res<UserProfile>,
     mut locked: Query<(&HeadLocked, &mut Transform), Without<LazyFollow>>,
     mut lazy: Query<(&mut LazyFollow, &mut Transform), Without<HeadLocked>>,
 ) {
@@ -338,7 +369,11 @@ fn follow_the_head(
         if off_deg > LAZY_DEAD_ZONE_DEG {
             follow.catching_up = true;
         }
-        if follow.catching_up {
+        if follow.catching_up && user.profile.vision.reduce_motion {
+            // No glide with reduced motion: it jumps to its place.
+            transform.translation = target;
+            follow.catching_up = false;
+        } else if follow.catching_up {
             let blend = 1.0 - (-clock.step_s() / LAZY_GLIDE_S).exp();
             transform.translation = transform.translation.lerp(target, blend);
             // Keep the viewing distance while gliding.

@@ -6,6 +6,7 @@ use crate::home::HomePlugin;
 use crate::input::InputPlugin;
 use crate::interpret::InterpretPlugin;
 use crate::notices::NoticePlugin;
+use crate::panel_layout::PanelLayoutPlugin;
 use crate::panels::PanelPlugin;
 use crate::rig::RigPlugin;
 use crate::scene::ScenePlugin;
@@ -41,6 +42,7 @@ impl PluginGroup for AllversePlugins {
             })
             .add(RigPlugin)
             .add(PanelPlugin { display_pixels_per_degree: self.display_pixels_per_degree })
+            .add(PanelLayoutPlugin)
             .add(ScenePlugin)
             .add(NoticePlugin)
             .add(InputPlugin { voice_model: setup.caption_model.clone() })

@@ -8,11 +8,11 @@
 //! driver) only for the frames a checkpoint captures.
 
 use crate::audio_engine::write_recording;
-use crate::panels::TextPanel;
+use crate::panels::{PanelSize, TextPanel};
 use crate::plugins::AllversePlugins;
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
 use crate::session::{
-    CaptureEntry, CaptureRequested, Pacing, SessionClock, SessionConfig, SessionReport, SessionSetup,
+    CaptureEntry, CaptureRequested, Pacing, PanelOnScreen, SessionClock, SessionConfig, SessionReport, SessionSetup,
     SessionSystems, UserProfile,
 };
 use allverse_core::placement::FieldOfView;
@@ -53,6 +53,7 @@ struct OffscreenView {
     out_dir: PathBuf,
     pending: usize,
     field_of_view: FieldOfView,
+    size_px: Vec2,
     /// Frame the camera was switched on for; it is switched off after it.
     active_since_frame: Option<u32>,
 }
@@ -109,10 +110,11 @@ impl Simulator {
                 view.vertical_fov_deg,
                 view.width_px as f32 / view.height_px as f32,
             ),
+            size_px: Vec2::new(view.width_px as f32, view.height_px as f32),
             active_since_frame: None,
         })
         .add_systems(Startup, move |mut commands: Commands| spawn_eye(&mut commands, target.clone(), view))
-        .add_systems(PostUpdate, request_captures);
+        .add_systems(PostUpdate, request_captures.after(TransformSystems::Propagate));
         app.finish();
         app.cleanup();
         Ok(Self { app, frames, frame_rate_hz, paced_from: paced.then(std::time::Instant::now) })
@@ -314,7 +316,7 @@ struct Viewer<'w, 's> {
     clock: Res<'w, SessionClock>,
     rig: Res<'w, Rig>,
     config: Res<'w, SessionConfig>,
-    panels: Query<'w, 's, (&'static TextPanel, &'static Transform)>,
+    panels: Query<'w, 's, (&'static TextPanel, &'static Transform, Option<&'static PanelSize>)>,
 }
 
 impl Viewer<'_, '_> {
@@ -330,14 +332,51 @@ impl Viewer<'_, '_> {
             head_forward: self.rig.head.forward().to_array(),
             gaze_direction: self.rig.gaze_direction().to_array(),
             in_view: self.in_view(&view.field_of_view),
+            panels: self.panels_on_screen(view),
         }
+    }
+
+    /// Each drawn panel's corners projected into the image, as a bounding rectangle.
+    fn panels_on_screen(&self, view: &OffscreenView) -> Vec<PanelOnScreen> {
+        let head_from_world = self.rig.world_from_head().inverse();
+        let fov = &view.field_of_view;
+        let tan_half = Vec2::new(
+            fov.half_horizontal_deg.to_radians().tan(),
+            fov.half_vertical_deg.to_radians().tan(),
+        );
+        let mut shown = Vec::new();
+        for (panel, transform, size) in &self.panels {
+            let Some(PanelSize(size_m)) = size else { continue };
+            let corners = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)].map(|(x, y)| {
+                let world = transform.transform_point(Vec3::new(x * size_m.x / 2.0, y * size_m.y / 2.0, 0.0));
+                head_from_world.transform_point3(world)
+            });
+            if corners.iter().any(|p| p.z >= -0.01) {
+                continue;
+            }
+            let pixels = corners.map(|p| {
+                let ndc = Vec2::new(p.x, p.y) / -p.z / tan_half;
+                Vec2::new((ndc.x + 1.0) / 2.0, (1.0 - ndc.y) / 2.0) * view.size_px
+            });
+            let low = pixels.iter().fold(Vec2::INFINITY, |a, p| a.min(*p));
+            let high = pixels.iter().fold(Vec2::NEG_INFINITY, |a, p| a.max(*p));
+            if high.x < 0.0 || high.y < 0.0 || low.x > view.size_px.x || low.y > view.size_px.y {
+                continue;
+            }
+            shown.push(PanelOnScreen {
+                id: panel.id.clone(),
+                kind: panel.kind,
+                rect_px: [low.x, low.y, high.x, high.y],
+            });
+        }
+        shown
     }
 
     /// People (by head) and panels (by centre) inside the eye's field of view.
     fn in_view(&self, field_of_view: &FieldOfView) -> Vec<String> {
         let world_from_head = self.rig.world_from_head();
         let people = self.config.scenario.people.iter().map(|p| (p.id.clone(), p.position_m));
-        let panels = self.panels.iter().map(|(panel, transform)| (panel.id.clone(), transform.translation));
+        let panels = self.panels.iter().map(|(panel, transform, _)| (panel.id.clone(), transform.translation));
         people
             .chain(panels)
             .filter(|(_, at)| field_of_view.contains(&world_from_head, *at))

@@ -17,7 +17,7 @@ mod staged;
 pub use staged::StagedEvent;
 
 use crate::input::{ActionRequested, Announce, InputSystems, SettingRequested, requested};
-use crate::panels::PanelSystems;
+use crate::panels::PanelLayoutSystems;
 use crate::rig::Rig;
 use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile, stepped};
 use allverse_core::event::EventDescription;
@@ -61,7 +61,9 @@ impl Plugin for InterpretPlugin {
             )
             .add_systems(
                 PostUpdate,
-                panel::keep_clear_of_interpreter.after(PanelSystems).before(TransformSystems::Propagate),
+                panel::keep_clear_of_interpreter
+                    .after(PanelLayoutSystems)
+                    .before(TransformSystems::Propagate),
             );
     }
 }

@@ -15,7 +15,7 @@ mod timeline;
 pub use clock::{ClockHold, SessionClock};
 pub use config::{Pacing, Recording, SessionConfig, UserProfile, realtime, stepped};
 pub use report::{
-    CaptureEntry, FrameTimes, PanelKind, PersonEntry, PresentedEvent, SessionReport, TimelineEntry, XrReport,
+    CaptureEntry, FrameTimes, PanelKind, PanelOnScreen, PersonEntry, PresentedEvent, SessionReport, TimelineEntry, XrReport,
     XrStateEntry,
 };
 pub use setup::SessionSetup;

@@ -302,6 +302,18 @@ pub struct CaptureEntry {
     pub gaze_direction: [f32; 3],
     /// Ids of the people and panels whose centres were inside the captured view.
     pub in_view: Vec<String>,
+    /// Every text panel at least partly in front of the eye, with the
+    /// rectangle it covers in the image.
+    pub panels: Vec<PanelOnScreen>,
+}
+
+/// Where a text panel appears in a capture.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PanelOnScreen {
+    pub id: String,
+    pub kind: PanelKind,
+    /// Left, top, right, bottom, in pixels from the image's top left.
+    pub rect_px: [f32; 4],
 }
 
 impl SessionReport {

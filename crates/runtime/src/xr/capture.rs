@@ -46,6 +46,7 @@ fn capture_left_eye(
             gaze_direction: rig.gaze_direction().to_array(),
             // Which people and panels the eye's asymmetric view held is not worked out here.
             in_view: Vec::new(),
+            panels: Vec::new(),
         };
         // The left eye renders into the first of the swapchain's views.
         commands.spawn(Screenshot::texture_view(ManualTextureViewHandle(XR_TEXTURE_INDEX))).observe(
