@@ -11,7 +11,7 @@ use allverse_core::input::{Action, InputDevice, ScanMode};
 use allverse_core::profile::{Profile, ProfileStore, set_key};
 use allverse_core::scenario::Scenario;
 use allverse_input::bindings::BindingMap;
-use allverse_input::menu::{MenuId, MenuItem, MenuOutcome, Menus, PAGE_ITEMS, SETTINGS};
+use allverse_input::menu::{MenuId, MenuItem, MenuOutcome, Menus, PAGE_ITEMS, SETTINGS, VISION_SETTINGS};
 use allverse_runtime::SessionSetup;
 use allverse_runtime::Simulator;
 use std::collections::BTreeSet;
@@ -199,26 +199,41 @@ fn script_for(method: Method, device: InputDevice, profile: &Profile) -> Script 
     script
 }
 
-fn run_method(method: Method, device: InputDevice, profile: Profile) {
-    let script = script_for(method, device, &profile);
+/// What a scripted run left behind: its report (and JSON) and where its profile was saved.
+struct Run {
+    report: allverse_runtime::SessionReport,
+    json: serde_json::Value,
+    profile_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Plays `script` in the simulator, saving settings to a profile file as the app does.
+fn run_script(script: &Script, profile: &Profile) -> Run {
     let duration_s = script.t_s + 1.0;
     let text = format!(
-        "name = \"Input conformance: {device:?}\"\nduration_s = {duration_s:.2}\nframe_rate_hz = {FRAME_RATE_HZ}\n\n\
+        "name = \"Input conformance: {:?}\"\nduration_s = {duration_s:.2}\nframe_rate_hz = {FRAME_RATE_HZ}\n\n\
          [view]\nwidth_px = 640\nheight_px = 360\nvertical_fov_deg = 50.0\n\n\
          [room]\nsize_m = [12.0, 3.0, 12.0]\n\n{}[[checkpoints]]\nat_s = {:.2}\ncapture = \"menu\"\n",
+        script.device,
         script.inputs,
         script.first_open_s.expect("the menu was opened")
     );
-    let out = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let scenario =
-        Scenario::parse(&text, "conformance.toml", out.path()).expect("the script is a valid scenario");
-    let profile_path = out.path().join("profile.toml");
-    ProfileStore::at(&profile_path).save(&profile).unwrap();
+        Scenario::parse(&text, "conformance.toml", dir.path()).expect("the script is a valid scenario");
+    let profile_path = dir.path().join("profile.toml");
+    ProfileStore::at(&profile_path).save(profile).unwrap();
     let mut setup = SessionSetup::prepare(scenario, profile.clone(), "headless").unwrap();
     setup.profile_store = Some(profile_path.clone());
-    let report = Simulator::new(setup, out.path()).unwrap().run().unwrap();
+    let report = Simulator::new(setup, dir.path()).unwrap().run().unwrap();
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    Run { report, json, profile_path, _dir: dir }
+}
+
+fn run_method(method: Method, device: InputDevice, profile: Profile) {
+    let script = script_for(method, device, &profile);
+    let Run { report, json, profile_path, _dir } = run_script(&script, &profile);
 
     let device_name = script.device_name();
     let events = json["timeline"].as_array().unwrap();
@@ -318,4 +333,36 @@ fn gaze_and_dwell_alone() {
     profile.input.dwell.dwell_s = DWELL_S;
     profile.input.dwell.cooldown_s = COOLDOWN_S;
     run_method(Method::GazeDwell, InputDevice::Gaze, profile);
+}
+
+#[test]
+fn every_vision_tool_is_switched_on_and_tuned_with_one_switch() {
+    let profile = scanning(ScanMode::OneSwitch);
+    let mut script = Script::new(Method::OneSwitch, InputDevice::Switch, profile.clone());
+    script.choose(MenuItem::Open(MenuId::Vision));
+    for choice in VISION_SETTINGS {
+        script.choose(MenuItem::Change(choice));
+    }
+    script.choose(MenuItem::Do(Action::Back));
+    script.choose(MenuItem::Do(Action::Back));
+    assert!(!script.menus.is_open());
+    let run = run_script(&script, &profile);
+
+    let events = run.json["timeline"].as_array().unwrap();
+    let changed: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "setting_changed")
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    let keys: Vec<&str> = VISION_SETTINGS.iter().map(|c| c.key).collect();
+    assert_eq!(changed, keys, "each tool was changed once, in menu order, by the switch");
+    assert!(events.iter().all(|e| e["event"] != "action" || e["device"] == "switch"), "only the switch was used");
+    let saved = ProfileStore::at(&run.profile_path).load().unwrap().profile;
+    assert_eq!(saved.vision, script.profile.vision, "the saved profile holds what the menus chose");
+    let menus = Menus::default();
+    for choice in VISION_SETTINGS {
+        let item = MenuItem::Change(choice);
+        assert_ne!(menus.label(item, &saved), menus.label(item, &Profile::default()), "{} was changed", choice.key);
+    }
+    assert!(!run.report.captures.is_empty());
 }

@@ -21,7 +21,15 @@ pub fn simulate_with(
     profile: Profile,
     out_dir: &Path,
 ) -> (SessionReport, serde_json::Value) {
-    let scenario = Scenario::load(scenario).expect("the scenario is valid");
+    simulate_scenario(Scenario::load(scenario).expect("the scenario is valid"), profile, out_dir)
+}
+
+/// Runs an already loaded (and perhaps changed) scenario in the headless simulator with `profile`.
+pub fn simulate_scenario(
+    scenario: Scenario,
+    profile: Profile,
+    out_dir: &Path,
+) -> (SessionReport, serde_json::Value) {
     let setup = SessionSetup::prepare(scenario, profile, "headless").expect("the scenario's media load");
     let report =
         Simulator::new(setup, out_dir).expect("the simulator starts").run().expect("the scenario runs");

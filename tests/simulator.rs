@@ -107,6 +107,23 @@ fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
     assert!(text > 0.0002, "light text on dark panels is visible ({text:.4} of pixels)");
     let dark_panel = image.fraction(|p| p.iter().all(|&c| c < 100));
     assert!(dark_panel > 0.005, "dark panel backgrounds are visible ({dark_panel:.4})");
+
+    // No text panel covers another in any capture (the caption history over
+    // a name tag and the welcome sign, at the end, once did).
+    for capture in &report.captures {
+        let panels = &capture.panels;
+        assert!(panels.len() >= 4, "{}: the panels in view are listed: {panels:?}", capture.name);
+        for (i, a) in panels.iter().enumerate() {
+            for b in &panels[i + 1..] {
+                let [al, at, ar, ab] = a.rect_px;
+                let [bl, bt, br, bb] = b.rect_px;
+                let overlap = al < br && bl < ar && at < bb && bt < ab;
+                assert!(!overlap, "{}: `{}` {:?} overlaps `{}` {:?}", capture.name, a.id, a.rect_px, b.id, b.rect_px);
+            }
+        }
+    }
+    let history = report.captures.iter().find(|c| c.name == "after-the-reading").unwrap();
+    assert!(history.panels.iter().any(|p| p.id == "caption-history"), "the history is open at the end");
 }
 
 #[test]

@@ -172,15 +172,9 @@ impl VisionSettings {
         ]
     }
 
-    /// Whether any tool changes the rendered view (and so needs the vision pass).
-    pub fn changes_view(&self) -> bool {
-        self.magnifier != Magnifier::Off
-            || self.contrast != 1.0
-            || self.brightness != 1.0
-            || self.edges
-            || self.filter != ColourFilter::None
-            || self.reduce_motion
-            || self.brightness_cap < 1.0
+    /// Whether any tool recolours or outlines the scene behind the text panels.
+    pub fn changes_scene(&self) -> bool {
+        self.contrast != 1.0 || self.brightness != 1.0 || self.edges || self.filter != ColourFilter::None
     }
 
     /// The colour filter as `linear_out = matrix · linear_in + offset`.

@@ -44,7 +44,7 @@ impl TextPanel {
 const TEXTURE_OVERSAMPLING: f32 = 2.0;
 
 /// How panels look, from the user's profile.
-#[derive(Resource, Clone, Copy, Debug)]
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
 pub struct PanelAppearance {
     pub cap_height_deg: f32,
     pub style: PanelTextStyle,
@@ -64,15 +64,19 @@ impl PanelAppearance {
     }
 
     /// With text boost on, text is larger, bold, at full contrast on an opaque background.
+    /// While a vision tool recolours the scene, backgrounds are opaque too:
+    /// a brightened or inverted scene showing through would otherwise pull
+    /// text contrast under 4.5:1.
     pub fn from_profile(profile: &Profile, display_pixels_per_degree: f32) -> Self {
         let display = &profile.display;
         let boost = profile.vision.text_boost;
-        let (theme, opacity, cap_height_deg) = if boost {
+        let opacity = if boost || profile.vision.changes_scene() { 1.0 } else { display.panel_background_opacity };
+        let (theme, cap_height_deg) = if boost {
             let cap = (display.caption_cap_height_deg * vision::TEXT_BOOST_SCALE)
                 .max(vision::TEXT_BOOST_MIN_CAP_HEIGHT_DEG);
-            (vision::boosted_theme(display.contrast_theme), 1.0, cap)
+            (vision::boosted_theme(display.contrast_theme), cap)
         } else {
-            (display.contrast_theme, display.panel_background_opacity, display.caption_cap_height_deg)
+            (display.contrast_theme, display.caption_cap_height_deg)
         };
         let (text, background) = theme.colors();
         let alpha = (opacity * 255.0).round() as u8;

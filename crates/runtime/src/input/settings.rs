@@ -22,9 +22,10 @@ pub struct SettingTargets<'w, 's> {
 impl SettingTargets<'_, '_> {
     /// Brings the session in line with `now`, changed from `before`.
     fn apply(&mut self, before: &Profile, now: &Profile) {
-        if now.display != before.display || now.vision.text_boost != before.vision.text_boost {
+        let restyled = self.appearance.restyled(now);
+        if restyled != *self.appearance {
             // Text size and colours: every panel is drawn again.
-            *self.appearance = self.appearance.restyled(now);
+            *self.appearance = restyled;
             for mut panel in &mut self.panels {
                 panel.set_changed();
             }

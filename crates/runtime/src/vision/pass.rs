@@ -21,7 +21,7 @@ use bevy::render::render_resource::{
     BindGroup, BindGroupEntries, BindGroupLayoutDescriptor, BufferId, BindGroupLayoutEntries, CachedRenderPipelineId,
     ColorTargetState, ColorWrites, FragmentState, Operations, PipelineCache, RenderPassColorAttachment,
     RenderPassDescriptor, RenderPipelineDescriptor, Sampler, SamplerBindingType, SamplerDescriptor,
-    ShaderStages, TextureFormat, TextureSampleType, TextureViewId,
+    ShaderStages, TextureFormat, TextureSampleType, TextureUsages, TextureViewId,
 };
 use bevy::render::renderer::{RenderContext, RenderDevice, ViewQuery};
 use bevy::render::view::{ViewDepthTexture, ViewTarget};
@@ -197,11 +197,17 @@ fn specialize_pipelines(
             Some(state) => state.into_inner(),
             None => &mut fresh,
         };
-        state.scene = (uniform.scene_tools != 0).then(|| pipelines.pipeline(&cache, Pass::Scene, format));
+        // The camera asks for a sampled, single-sample depth texture when
+        // scene tools are switched on; until the renderer has made one, the
+        // scene pass waits (binding any other would stop the renderer).
+        let depth_readable =
+            depth.texture.usage().contains(TextureUsages::TEXTURE_BINDING) && depth.texture.sample_count() == 1;
+        let scene = uniform.scene_tools != 0 && depth_readable;
+        state.scene = scene.then(|| pipelines.pipeline(&cache, Pass::Scene, format));
         state.view = uniform.needs_view_pass().then(|| pipelines.pipeline(&cache, Pass::View, format));
         for texture in [target.main_texture_view(), target.main_texture_other_view()] {
             let key = (texture.id(), buffer.id(), Some(depth.view().id()));
-            if !state.scene_groups.iter().any(|(k, _)| *k == key) {
+            if scene && !state.scene_groups.iter().any(|(k, _)| *k == key) {
                 let group = device.create_bind_group(
                     "vision_scene_bind_group",
                     &cache.get_bind_group_layout(&pipelines.scene_layout),
