@@ -13,6 +13,7 @@ mod measurement;
 mod panel;
 mod process;
 mod simulator;
+mod vision;
 mod xr;
 
 use anyhow::{Result, bail};
@@ -59,6 +60,11 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "simulator",
         about: "headless simulator speed on the bundled scenario",
         run: simulator::run,
+    },
+    Benchmark {
+        name: "vision",
+        about: "low-vision tools: added render cost per tool and all together, per eye at 1832×1920",
+        run: vision::run,
     },
     Benchmark {
         name: "xr",

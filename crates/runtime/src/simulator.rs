@@ -56,6 +56,8 @@ struct OffscreenView {
     size_px: Vec2,
     /// Frame the camera was switched on for; it is switched off after it.
     active_since_frame: Option<u32>,
+    /// Render every frame (for timing), not only captured ones.
+    always_on: bool,
 }
 
 impl Simulator {
@@ -112,6 +114,7 @@ impl Simulator {
             ),
             size_px: Vec2::new(view.width_px as f32, view.height_px as f32),
             active_since_frame: None,
+            always_on: false,
         })
         .add_systems(Startup, move |mut commands: Commands| spawn_eye(&mut commands, target.clone(), view))
         .add_systems(PostUpdate, request_captures.after(TransformSystems::Propagate));
@@ -163,6 +166,28 @@ impl Simulator {
         let path = out_dir.join("report.json");
         report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(report)
+    }
+
+    /// Renders the first `frames` frames with the eye on in every one and
+    /// returns each frame's wall time in milliseconds, from the update's
+    /// start until the GPU (or CPU driver) has finished drawing it. For
+    /// render benchmarks; the session is not played to its end.
+    pub fn time_frames(mut self, frames: u32) -> Vec<f64> {
+        self.app.world_mut().resource_mut::<OffscreenView>().always_on = true;
+        (0..frames)
+            .map(|frame| {
+                let started = std::time::Instant::now();
+                self.step_to(frame as f64 / self.frame_rate_hz);
+                let device = self.app.world().resource::<RenderDevice>();
+                let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
+                started.elapsed().as_secs_f64() * 1e3
+            })
+            .collect()
+    }
+
+    /// The name of the graphics adapter the eye renders with (e.g. `llvmpipe` for the CPU driver).
+    pub fn adapter_name(&self) -> String {
+        self.app.world().resource::<bevy::render::renderer::RenderAdapterInfo>().name.clone()
     }
 
     /// Moves the session clock to `t_s` and runs one update.
@@ -301,7 +326,7 @@ fn request_captures(
             },
         );
     }
-    if requested {
+    if requested || view.always_on {
         camera.is_active = true;
         view.active_since_frame = Some(frame.0);
     } else if view.active_since_frame.is_some_and(|f| f < frame.0) {
