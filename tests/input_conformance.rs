@@ -349,20 +349,25 @@ fn every_vision_tool_is_switched_on_and_tuned_with_one_switch() {
     let run = run_script(&script, &profile);
 
     let events = run.json["timeline"].as_array().unwrap();
-    let changed: Vec<&str> = events
-        .iter()
-        .filter(|e| e["event"] == "setting_changed")
-        .filter_map(|e| e["key"].as_str())
-        .collect();
+    let changed: Vec<&str> =
+        events.iter().filter(|e| e["event"] == "setting_changed").filter_map(|e| e["key"].as_str()).collect();
     let keys: Vec<&str> = VISION_SETTINGS.iter().map(|c| c.key).collect();
     assert_eq!(changed, keys, "each tool was changed once, in menu order, by the switch");
-    assert!(events.iter().all(|e| e["event"] != "action" || e["device"] == "switch"), "only the switch was used");
+    assert!(
+        events.iter().all(|e| e["event"] != "action" || e["device"] == "switch"),
+        "only the switch was used"
+    );
     let saved = ProfileStore::at(&run.profile_path).load().unwrap().profile;
     assert_eq!(saved.vision, script.profile.vision, "the saved profile holds what the menus chose");
     let menus = Menus::default();
     for choice in VISION_SETTINGS {
         let item = MenuItem::Change(choice);
-        assert_ne!(menus.label(item, &saved), menus.label(item, &Profile::default()), "{} was changed", choice.key);
+        assert_ne!(
+            menus.label(item, &saved),
+            menus.label(item, &Profile::default()),
+            "{} was changed",
+            choice.key
+        );
     }
     assert!(!run.report.captures.is_empty());
 }

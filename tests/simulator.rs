@@ -118,7 +118,11 @@ fn default_scenario_presents_room_people_signs_and_live_attributed_captions() {
                 let [al, at, ar, ab] = a.rect_px;
                 let [bl, bt, br, bb] = b.rect_px;
                 let overlap = al < br && bl < ar && at < bb && bt < ab;
-                assert!(!overlap, "{}: `{}` {:?} overlaps `{}` {:?}", capture.name, a.id, a.rect_px, b.id, b.rect_px);
+                assert!(
+                    !overlap,
+                    "{}: `{}` {:?} overlaps `{}` {:?}",
+                    capture.name, a.id, a.rect_px, b.id, b.rect_px
+                );
             }
         }
     }

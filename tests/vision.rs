@@ -163,7 +163,8 @@ fn card_centres(base: &Rendered) -> Vec<(u32, u32)> {
     let y = (row[1] + row[3]) / 2;
     let card_width = row[2] - row[0];
     // Four cards, equally spaced, left to right.
-    let pitch = (base.bounds(y..y + 1, |p| p[0] > 200 && p[1] > 170 && p[2] < 100).expect("the yellow card")[0]
+    let pitch = (base.bounds(y..y + 1, |p| p[0] > 200 && p[1] > 170 && p[2] < 100).expect("the yellow card")
+        [0]
         - row[0])
         / 3;
     (0..4).map(|i| (row[0] + card_width / 2 + i * pitch, y)).collect()
@@ -177,14 +178,19 @@ fn linear(p: [u8; 3]) -> allverse_core::glam::Vec3 {
 fn colour_filters_map_reference_colours_to_the_published_model() {
     let base = render(Profile::default());
     let centres = card_centres(&base);
-    for (filter, strength) in
-        [("protanopia", "1.0"), ("deuteranopia", "1.0"), ("tritanopia", "1.0"), ("deuteranopia", "0.4"), ("invert", "1.0")]
-    {
+    for (filter, strength) in [
+        ("protanopia", "1.0"),
+        ("deuteranopia", "1.0"),
+        ("tritanopia", "1.0"),
+        ("deuteranopia", "0.4"),
+        ("invert", "1.0"),
+    ] {
         let settings = [("vision.filter", filter), ("vision.filter_strength", strength)];
         let filtered = render(profile(&settings));
         let model = profile(&settings).vision;
         for &(x, y) in &centres {
-            let expected = model.apply_colour(linear(base.at(x, y))).to_array().map(|c| srgb_encode(c) * 255.0);
+            let expected =
+                model.apply_colour(linear(base.at(x, y))).to_array().map(|c| srgb_encode(c) * 255.0);
             let seen = filtered.at(x, y);
             for channel in 0..3 {
                 assert!(
@@ -226,7 +232,10 @@ fn panel_contrast(rendered: &Rendered, rect: [f32; 4]) -> f32 {
         .collect();
     let darkest = luminances.iter().min_by(|a, b| a.0.total_cmp(&b.0)).unwrap().1;
     let brightest = luminances.iter().max_by(|a, b| a.0.total_cmp(&b.0)).unwrap().1;
-    contrast_ratio(Srgba8::opaque(darkest[0], darkest[1], darkest[2]), Srgba8::opaque(brightest[0], brightest[1], brightest[2]))
+    contrast_ratio(
+        Srgba8::opaque(darkest[0], darkest[1], darkest[2]),
+        Srgba8::opaque(brightest[0], brightest[1], brightest[2]),
+    )
 }
 
 #[test]

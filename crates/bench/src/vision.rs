@@ -15,10 +15,12 @@
 //! `xtask/bench-vision-gpu.sh` runs the same on a machine with a GPU.
 
 use crate::measurement::{Goal, Measurement, percentile};
+use crate::process::cpu_time;
 use allverse_core::profile::{Profile, set_key};
 use allverse_core::scenario::Scenario;
 use allverse_runtime::{SessionSetup, Simulator};
 use anyhow::{Context, Result};
+use std::time::Instant;
 
 const EYE_WIDTH_PX: u32 = 1832;
 const EYE_HEIGHT_PX: u32 = 1920;
@@ -59,23 +61,34 @@ fn scenario() -> Result<Scenario> {
     Ok(scenario)
 }
 
-/// Median frame time in ms with `settings`, and the adapter that drew it.
+/// Median frame cost in ms with `settings`, and the adapter that drew it.
 fn frame_ms(settings: &[(&str, &str)]) -> Result<(f64, String)> {
     let profile = settings.iter().try_fold(Profile::default(), |p, (key, value)| set_key(&p, key, value))?;
     let setup = SessionSetup::prepare(scenario()?, profile, "headless")?;
     let out = tempfile::tempdir()?;
     let simulator = Simulator::new(setup, out.path())?;
     let adapter = simulator.adapter_name();
-    let mut times: Vec<f64> =
-        simulator.time_frames(WARM_UP_FRAMES + TIMED_FRAMES).split_off(WARM_UP_FRAMES as usize);
-    Ok((percentile(&mut times, 50.0), adapter))
+    let frames = WARM_UP_FRAMES + TIMED_FRAMES;
+    let mut times = if is_cpu_driver(&adapter) {
+        simulator.time_frames(frames, || cpu_time().as_secs_f64() * 1e3)
+    } else {
+        let start = Instant::now();
+        simulator.time_frames(frames, || start.elapsed().as_secs_f64() * 1e3)
+    };
+    let mut timed = times.split_off(WARM_UP_FRAMES as usize);
+    Ok((percentile(&mut timed, 50.0), adapter))
+}
+
+fn is_cpu_driver(adapter: &str) -> bool {
+    adapter.to_lowercase().contains("llvmpipe")
 }
 
 pub fn run() -> Result<Vec<Measurement>> {
     let (base_ms, adapter) = frame_ms(&[]).context("the plain frame")?;
-    let cpu = adapter.to_lowercase().contains("llvmpipe");
-    let renderer = if cpu { "CPU renderer, llvmpipe" } else { "GPU" };
-    println!("[bench] adapter: {adapter}; plain frame {base_ms:.1} ms at {EYE_WIDTH_PX}×{EYE_HEIGHT_PX}");
+    let renderer = if is_cpu_driver(&adapter) { "CPU renderer, llvmpipe" } else { "GPU" };
+    println!(
+        "[bench] adapter: {adapter}; plain frame {base_ms:.1} ms ({renderer}) at {EYE_WIDTH_PX}×{EYE_HEIGHT_PX}"
+    );
     let mut measurements = vec![Measurement::new(
         &format!("vision plain frame per eye ({renderer})"),
         base_ms,

@@ -10,11 +10,21 @@ use glam::{Vec3, Vec3Swizzles};
 /// A solid a ray can hit, in world space (metres).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Shape {
-    Sphere { centre_m: Vec3, radius_m: f32 },
+    Sphere {
+        centre_m: Vec3,
+        radius_m: f32,
+    },
     /// A vertical capsule: the segment from `bottom_m` to `top_m`, thickened by `radius_m`.
-    Capsule { bottom_m: Vec3, top_m: Vec3, radius_m: f32 },
+    Capsule {
+        bottom_m: Vec3,
+        top_m: Vec3,
+        radius_m: f32,
+    },
     /// An axis-aligned box.
-    Box { centre_m: Vec3, half_size_m: Vec3 },
+    Box {
+        centre_m: Vec3,
+        half_size_m: Vec3,
+    },
 }
 
 impl Shape {

@@ -639,7 +639,10 @@ impl<F: Fn(std::ops::Range<usize>, String) -> ScenarioError> Validator<'_, F> {
                 return Err(at(object.span(), format!("the id `{}` is used twice", o.id)));
             }
             if o.name.trim().is_empty() || o.name.chars().count() > 80 {
-                return Err(at(object.span(), format!("object `{}` needs a name of 1 to 80 characters", o.id)));
+                return Err(at(
+                    object.span(),
+                    format!("object `{}` needs a name of 1 to 80 characters", o.id),
+                ));
             }
             self.inside_room(object.span(), "object", &o.id, o.position_m)?;
             if !o.size_m.to_array().iter().all(|&side| side > 0.0 && side <= MAX_ROOM_SIDE_M) {

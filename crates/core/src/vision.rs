@@ -199,8 +199,7 @@ impl VisionSettings {
     pub fn apply_colour(&self, linear_rgb: Vec3) -> Vec3 {
         let filtered = self.filter_transform().apply(linear_rgb).clamp(Vec3::ZERO, Vec3::ONE);
         let encoded = filtered.to_array().map(srgb_encode);
-        let adjusted =
-            encoded.map(|c| (((c - 0.5) * self.contrast + 0.5) * self.brightness).clamp(0.0, 1.0));
+        let adjusted = encoded.map(|c| (((c - 0.5) * self.contrast + 0.5) * self.brightness).clamp(0.0, 1.0));
         let linear = Vec3::from(adjusted.map(srgb_decode));
         cap_luminance(linear, self.brightness_cap)
     }

@@ -124,7 +124,12 @@ pub const VISION_SETTINGS: &[SettingChoice] = &[
     SettingChoice {
         key: "vision.magnifier",
         label: "Magnifier",
-        values: &[("off", "off"), ("lens", "lens"), ("full_view", "whole view"), ("bifocal", "bifocal strip")],
+        values: &[
+            ("off", "off"),
+            ("lens", "lens"),
+            ("full_view", "whole view"),
+            ("bifocal", "bifocal strip"),
+        ],
     },
     SettingChoice {
         key: "vision.magnification",
@@ -166,7 +171,13 @@ pub const VISION_SETTINGS: &[SettingChoice] = &[
     SettingChoice {
         key: "vision.edge_thickness_px",
         label: "Edge thickness",
-        values: &[("2.0", "thin"), ("3.0", "medium"), ("5.0", "thick"), ("8.0", "very thick"), ("1.0", "hairline")],
+        values: &[
+            ("2.0", "thin"),
+            ("3.0", "medium"),
+            ("5.0", "thick"),
+            ("8.0", "very thick"),
+            ("1.0", "hairline"),
+        ],
     },
     SettingChoice {
         key: "vision.filter",

@@ -76,6 +76,9 @@ fn spawn_window_camera(mut commands: Commands) {
     commands.spawn((HeadCamera, Camera3d::default(), Tonemapping::None, Transform::default()));
 }
 
+/// Reads a direction (+1, −1 or 0) from two sets of keys.
+type KeyAxis = fn(&ButtonInput<KeyCode>, &[KeyCode], &[KeyCode]) -> f32;
+
 /// With reduced motion (`vision.reduce_motion`), each key press moves one step instead of gliding.
 const SNAP_STEP_M: f32 = 0.5;
 const SNAP_PITCH_DEG: f32 = 15.0;
@@ -91,7 +94,7 @@ fn move_head_from_keys_and_mouse(
 ) {
     let snap = user.profile.vision.reduce_motion;
     // Held keys glide at a speed; with reduced motion, presses step.
-    let (axis, walk_m, pitch_deg): (fn(&ButtonInput<KeyCode>, &[KeyCode], &[KeyCode]) -> f32, f32, f32) = if snap {
+    let (axis, walk_m, pitch_deg): (KeyAxis, f32, f32) = if snap {
         (key_press_axis, SNAP_STEP_M, SNAP_PITCH_DEG)
     } else {
         let dt = time.delta_secs();

@@ -5,8 +5,8 @@
 
 use crate::rig::Rig;
 use crate::session::{PanelKind, PresentedEvent, SessionClock, SessionReport, UserProfile};
-use allverse_core::placement::needs_resize;
 use allverse_core::panel_text::LineWeight;
+use allverse_core::placement::needs_resize;
 use allverse_core::profile::Profile;
 use allverse_core::vision;
 use allverse_pipeline::panel::{
@@ -70,7 +70,8 @@ impl PanelAppearance {
     pub fn from_profile(profile: &Profile, display_pixels_per_degree: f32) -> Self {
         let display = &profile.display;
         let boost = profile.vision.text_boost;
-        let opacity = if boost || profile.vision.changes_scene() { 1.0 } else { display.panel_background_opacity };
+        let opacity =
+            if boost || profile.vision.changes_scene() { 1.0 } else { display.panel_background_opacity };
         let (theme, cap_height_deg) = if boost {
             let cap = (display.caption_cap_height_deg * vision::TEXT_BOOST_SCALE)
                 .max(vision::TEXT_BOOST_MIN_CAP_HEIGHT_DEG);
@@ -191,10 +192,14 @@ fn render_changed_panels(
         let distance_m = sizing_distance_m(&rig, transform);
         let boosted: Vec<PanelLine>;
         let lines = if appearance.all_bold {
-            boosted = panel.lines.iter().map(|line| match line.weight {
-                LineWeight::Regular => PanelLine::bold(line.text.clone()),
-                _ => line.clone(),
-            }).collect();
+            boosted = panel
+                .lines
+                .iter()
+                .map(|line| match line.weight {
+                    LineWeight::Regular => PanelLine::bold(line.text.clone()),
+                    _ => line.clone(),
+                })
+                .collect();
             &boosted
         } else {
             &panel.lines

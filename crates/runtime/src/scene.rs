@@ -133,7 +133,12 @@ fn spawn_room(
             Vec3::new(THICKNESS_M, size.y, size.z),
             Vec3::new(-half.x - THICKNESS_M / 2.0, half.y, 0.0),
         ),
-        ("the wall", wall, Vec3::new(THICKNESS_M, size.y, size.z), Vec3::new(half.x + THICKNESS_M / 2.0, half.y, 0.0)),
+        (
+            "the wall",
+            wall,
+            Vec3::new(THICKNESS_M, size.y, size.z),
+            Vec3::new(half.x + THICKNESS_M / 2.0, half.y, 0.0),
+        ),
     ];
     for (name, material, extent, centre) in slabs {
         commands.spawn((

@@ -12,8 +12,8 @@ use crate::panels::{PanelSize, TextPanel};
 use crate::plugins::AllversePlugins;
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
 use crate::session::{
-    CaptureEntry, CaptureRequested, Pacing, PanelOnScreen, SessionClock, SessionConfig, SessionReport, SessionSetup,
-    SessionSystems, UserProfile,
+    CaptureEntry, CaptureRequested, Pacing, PanelOnScreen, SessionClock, SessionConfig, SessionReport,
+    SessionSetup, SessionSystems, UserProfile,
 };
 use allverse_core::placement::FieldOfView;
 use allverse_core::scenario::{Hand, ViewSettings};
@@ -169,18 +169,19 @@ impl Simulator {
     }
 
     /// Renders the first `frames` frames with the eye on in every one and
-    /// returns each frame's wall time in milliseconds, from the update's
-    /// start until the GPU (or CPU driver) has finished drawing it. For
+    /// returns what each frame cost on the caller's clock (`now_ms`, e.g.
+    /// wall time, or the process's CPU time when a CPU driver draws), from
+    /// the update's start until the driver has finished drawing it. For
     /// render benchmarks; the session is not played to its end.
-    pub fn time_frames(mut self, frames: u32) -> Vec<f64> {
+    pub fn time_frames(mut self, frames: u32, mut now_ms: impl FnMut() -> f64) -> Vec<f64> {
         self.app.world_mut().resource_mut::<OffscreenView>().always_on = true;
         (0..frames)
             .map(|frame| {
-                let started = std::time::Instant::now();
+                let started_ms = now_ms();
                 self.step_to(frame as f64 / self.frame_rate_hz);
                 let device = self.app.world().resource::<RenderDevice>();
                 let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
-                started.elapsed().as_secs_f64() * 1e3
+                now_ms() - started_ms
             })
             .collect()
     }
@@ -365,10 +366,8 @@ impl Viewer<'_, '_> {
     fn panels_on_screen(&self, view: &OffscreenView) -> Vec<PanelOnScreen> {
         let head_from_world = self.rig.world_from_head().inverse();
         let fov = &view.field_of_view;
-        let tan_half = Vec2::new(
-            fov.half_horizontal_deg.to_radians().tan(),
-            fov.half_vertical_deg.to_radians().tan(),
-        );
+        let tan_half =
+            Vec2::new(fov.half_horizontal_deg.to_radians().tan(), fov.half_vertical_deg.to_radians().tan());
         let mut shown = Vec::new();
         for (panel, transform, size) in &self.panels {
             let Some(PanelSize(size_m)) = size else { continue };
@@ -401,7 +400,8 @@ impl Viewer<'_, '_> {
     fn in_view(&self, field_of_view: &FieldOfView) -> Vec<String> {
         let world_from_head = self.rig.world_from_head();
         let people = self.config.scenario.people.iter().map(|p| (p.id.clone(), p.position_m));
-        let panels = self.panels.iter().map(|(panel, transform, _)| (panel.id.clone(), transform.translation));
+        let panels =
+            self.panels.iter().map(|(panel, transform, _)| (panel.id.clone(), transform.translation));
         people
             .chain(panels)
             .filter(|(_, at)| field_of_view.contains(&world_from_head, *at))

@@ -15,8 +15,8 @@ mod timeline;
 pub use clock::{ClockHold, SessionClock};
 pub use config::{Pacing, Recording, SessionConfig, UserProfile, realtime, stepped};
 pub use report::{
-    CaptureEntry, FrameTimes, PanelKind, PanelOnScreen, PersonEntry, PresentedEvent, SessionReport, TimelineEntry, XrReport,
-    XrStateEntry,
+    CaptureEntry, FrameTimes, PanelKind, PanelOnScreen, PersonEntry, PresentedEvent, SessionReport,
+    TimelineEntry, XrReport, XrStateEntry,
 };
 pub use setup::SessionSetup;
 pub use timeline::CaptureRequested;

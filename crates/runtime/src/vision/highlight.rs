@@ -40,7 +40,9 @@ pub(crate) fn show_highlight(
         .as_ref()
         .filter(|_| settings.highlight != Highlight::Off)
         .and_then(|at| Some((at.entity, targets.get(at.entity).ok().filter(|d| d.highlightable)?)))
-        .map(|(entity, describable)| ((entity, settings.highlight, [colour.r, colour.g, colour.b]), describable));
+        .map(|(entity, describable)| {
+            ((entity, settings.highlight, [colour.r, colour.g, colour.b]), describable)
+        });
     let current = shells.single().ok();
     if current.map(|(_, s)| s.built_for) == wanted.as_ref().map(|(key, _)| *key) {
         return;

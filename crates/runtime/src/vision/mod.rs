@@ -42,9 +42,7 @@ impl Plugin for VisionPlugin {
             )
             .add_systems(
                 PostUpdate,
-                update_cameras
-                    .after(TransformSystems::Propagate)
-                    .after(CameraUpdateSystems),
+                update_cameras.after(TransformSystems::Propagate).after(CameraUpdateSystems),
             );
     }
 }
@@ -83,8 +81,13 @@ impl VisionUniform {
     /// The settings for one view, before the pointer and motion are known.
     fn from_settings(settings: &VisionSettings, vertical_fov_deg: f32) -> Self {
         let filter = settings.filter_transform();
-        let edge = Color::srgba_u8(settings.edge_colour.0.r, settings.edge_colour.0.g, settings.edge_colour.0.b, 255)
-            .to_linear();
+        let edge = Color::srgba_u8(
+            settings.edge_colour.0.r,
+            settings.edge_colour.0.g,
+            settings.edge_colour.0.b,
+            255,
+        )
+        .to_linear();
         let scene_tools = u32::from(settings.filter != ColourFilter::None)
             | (u32::from(settings.contrast != 1.0 || settings.brightness != 1.0) << 1)
             | (u32::from(settings.edges) << 2);
@@ -106,12 +109,27 @@ impl VisionUniform {
             lens_centre_uv: Vec2::splat(0.5),
             magnification: settings.magnification,
             // The lens setting is a diameter; the shader wants a radius.
-            lens_size_v: if settings.magnifier == Magnifier::Lens { lens_fraction / 2.0 } else { lens_fraction },
+            lens_size_v: if settings.magnifier == Magnifier::Lens {
+                lens_fraction / 2.0
+            } else {
+                lens_fraction
+            },
             vignette: 0.0,
             brightness_cap: settings.brightness_cap,
         }
     }
 }
+
+/// What `update_cameras` reads and changes on a camera.
+type CameraParts = (
+    Entity,
+    &'static Camera,
+    &'static GlobalTransform,
+    &'static Projection,
+    &'static mut Camera3d,
+    Option<&'static mut Msaa>,
+    Option<&'static VisionUniform>,
+);
 
 /// Sets each 3D camera's uniform from the profile, the pointer and the motion
 /// comfort; removes it when no tool changes the view.
@@ -120,15 +138,7 @@ fn update_cameras(
     user: Res<UserProfile>,
     rig: Res<Rig>,
     comfort: Res<MotionComfort>,
-    mut cameras: Query<(
-        Entity,
-        &Camera,
-        &GlobalTransform,
-        &Projection,
-        &mut Camera3d,
-        Option<&mut Msaa>,
-        Option<&VisionUniform>,
-    )>,
+    mut cameras: Query<CameraParts>,
 ) {
     let settings = &user.profile.vision;
     let (origin, direction) = pointer::ray(&rig, settings.pointer);
@@ -141,7 +151,8 @@ fn update_cameras(
         uniform.vignette = if settings.reduce_motion { comfort.vignette } else { 0.0 };
         let looked_at = origin + direction * pointer::LENS_AIM_DISTANCE_M;
         if let Some(ndc) = camera.world_to_ndc(at, looked_at).filter(|ndc| ndc.z > 0.0) {
-            uniform.lens_centre_uv = Vec2::new((ndc.x + 1.0) / 2.0, (1.0 - ndc.y) / 2.0).clamp(Vec2::ZERO, Vec2::ONE);
+            uniform.lens_centre_uv =
+                Vec2::new((ndc.x + 1.0) / 2.0, (1.0 - ndc.y) / 2.0).clamp(Vec2::ZERO, Vec2::ONE);
         }
         if uniform.scene_tools == 0 && !uniform.needs_view_pass() {
             if current.is_some() {

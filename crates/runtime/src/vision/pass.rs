@@ -18,10 +18,10 @@ use bevy::render::extract_component::{
 };
 use bevy::render::render_resource::binding_types::{sampler, texture_2d, texture_depth_2d, uniform_buffer};
 use bevy::render::render_resource::{
-    BindGroup, BindGroupEntries, BindGroupLayoutDescriptor, BufferId, BindGroupLayoutEntries, CachedRenderPipelineId,
-    ColorTargetState, ColorWrites, FragmentState, Operations, PipelineCache, RenderPassColorAttachment,
-    RenderPassDescriptor, RenderPipelineDescriptor, Sampler, SamplerBindingType, SamplerDescriptor,
-    ShaderStages, TextureFormat, TextureSampleType, TextureUsages, TextureViewId,
+    BindGroup, BindGroupEntries, BindGroupLayoutDescriptor, BindGroupLayoutEntries, BufferId,
+    CachedRenderPipelineId, ColorTargetState, ColorWrites, FragmentState, Operations, PipelineCache,
+    RenderPassColorAttachment, RenderPassDescriptor, RenderPipelineDescriptor, Sampler, SamplerBindingType,
+    SamplerDescriptor, ShaderStages, TextureFormat, TextureSampleType, TextureUsages, TextureViewId,
 };
 use bevy::render::renderer::{RenderContext, RenderDevice, ViewQuery};
 use bevy::render::view::{ViewDepthTexture, ViewTarget};
@@ -98,7 +98,12 @@ impl VisionPipelines {
         }
     }
 
-    fn pipeline(&mut self, cache: &PipelineCache, pass: Pass, format: TextureFormat) -> CachedRenderPipelineId {
+    fn pipeline(
+        &mut self,
+        cache: &PipelineCache,
+        pass: Pass,
+        format: TextureFormat,
+    ) -> CachedRenderPipelineId {
         if let Some(id) = self.compiled.get(&(pass, format)) {
             return *id;
         }
@@ -200,8 +205,8 @@ fn specialize_pipelines(
         // The camera asks for a sampled, single-sample depth texture when
         // scene tools are switched on; until the renderer has made one, the
         // scene pass waits (binding any other would stop the renderer).
-        let depth_readable =
-            depth.texture.usage().contains(TextureUsages::TEXTURE_BINDING) && depth.texture.sample_count() == 1;
+        let depth_readable = depth.texture.usage().contains(TextureUsages::TEXTURE_BINDING)
+            && depth.texture.sample_count() == 1;
         let scene = uniform.scene_tools != 0 && depth_readable;
         state.scene = scene.then(|| pipelines.pipeline(&cache, Pass::Scene, format));
         state.view = uniform.needs_view_pass().then(|| pipelines.pipeline(&cache, Pass::View, format));
@@ -211,7 +216,12 @@ fn specialize_pipelines(
                 let group = device.create_bind_group(
                     "vision_scene_bind_group",
                     &cache.get_bind_group_layout(&pipelines.scene_layout),
-                    &BindGroupEntries::sequential((texture, &pipelines.sampler, binding.clone(), depth.view())),
+                    &BindGroupEntries::sequential((
+                        texture,
+                        &pipelines.sampler,
+                        binding.clone(),
+                        depth.view(),
+                    )),
                 );
                 keep_latest(&mut state.scene_groups, key, group);
             }
@@ -240,7 +250,8 @@ fn keep_latest(groups: &mut Vec<(BindGroupKey, BindGroup)>, key: BindGroupKey, g
 }
 
 /// What both passes read for a view.
-type VisionView = (&'static ViewTarget, &'static DynamicUniformIndex<VisionUniform>, &'static VisionViewState);
+type VisionView =
+    (&'static ViewTarget, &'static DynamicUniformIndex<VisionUniform>, &'static VisionViewState);
 
 fn scene_pass(view: ViewQuery<VisionView>, cache: Res<PipelineCache>, mut ctx: RenderContext) {
     let (target, index, state) = view.into_inner();
@@ -294,4 +305,3 @@ fn draw(
     pass.set_bind_group(0, bind_group, &[uniform_offset]);
     pass.draw(0..3, 0..1);
 }
-
