@@ -629,3 +629,23 @@ fn microsoft_motion_controllers_are_bound_on_both_hands() {
     assert_eq!(run.xr()["left_hand_profile"], wmr, "{}", run.xr());
     assert_eq!(run.xr()["right_hand_profile"], wmr, "{}", run.xr());
 }
+
+#[test]
+fn the_low_vision_passes_run_in_the_headset_eye() {
+    let Some(manifest) = monado() else { return };
+    let profile = "[vision]\nfilter = \"greyscale\"\nedges = true\nedge_colour = \"#ff00ff\"\n";
+    let run = Headset::start(&manifest, "tests/scenarios/short.toml", &["--stop-at-end"], profile).finish();
+    run.assert_ran_in_the_headset();
+    let captures = run.report["captures"].as_array().unwrap();
+    let (width, height, rgb) = read_png(Path::new(captures[0]["path"].as_str().unwrap()));
+    let share = |keep: &dyn Fn(&[u8]) -> bool| {
+        rgb.chunks_exact(3).filter(|p| keep(p)).count() as f32 / (width * height) as f32
+    };
+    // The host's blue clothes are grey in the eye's image, and the room's
+    // edges are outlined in magenta (drawn after the filter).
+    let blue = share(&|p| p[2] > 150 && p[0] < 100 && p[1] < 150);
+    let magenta = share(&|p| p[0] > 200 && p[1] < 80 && p[2] > 200);
+    eprintln!("left eye with greyscale and edges: blue {blue:.4}, magenta {magenta:.4}");
+    assert!(blue < 0.0005, "no blue is left: {blue}");
+    assert!(magenta > 0.002, "edges are drawn: {magenta}");
+}

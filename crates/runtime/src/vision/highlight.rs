@@ -4,7 +4,7 @@
 //! culled, so only a rim shows around the silhouette (the "inverted hull"
 //! outline) and the target itself is never covered.
 
-use super::Pointed;
+use super::pointer::Pointed;
 use crate::scene::Describable;
 use crate::session::UserProfile;
 use allverse_core::pointing::Shape;

@@ -10,17 +10,17 @@ mod highlight;
 mod motion;
 mod pass;
 mod pointer;
+mod uniform;
 
 pub use pointer::Pointed;
+pub use uniform::VisionUniform;
 
 use crate::input::InputSystems;
 use crate::rig::Rig;
 use crate::session::{SessionSystems, UserProfile};
-use allverse_core::vision::{ColourFilter, Magnifier, VisionSettings};
 use bevy::camera::{Camera3dDepthTextureUsage, CameraUpdateSystems};
 use bevy::prelude::*;
-use bevy::render::extract_component::ExtractComponent;
-use bevy::render::render_resource::{ShaderType, TextureUsages};
+use bevy::render::render_resource::TextureUsages;
 use bevy::render::view::Msaa;
 use motion::MotionComfort;
 
@@ -44,79 +44,6 @@ impl Plugin for VisionPlugin {
                 PostUpdate,
                 update_cameras.after(TransformSystems::Propagate).after(CameraUpdateSystems),
             );
-    }
-}
-
-/// What the vision shader reads for one view; field order and types match `vision.wgsl`.
-#[derive(Component, ExtractComponent, Clone, Copy, ShaderType, Default, Debug, PartialEq)]
-pub struct VisionUniform {
-    colour_matrix: Mat3,
-    colour_offset: Vec3,
-    contrast: f32,
-    /// Linear RGB, alpha 1.
-    edge_colour: Vec4,
-    brightness: f32,
-    edge_thickness_px: f32,
-    /// Bit 0: colour filter; bit 1: contrast or brightness; bit 2: edges. Zero skips the scene pass.
-    scene_tools: u32,
-    /// 0 none, 1 lens, 2 full view, 3 bifocal strip.
-    magnifier: u32,
-    /// Where the pointer meets the view, 0–1 from the top left.
-    lens_centre_uv: Vec2,
-    magnification: f32,
-    /// Lens radius, or the strip's height, as a fraction of the view's height.
-    lens_size_v: f32,
-    /// 0 (none) to 1 (edges of view dark).
-    vignette: f32,
-    /// Highest relative luminance allowed on screen, 0–1.
-    brightness_cap: f32,
-}
-
-impl VisionUniform {
-    /// Whether the view pass has anything to do.
-    pub(crate) fn needs_view_pass(&self) -> bool {
-        self.magnifier != 0 || self.vignette > 0.0 || self.brightness_cap < 1.0
-    }
-
-    /// The settings for one view, before the pointer and motion are known.
-    fn from_settings(settings: &VisionSettings, vertical_fov_deg: f32) -> Self {
-        let filter = settings.filter_transform();
-        let edge = Color::srgba_u8(
-            settings.edge_colour.0.r,
-            settings.edge_colour.0.g,
-            settings.edge_colour.0.b,
-            255,
-        )
-        .to_linear();
-        let scene_tools = u32::from(settings.filter != ColourFilter::None)
-            | (u32::from(settings.contrast != 1.0 || settings.brightness != 1.0) << 1)
-            | (u32::from(settings.edges) << 2);
-        let lens_fraction = settings.lens_size_deg / vertical_fov_deg.max(1.0);
-        Self {
-            colour_matrix: filter.matrix,
-            colour_offset: filter.offset,
-            contrast: settings.contrast,
-            edge_colour: Vec4::new(edge.red, edge.green, edge.blue, 1.0),
-            brightness: settings.brightness,
-            edge_thickness_px: settings.edge_thickness_px,
-            scene_tools,
-            magnifier: match settings.magnifier {
-                Magnifier::Off => 0,
-                Magnifier::Lens => 1,
-                Magnifier::FullView => 2,
-                Magnifier::Bifocal => 3,
-            },
-            lens_centre_uv: Vec2::splat(0.5),
-            magnification: settings.magnification,
-            // The lens setting is a diameter; the shader wants a radius.
-            lens_size_v: if settings.magnifier == Magnifier::Lens {
-                lens_fraction / 2.0
-            } else {
-                lens_fraction
-            },
-            vignette: 0.0,
-            brightness_cap: settings.brightness_cap,
-        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! is one texture read per pixel plus, for edges, four depth loads, and a
 //! view that needs neither pass skips it entirely.
 
-use super::VisionUniform;
+use super::uniform::VisionUniform;
 use bevy::core_pipeline::core_3d::{main_opaque_pass_3d, main_transparent_pass_3d};
 use bevy::core_pipeline::tonemapping::tonemapping;
 use bevy::core_pipeline::{Core3d, Core3dSystems, FullscreenShader};
