@@ -326,8 +326,8 @@ impl Menus {
             MenuId::Actions => {
                 let mut items: Vec<_> = ACTION_MENU.iter().map(|a| MenuItem::Do(*a)).collect();
                 items.insert(2, MenuItem::Open(MenuId::Settings));
-                items.insert(3, MenuItem::Open(MenuId::Vision));
-                items.insert(4, MenuItem::Open(MenuId::Home));
+                items.insert(3, MenuItem::Open(MenuId::Home));
+                items.insert(4, MenuItem::Open(MenuId::Vision));
                 items
             }
             MenuId::Settings => SETTINGS.iter().map(MenuItem::Change).collect(),

@@ -441,9 +441,14 @@ mod tests {
 
     impl LazyPanel {
         fn new() -> Self {
+            Self::with_profile(Profile::default())
+        }
+
+        fn with_profile(profile: Profile) -> Self {
             let mut app = App::new();
             app.insert_resource(Rig::default())
                 .insert_resource(SessionClock::new())
+                .insert_resource(UserProfile { profile, store: None })
                 .add_systems(Update, follow_the_head);
             let panel = app
                 .world_mut()
@@ -487,5 +492,14 @@ mod tests {
             yaw = panel.turn_head_to(40.0);
         }
         assert!((yaw - 40.0).abs() <= LAZY_SETTLED_DEG + 0.1, "settles in front of the head: {yaw}");
+    }
+
+    #[test]
+    fn with_reduced_motion_lazy_panels_jump_instead_of_gliding() {
+        let mut profile = Profile::default();
+        profile.vision.reduce_motion = true;
+        let mut panel = LazyPanel::with_profile(profile);
+        assert!(panel.turn_head_to(8.0).abs() < 1e-3, "small turns still leave it");
+        assert!((panel.turn_head_to(40.0) - 40.0).abs() < 1e-3, "a large turn puts it in front at once");
     }
 }
