@@ -3,6 +3,7 @@
 mod captions_cmd;
 mod home_cmd;
 mod interpret_cmd;
+mod live_cmd;
 #[cfg(feature = "espeak")]
 mod numbers;
 mod profile_cmd;
@@ -61,6 +62,9 @@ enum Command {
     /// Your home in the headset: check the hub's broker, list devices, send a test alert.
     #[command(subcommand)]
     Home(home_cmd::HomeCommand),
+    /// Live sessions: join a room on a session server (Janus) and follow who is there.
+    #[command(subcommand)]
+    Live(live_cmd::LiveCommand),
     /// Show, change, check or reset your accessibility profile.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::Captions(command) => captions_cmd::run(command, &store),
         Command::Interpret(command) => interpret_cmd::run(command),
         Command::Home(command) => home_cmd::run(command, &store),
+        Command::Live(command) => live_cmd::run(command),
         #[cfg(feature = "espeak")]
         Command::Say(args) => say_cmd::run(args, &store),
     };

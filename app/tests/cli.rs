@@ -649,3 +649,29 @@ fn home_commands_check_the_broker_list_devices_and_round_trip_a_test_alert() {
     assert!(said.contains("user name or password"), "{said}");
     assert!(!said.contains("not-the-password"), "the password is never printed: {said}");
 }
+
+#[test]
+fn live_join_refused_by_the_room_says_why_and_never_shows_the_pin() {
+    use allverse_live::server::{GUARDED_ROOM, GUARDED_TOKENS, JanusServer};
+    let server = JanusServer::start().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_allverse"))
+        .args([
+            "live",
+            "join",
+            "--server",
+            &server.ws_url(),
+            "--room",
+            &GUARDED_ROOM.to_string(),
+            "--name",
+            "Ana",
+        ])
+        .env("ALLVERSE_ROOM_PIN", "97531")
+        .env("ALLVERSE_ROOM_TOKEN", GUARDED_TOKENS[0])
+        .output()
+        .unwrap();
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("the room did not accept this PIN or invitation token"), "{said}");
+    assert!(!said.contains("97531") && !said.contains(GUARDED_TOKENS[0]), "no secret is shown: {said}");
+}

@@ -18,6 +18,7 @@ pub const ENGINE_FREE: &[&str] = &[
     "allverse-interpret",
     "allverse-input",
     "allverse-home",
+    "allverse-live",
 ];
 
 /// A package is an engine if its name is one of these or starts with `bevy`.

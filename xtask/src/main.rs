@@ -45,6 +45,9 @@ enum Task {
     CheckImports,
     /// Build Monado, the OpenXR runtime the headset tests run against, into the cache (once).
     Monado,
+    /// Run a Janus session server on 127.0.0.1 in the foreground, with an open room and a
+    /// guarded one, for trying live sessions; Ctrl-C stops it.
+    Janus,
     /// Provision the caption model (Whisper tiny.en as ggml) and check it recognises speech.
     Model {
         /// Rebuild the model even if one is present.
@@ -78,6 +81,23 @@ pub fn build_app(step: &str) -> Result<()> {
     run(step, cargo().args(["build", "-p", "allverse"]))
 }
 
+/// Runs the same Janus the tests use until Ctrl-C, saying how to join it.
+fn janus() -> Result<()> {
+    use allverse_live::server::{GUARDED_PIN, GUARDED_ROOM, GUARDED_TOKENS, JanusServer, OPEN_ROOM};
+    let server = JanusServer::start()?;
+    println!("[janus] Janus is listening on {} (loopback only)", server.ws_url());
+    println!("[janus] open room: {OPEN_ROOM}");
+    println!(
+        "[janus] guarded room: {GUARDED_ROOM}, PIN {GUARDED_PIN}, invitation tokens {} (test values; \
+         a real event sets its own)",
+        GUARDED_TOKENS.join(", ")
+    );
+    println!("[janus] running until Ctrl-C");
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
 fn run(step: &str, command: &mut Command) -> Result<()> {
     println!("[{step}] running: {command:?}");
     let status = command.status()?;
@@ -90,6 +110,10 @@ fn run(step: &str, command: &mut Command) -> Result<()> {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Setup => setup::run(),
+        Task::Janus => {
+            setup::run()?;
+            janus()
+        }
         Task::Demo => {
             setup::run()?;
             model::run(false, None)?;

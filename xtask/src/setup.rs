@@ -39,6 +39,7 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("fonts-noto-color-emoji", "Noto Color Emoji, for emoji on text panels"),
     ("mosquitto", "an MQTT broker, which the home tests and simulator start to stand in for a real home"),
     ("mosquitto-clients", "mosquitto_pub and mosquitto_sub, to check a home broker by hand"),
+    ("janus", "the Janus WebRTC server, which the live-session tests and `cargo xtask janus` start"),
 ];
 
 /// Files the demo and tests read, committed in the repository.

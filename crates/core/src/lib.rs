@@ -39,6 +39,7 @@ mod source;
 
 pub use source::{MAX_TEXT_FILE_BYTES, read_text_file};
 pub mod stream_address;
+pub mod text;
 pub mod vision;
 
 pub use glam;

@@ -5,7 +5,7 @@
 //! may be abbreviated (`stat_t` for `state_topic`) and whose topics may start or end with `~`,
 //! which stands for the base topic in the `~` key. An empty payload removes the entity.
 
-use crate::text::{MAX_NAME_CHARS, clean};
+use allverse_core::text::{MAX_NAME_CHARS, clean};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::fmt;

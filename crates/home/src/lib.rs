@@ -34,7 +34,6 @@ pub mod link;
 pub mod model;
 pub mod publish;
 pub mod settings;
-mod text;
 mod update;
 
 pub use alert::{AlertGate, AlertKind, AlertPriority, GateDecision, HomeAlert};

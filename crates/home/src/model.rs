@@ -2,8 +2,8 @@
 
 use crate::alert::{self, AlertKind, HomeAlert};
 use crate::discovery::{Component, EntityConfig, EntityKey, parse_discovery, parse_topic};
-use crate::text::{MAX_NAME_CHARS, MAX_TEXT_CHARS, clean};
 use crate::update::HomeUpdate;
+use allverse_core::text::{MAX_NAME_CHARS, MAX_TEXT_CHARS, clean};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,4 +1,4 @@
-//! Cleaning text that arrives from the home network before anyone sees or hears it.
+//! Cleaning text that arrives from outside (a home hub, a live session) before anyone sees or hears it.
 
 /// Longest name kept, in characters; enough for "Living room ceiling light (east)".
 pub const MAX_NAME_CHARS: usize = 64;

@@ -1,0 +1,35 @@
+//! Live sessions with real people, on an existing session server (Janus and its VideoRoom plugin).
+//!
+//! This crate is the engine-free half of joining other people: the
+//! signalling that gets the user into a room and keeps track of who else
+//! is there, by name, as they join and leave.
+//!
+//! # Design choices
+//!
+//! * **An existing, scalable server.** Janus's VideoRoom relays each
+//!   participant's media and data separately with their identity, does
+//!   DTLS-SRTP always, takes room PINs and invitation tokens, and can be
+//!   cascaded across servers. We write a client, not a server.
+//! * **One worker thread owns the connection.** The frame loop reads
+//!   [`LiveEvent`]s from a channel and never waits on the network; the
+//!   worker keeps the session alive, reconnects with backoff when the server
+//!   goes away, and says so.
+//! * **Everything from the network is bounded and cleaned.** Messages over
+//!   256 KiB or not JSON are skipped with a reason; display names lose
+//!   control and invisible characters and are cut to 64 characters.
+//! * **Secrets stay secret.** A room's PIN and token are [`Secret`]s: their
+//!   `Debug` says "(not shown)", and no error message includes them.
+//!
+//! Media (each participant's voice decoded at 48 kHz, the user's own
+//! microphone, data channels for poses and chat) is not here yet; see the
+//! README's "Live sessions" section for what exists.
+
+mod presence;
+mod protocol;
+#[cfg(feature = "server")]
+pub mod server;
+mod signalling;
+
+pub use presence::{Participant, ParticipantId, PresenceChange, Roster};
+pub use protocol::{MAX_MESSAGE_BYTES, ProtocolError};
+pub use signalling::{JoinSettings, LiveEvent, LiveSession, Secret, SettingsError};

@@ -1,0 +1,242 @@
+//! The Janus API and its VideoRoom plugin: requests we send and what we make of replies.
+//!
+//! Janus speaks JSON over a WebSocket (subprotocol `janus-protocol`).
+//! Every message from the server is parsed here, within bounds, into a
+//! [`Reply`]; anything else (not JSON, too large, an unknown shape) is a
+//! [`ProtocolError`] that the session reports and survives.
+//! Reference: <https://janus.conf.meetecho.com/docs/rest.html> and
+//! <https://janus.conf.meetecho.com/docs/videoroom.html>.
+
+use crate::presence::{Participant, ParticipantId};
+use serde_json::{Value, json};
+
+/// The largest signalling message accepted. Janus's replies for a full room
+/// (a few hundred participants with their streams) stay well under it.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// The VideoRoom plugin's package name, as `attach` takes it.
+pub const VIDEOROOM: &str = "janus.plugin.videoroom";
+
+/// A signalling message that could not be used.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("a signalling message of {0} bytes is larger than the {MAX_MESSAGE_BYTES} allowed")]
+    TooLarge(usize),
+    #[error("a signalling message is not JSON: {0}")]
+    NotJson(String),
+    #[error("a signalling message has no `janus` kind")]
+    NoKind,
+}
+
+/// What one message from the server says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// `success` for `create` / `attach`: the new session or handle id.
+    Created { transaction: String, id: u64 },
+    /// `ack`: a request was received (for a plugin message, its answer follows as an event).
+    Ack { transaction: String },
+    /// `error` from Janus itself.
+    Failed { transaction: String, code: i64, reason: String },
+    /// An event from the VideoRoom plugin.
+    Room(RoomEvent),
+    /// The server ended the session (`timeout`) or a handle (`detached`, `hangup`).
+    Ended { reason: String },
+    /// WebRTC state messages (`webrtcup`, `media`, `slowlink`, …), not used by signalling.
+    Other,
+}
+
+/// A VideoRoom event, as far as presence is concerned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RoomEvent {
+    /// We are in: our id, and everyone already present (publishers and attendees).
+    Joined { me: ParticipantId, present: Vec<Participant> },
+    /// Someone came in (an attendee joining, or a publisher appearing).
+    Arrived(Vec<Participant>),
+    /// Someone left the room.
+    Left(ParticipantId),
+    /// The plugin refused a request.
+    Refused { code: i64, reason: String },
+    /// Anything else the plugin says.
+    Other,
+}
+
+/// Parses one text message from the server.
+pub fn parse(text: &str) -> Result<Reply, ProtocolError> {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(ProtocolError::TooLarge(text.len()));
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))?;
+    let kind = value.get("janus").and_then(Value::as_str).ok_or(ProtocolError::NoKind)?;
+    let transaction = value.get("transaction").and_then(Value::as_str).unwrap_or_default().to_string();
+    Ok(match kind {
+        "success" => match value.pointer("/data/id").and_then(Value::as_u64) {
+            Some(id) => Reply::Created { transaction, id },
+            None => Reply::Other,
+        },
+        "ack" => Reply::Ack { transaction },
+        "error" => Reply::Failed {
+            transaction,
+            code: value.pointer("/error/code").and_then(Value::as_i64).unwrap_or(0),
+            reason: value.pointer("/error/reason").and_then(Value::as_str).unwrap_or_default().to_string(),
+        },
+        "event" => {
+            value.pointer("/plugindata/data").map_or(Reply::Other, |data| Reply::Room(room_event(data)))
+        }
+        "timeout" => Reply::Ended { reason: "the server ended the session after a silence".into() },
+        "detached" | "hangup" => {
+            Reply::Ended { reason: format!("the server closed the connection ({kind})") }
+        }
+        _ => Reply::Other,
+    })
+}
+
+fn room_event(data: &Value) -> RoomEvent {
+    if let Some(code) = data.get("error_code").and_then(Value::as_i64) {
+        let reason = data.get("error").and_then(Value::as_str).unwrap_or_default().to_string();
+        return RoomEvent::Refused { code, reason };
+    }
+    let people = |key: &str| data.get(key).and_then(Value::as_array).map(|list| participants(list));
+    match data.get("videoroom").and_then(Value::as_str) {
+        Some("joined") => match data.get("id").and_then(Value::as_u64) {
+            Some(me) => {
+                let mut present = people("publishers").unwrap_or_default();
+                present.extend(people("attendees").unwrap_or_default());
+                RoomEvent::Joined { me: ParticipantId(me), present }
+            }
+            None => RoomEvent::Other,
+        },
+        Some("event") => {
+            if let Some(id) = data.get("leaving").and_then(Value::as_u64) {
+                return RoomEvent::Left(ParticipantId(id));
+            }
+            if let Some(joining) = data.get("joining") {
+                return RoomEvent::Arrived(participants(std::slice::from_ref(joining)));
+            }
+            match people("publishers") {
+                Some(arrived) if !arrived.is_empty() => RoomEvent::Arrived(arrived),
+                _ => RoomEvent::Other,
+            }
+        }
+        _ => RoomEvent::Other,
+    }
+}
+
+/// The entries of a `publishers` or `attendees` list that have an id; a
+/// missing display name becomes "a participant", and every name is cleaned.
+fn participants(list: &[Value]) -> Vec<Participant> {
+    list.iter()
+        .filter_map(|entry| {
+            let id = entry.get("id").and_then(Value::as_u64)?;
+            let display = entry.get("display").and_then(Value::as_str).unwrap_or_default();
+            Some(Participant::new(ParticipantId(id), display))
+        })
+        .collect()
+}
+
+/// `create`: a new Janus session.
+pub fn create(transaction: &str) -> Value {
+    json!({ "janus": "create", "transaction": transaction })
+}
+
+/// `attach`: a handle on the VideoRoom plugin.
+pub fn attach(transaction: &str, session: u64) -> Value {
+    json!({ "janus": "attach", "session_id": session, "plugin": VIDEOROOM, "transaction": transaction })
+}
+
+/// `keepalive`: without one within the server's `session_timeout` (60 s by default) the session ends.
+pub fn keepalive(transaction: &str, session: u64) -> Value {
+    json!({ "janus": "keepalive", "session_id": session, "transaction": transaction })
+}
+
+/// What `join` needs besides ids.
+pub struct JoinBody<'a> {
+    pub room: u64,
+    pub display: &'a str,
+    pub pin: Option<&'a str>,
+    pub token: Option<&'a str>,
+}
+
+/// A VideoRoom `join` as a publisher (the role that can later send media and data).
+pub fn join(transaction: &str, session: u64, handle: u64, body: &JoinBody) -> Value {
+    let mut request =
+        json!({ "request": "join", "ptype": "publisher", "room": body.room, "display": body.display });
+    if let Some(pin) = body.pin {
+        request["pin"] = json!(pin);
+    }
+    if let Some(token) = body.token {
+        request["token"] = json!(token);
+    }
+    message(transaction, session, handle, request)
+}
+
+/// A VideoRoom `leave`.
+pub fn leave(transaction: &str, session: u64, handle: u64) -> Value {
+    message(transaction, session, handle, json!({ "request": "leave" }))
+}
+
+fn message(transaction: &str, session: u64, handle: u64, body: Value) -> Value {
+    json!({ "janus": "message", "session_id": session, "handle_id": handle, "transaction": transaction, "body": body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_join_answer_lists_publishers_and_attendees() {
+        let text = r#"{"janus":"event","sender":7,"transaction":"t3","plugindata":{"plugin":"janus.plugin.videoroom",
+            "data":{"videoroom":"joined","room":1,"id":42,"publishers":[{"id":5,"display":"Ana"}],
+            "attendees":[{"id":6,"display":"Ben\u001b[31m"},{"display":"no id"}]}}}"#;
+        let Reply::Room(RoomEvent::Joined { me, present }) = parse(text).unwrap() else { panic!() };
+        assert_eq!(me, ParticipantId(42));
+        let names: Vec<&str> = present.iter().map(|p| p.display.as_str()).collect();
+        assert_eq!(names, ["Ana", "Ben"], "entries without an id are skipped; escapes removed");
+    }
+
+    #[test]
+    fn refusals_leaving_and_joining_are_told_apart() {
+        let event =
+            |data: &str| parse(&format!(r#"{{"janus":"event","plugindata":{{"data":{data}}}}}"#)).unwrap();
+        assert_eq!(
+            event(r#"{"videoroom":"event","error_code":433,"error":"Unauthorized"}"#),
+            Reply::Room(RoomEvent::Refused { code: 433, reason: "Unauthorized".into() })
+        );
+        assert_eq!(
+            event(r#"{"videoroom":"event","leaving":9}"#),
+            Reply::Room(RoomEvent::Left(ParticipantId(9)))
+        );
+        let Reply::Room(RoomEvent::Arrived(people)) = event(r#"{"videoroom":"event","joining":{"id":3}}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(people[0].display, "a participant", "a nameless participant still has a name to say");
+    }
+
+    #[test]
+    fn malformed_messages_are_errors_not_panics() {
+        assert!(matches!(parse("not json"), Err(ProtocolError::NotJson(_))));
+        assert_eq!(parse(r#"{"transaction":"x"}"#), Err(ProtocolError::NoKind));
+        assert_eq!(
+            parse(&" ".repeat(MAX_MESSAGE_BYTES + 1)),
+            Err(ProtocolError::TooLarge(MAX_MESSAGE_BYTES + 1))
+        );
+        assert_eq!(
+            parse(r#"{"janus":"event","plugindata":{"data":{"videoroom":"joined"}}}"#).unwrap(),
+            Reply::Room(RoomEvent::Other)
+        );
+        assert_eq!(parse(r#"{"janus":"success","data":{"id":"seven"}}"#).unwrap(), Reply::Other);
+    }
+
+    #[test]
+    fn join_carries_pin_and_token_only_when_given() {
+        let body = JoinBody { room: 1, display: "Ana", pin: None, token: None };
+        let plain = join("t", 1, 2, &body);
+        assert!(plain["body"].get("pin").is_none() && plain["body"].get("token").is_none());
+        let body = JoinBody { pin: Some("2468"), token: Some("tok"), ..body };
+        let guarded = join("t", 1, 2, &body);
+        assert_eq!(
+            (guarded["body"]["pin"].as_str(), guarded["body"]["token"].as_str()),
+            (Some("2468"), Some("tok"))
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! A real Janus for tests, the simulator and `cargo xtask janus`: Debian's `janus`, configured here.
+//!
+//! The configuration starts from nothing in a temporary folder: only the
+//! VideoRoom plugin and the WebSocket transport are loaded, the transport
+//! listens on 127.0.0.1 on a free port, and two rooms exist: an open one
+//! and one that needs a PIN and an invitation token. Janus runs in the
+//! foreground as a child process and is stopped when this is dropped.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The open room's id.
+pub const OPEN_ROOM: u64 = 1;
+/// The guarded room's id, its PIN and the invitation tokens it accepts.
+pub const GUARDED_ROOM: u64 = 1234;
+pub const GUARDED_PIN: &str = "2468";
+pub const GUARDED_TOKENS: [&str; 2] = ["invite-ana", "invite-ben"];
+/// The VideoRoom's administration key (creating rooms, remote publishers).
+const ADMIN_KEY: &str = "allverse-admin";
+const JANUS: &str = "/usr/bin/janus";
+/// Janus's loaded plugins and transports live here on Debian.
+const LIBRARIES: &str = "/usr/lib/x86_64-linux-gnu/janus";
+
+/// A running Janus.
+pub struct JanusServer {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+/// Why Janus could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("Janus is not installed ({JANUS} is missing): `cargo xtask setup` installs Debian's `janus`")]
+    NotInstalled,
+    #[error("Janus could not be started: {0}")]
+    Start(String),
+}
+
+impl JanusServer {
+    /// Starts Janus with its WebSocket transport on a free port of 127.0.0.1.
+    pub fn start() -> Result<Self, ServerError> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| ServerError::Start(e.to_string()))?
+            .port();
+        Self::start_on(port)
+    }
+
+    /// Starts Janus on `port`, e.g. again after [`JanusServer::stop`], where clients expect it.
+    pub fn start_on(port: u16) -> Result<Self, ServerError> {
+        if !Path::new(JANUS).exists() {
+            return Err(ServerError::NotInstalled);
+        }
+        let dir = tempfile::tempdir().map_err(|e| ServerError::Start(e.to_string()))?;
+        write_config(dir.path(), port).map_err(|e| ServerError::Start(e.to_string()))?;
+        let log = std::fs::File::create(dir.path().join("janus.log"))
+            .map_err(|e| ServerError::Start(e.to_string()))?;
+        let child = Command::new(JANUS)
+            .arg("--configs-folder")
+            .arg(dir.path())
+            .arg("--config")
+            .arg(dir.path().join("janus.jcfg"))
+            .arg("--disable-colors")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| ServerError::Start(e.to_string()))?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| ServerError::Start(e.to_string()))?;
+        let mut server = Self { child, dir, port };
+        server.wait_until_listening()?;
+        create_guarded_room(port).map_err(|e| ServerError::Start(format!("the guarded room: {e}")))?;
+        Ok(server)
+    }
+
+    /// `ws://127.0.0.1:PORT`, the address clients join through.
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// What Janus logged so far (for test failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("janus.log")).unwrap_or_default()
+    }
+
+    /// Kills Janus at once, as a crash or power cut would.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn wait_until_listening(&mut self) -> Result<(), ServerError> {
+        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
+        // Janus loads its plugins in well under a second; allow for a loaded machine.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(ServerError::Start(format!("it exited ({status}):\n{}", self.log())));
+            }
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(ServerError::Start(format!("it did not listen on {address} within 30 s:\n{}", self.log())))
+    }
+}
+
+impl Drop for JanusServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Janus's main configuration, the WebSocket transport's and the VideoRoom's, in `dir`.
+fn write_config(dir: &Path, port: u16) -> std::io::Result<()> {
+    let write = |name: &str, text: String| std::fs::File::create(dir.join(name))?.write_all(text.as_bytes());
+    // Everything Debian ships but the VideoRoom and the WebSocket transport stays unloaded.
+    let libraries =
+        |names: &[&str]| names.iter().map(|n| format!("libjanus_{n}.so")).collect::<Vec<_>>().join(",");
+    let plugins = libraries(&[
+        "audiobridge",
+        "duktape",
+        "echotest",
+        "lua",
+        "nosip",
+        "recordplay",
+        "sip",
+        "streaming",
+        "textroom",
+        "videocall",
+        "voicemail",
+    ]);
+    let transports = libraries(&["http", "mqtt", "nanomsg", "pfunix", "rabbitmq"]);
+    let events = libraries(&["gelfevh", "mqttevh", "nanomsgevh", "rabbitmqevh", "sampleevh", "wsevh"]);
+    let d = dir.display();
+    write(
+        "janus.jcfg",
+        format!(
+            "general: {{\n  configs_folder = \"{d}\"\n  plugins_folder = \"{LIBRARIES}/plugins\"\n  \
+             transports_folder = \"{LIBRARIES}/transports\"\n  events_folder = \"{LIBRARIES}/events\"\n  \
+             loggers_folder = \"{LIBRARIES}/loggers\"\n  debug_level = 4\n  session_timeout = 60\n}}\n\
+             plugins: {{ disable = \"{plugins}\" }}\ntransports: {{ disable = \"{transports}\" }}\n\
+             loggers: {{ disable = \"libjanus_jsonlog.so\" }}\nevents: {{ broadcast = false, disable = \"{events}\" }}\n"
+        ),
+    )?;
+    write(
+        "janus.transport.websockets.jcfg",
+        format!(
+            "general: {{ json = \"plain\", ws = true, ws_port = {port}, ws_ip = \"127.0.0.1\", wss = false }}\n\
+             admin: {{ admin_ws = false }}\n"
+        ),
+    )?;
+    write(
+        "janus.plugin.videoroom.jcfg",
+        format!(
+            "general: {{ admin_key = \"{ADMIN_KEY}\" }}\n\
+             room-{OPEN_ROOM}: {{ description = \"Open room\", publishers = 50, notify_joining = true, audiocodec = \"opus\" }}\n"
+        ),
+    )
+}
+
+/// Creates the guarded room through the VideoRoom API: invitation tokens
+/// (`allowed`) can only be given to a room created that way.
+fn create_guarded_room(port: u16) -> Result<(), String> {
+    use crate::protocol::{attach, create};
+    use tungstenite::client::IntoClientRequest;
+    let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+    let mut request = format!("ws://127.0.0.1:{port}").into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "janus-protocol".parse().expect("a valid header"));
+    let (mut socket, _) = tungstenite::client(request, stream).map_err(|e| e.to_string())?;
+    let mut ask = |message: serde_json::Value, answer: &str| -> Result<serde_json::Value, String> {
+        socket.send(tungstenite::Message::text(message.to_string())).map_err(|e| e.to_string())?;
+        loop {
+            let text = socket.read().map_err(|e| e.to_string())?.into_text().map_err(|e| e.to_string())?;
+            let reply: serde_json::Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
+            match reply["janus"].as_str() {
+                Some("ack") => continue,
+                Some(kind) if kind == answer => return Ok(reply),
+                _ => return Err(format!("unexpected answer: {reply}")),
+            }
+        }
+    };
+    let session = ask(create("room-1"), "success")?["data"]["id"].as_u64().ok_or("no session id")?;
+    let handle = ask(attach("room-2", session), "success")?["data"]["id"].as_u64().ok_or("no handle id")?;
+    let body = serde_json::json!({
+        "request": "create", "admin_key": ADMIN_KEY, "room": GUARDED_ROOM, "description": "Guarded room",
+        "pin": GUARDED_PIN, "allowed": GUARDED_TOKENS, "publishers": 50, "notify_joining": true, "audiocodec": "opus",
+    });
+    let message = serde_json::json!({
+        "janus": "message", "session_id": session, "handle_id": handle, "transaction": "room-3", "body": body,
+    });
+    let created = ask(message, "success")?;
+    match created.pointer("/plugindata/data/videoroom").and_then(|v| v.as_str()) {
+        Some("created") => Ok(()),
+        _ => Err(format!("not created: {created}")),
+    }
+}

@@ -1,0 +1,417 @@
+//! The signalling connection: one worker thread that joins a room and follows who is in it.
+//!
+//! The worker owns the WebSocket. It creates a Janus session, attaches to
+//! the VideoRoom plugin, joins, then reads events, sending a keepalive well
+//! within the server's session timeout. If the server goes away it says so
+//! and tries again with backoff (0.5 s doubling to 10 s); a refusal (wrong
+//! PIN or token, no such room) is said once and not retried. The caller
+//! reads [`LiveEvent`]s from a channel and never waits on the network.
+
+use crate::presence::{Participant, ParticipantId, PresenceChange, Roster};
+use crate::protocol::{self, JoinBody, Reply, RoomEvent};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Message, WebSocket};
+
+/// A secret (a room PIN, an invite token) that never appears in logs or reports.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(not shown)")
+    }
+}
+
+/// Where and as whom to join.
+#[derive(Clone, Debug)]
+pub struct JoinSettings {
+    /// The server's WebSocket address, `ws://host:port` (Janus's default port is 8188).
+    pub server: String,
+    /// The VideoRoom's numeric id.
+    pub room: u64,
+    /// The name others see and hear; cleaned and cut to 64 characters before it is sent.
+    pub display_name: String,
+    pub pin: Option<Secret>,
+    pub token: Option<Secret>,
+}
+
+/// A setting that makes joining impossible, said before any connection is tried.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    #[error(
+        "the session server `{0}` is not a ws:// address with a host (secure wss:// is not supported yet)"
+    )]
+    Server(String),
+}
+
+/// What happened in the session, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LiveEvent {
+    /// We are in the room with this id; who else is there follows as presence changes.
+    Joined {
+        me: ParticipantId,
+    },
+    Presence(PresenceChange),
+    /// The room will not let us in; not retried. The reason is in the user's terms and holds no secret.
+    Refused(String),
+    /// The connection failed or the server went away; the next try is in `retry_in_s`.
+    ConnectionLost {
+        reason: String,
+        retry_in_s: f32,
+    },
+    /// A message from the server could not be used and was skipped.
+    Skipped(String),
+}
+
+/// A joined (or joining) live session; dropping it leaves the room.
+pub struct LiveSession {
+    events: mpsc::Receiver<LiveEvent>,
+    stop: Arc<AtomicBool>,
+    worker: Option<JoinHandle<()>>,
+}
+
+/// Reads block at most this long, so the worker notices a stop or a due keepalive.
+const READ_SLICE: Duration = Duration::from_millis(200);
+/// Janus ends a session after 60 s without traffic by default; keep well inside it.
+const KEEPALIVE_EVERY: Duration = Duration::from_secs(25);
+/// How long a request may wait for its answer before the connection counts as lost.
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+const CONNECT_WITHIN: Duration = Duration::from_secs(5);
+const FIRST_RETRY_S: f32 = 0.5;
+const LAST_RETRY_S: f32 = 10.0;
+
+impl LiveSession {
+    /// Starts joining in the background; events arrive through [`LiveSession::next_event`].
+    pub fn join(settings: JoinSettings) -> Result<Self, SettingsError> {
+        let address = server_address(&settings.server)?;
+        let (sender, events) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker_stop = stop.clone();
+        let worker = std::thread::Builder::new()
+            .name("live-signalling".into())
+            .spawn(move || Worker { settings, address, events: sender, stop: worker_stop }.run())
+            .expect("a thread can be started");
+        Ok(Self { events, stop, worker: Some(worker) })
+    }
+
+    /// The next event if one has arrived; never waits.
+    pub fn try_event(&self) -> Option<LiveEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next event, waiting at most `timeout` (for tools and tests, not the frame loop).
+    pub fn next_event(&self, timeout: Duration) -> Option<LiveEvent> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for LiveSession {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// `host:port` from a `ws://host:port[/path]` address.
+fn server_address(server: &str) -> Result<String, SettingsError> {
+    let rest = server.strip_prefix("ws://").ok_or_else(|| SettingsError::Server(server.into()))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err(SettingsError::Server(server.into()));
+    }
+    Ok(if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") })
+}
+
+/// Why one connection ended.
+enum Ended {
+    /// The user left (the session was dropped).
+    Stopped,
+    Refused(String),
+    Lost(String),
+}
+
+struct Worker {
+    settings: JoinSettings,
+    address: String,
+    events: mpsc::Sender<LiveEvent>,
+    stop: Arc<AtomicBool>,
+}
+
+/// One WebSocket connection and the ids Janus gave us on it.
+struct Connection {
+    socket: WebSocket<TcpStream>,
+    session: u64,
+    handle: u64,
+    next_transaction: u64,
+}
+
+impl Worker {
+    fn run(self) {
+        let mut roster = Roster::default();
+        let mut retry_s = FIRST_RETRY_S;
+        loop {
+            match self.connect_and_follow(&mut roster, &mut retry_s) {
+                Ended::Stopped => return,
+                Ended::Refused(reason) => {
+                    let _ = self.events.send(LiveEvent::Refused(reason));
+                    return;
+                }
+                Ended::Lost(reason) => {
+                    tracing::warn!("live session: {reason}; trying again in {retry_s} s");
+                    let _ = self.events.send(LiveEvent::ConnectionLost { reason, retry_in_s: retry_s });
+                    let until = Instant::now() + Duration::from_secs_f32(retry_s);
+                    while Instant::now() < until {
+                        if self.stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(READ_SLICE);
+                    }
+                    retry_s = (retry_s * 2.0).min(LAST_RETRY_S);
+                }
+            }
+        }
+    }
+
+    fn connect_and_follow(&self, roster: &mut Roster, retry_s: &mut f32) -> Ended {
+        let mut connection = match self.connect() {
+            Ok(connection) => connection,
+            Err(ended) => return ended,
+        };
+        let (me, present) = match connection.join(&self.settings, &self.stop) {
+            Ok(joined) => joined,
+            Err(ended) => return ended,
+        };
+        *retry_s = FIRST_RETRY_S;
+        let _ = self.events.send(LiveEvent::Joined { me });
+        for change in roster.replace(me, present) {
+            let _ = self.events.send(LiveEvent::Presence(change));
+        }
+        let mut last_sent = Instant::now();
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                connection.leave();
+                return Ended::Stopped;
+            }
+            if last_sent.elapsed() >= KEEPALIVE_EVERY {
+                let transaction = connection.transaction();
+                if let Err(ended) = connection.send(protocol::keepalive(&transaction, connection.session)) {
+                    return ended;
+                }
+                last_sent = Instant::now();
+            }
+            let reply = match connection.read() {
+                Ok(Some(reply)) => reply,
+                Ok(None) => continue,
+                Err(ended) => return ended,
+            };
+            let changes = match reply {
+                Ok(Reply::Room(RoomEvent::Joined { me, present })) => roster.replace(me, present),
+                Ok(Reply::Room(RoomEvent::Arrived(people))) => roster.arrive(me, people),
+                Ok(Reply::Room(RoomEvent::Left(id))) => roster.leave(id).into_iter().collect(),
+                Ok(Reply::Ended { reason }) => return Ended::Lost(reason),
+                Ok(_) => Vec::new(),
+                Err(skipped) => {
+                    tracing::warn!("live session: {skipped}");
+                    let _ = self.events.send(LiveEvent::Skipped(skipped));
+                    Vec::new()
+                }
+            };
+            for change in changes {
+                let _ = self.events.send(LiveEvent::Presence(change));
+            }
+        }
+    }
+
+    fn connect(&self) -> Result<Connection, Ended> {
+        let lost =
+            |what: &str, e: &dyn std::fmt::Display| Ended::Lost(format!("{what} {}: {e}", self.address));
+        let address = self
+            .address
+            .to_socket_addrs()
+            .map_err(|e| lost("cannot find the session server", &e))?
+            .next()
+            .ok_or_else(|| Ended::Lost(format!("the session server {} has no address", self.address)))?;
+        let stream = TcpStream::connect_timeout(&address, CONNECT_WITHIN)
+            .map_err(|e| lost("cannot reach the session server", &e))?;
+        stream.set_read_timeout(Some(READ_SLICE)).map_err(|e| lost("cannot use the connection to", &e))?;
+        let mut request =
+            self.settings.server.as_str().into_client_request().map_err(|e| lost("bad address for", &e))?;
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "janus-protocol".parse().expect("a valid header"));
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(protocol::MAX_MESSAGE_BYTES))
+            .max_frame_size(Some(protocol::MAX_MESSAGE_BYTES));
+        let (socket, _) = tungstenite::client::client_with_config(request, stream, Some(config))
+            .map_err(|e| lost("the session server refused the WebSocket at", &e))?;
+        Ok(Connection { socket, session: 0, handle: 0, next_transaction: 0 })
+    }
+}
+
+impl Connection {
+    fn transaction(&mut self) -> String {
+        self.next_transaction += 1;
+        format!("allverse-{}", self.next_transaction)
+    }
+
+    fn send(&mut self, message: serde_json::Value) -> Result<(), Ended> {
+        self.socket
+            .send(Message::text(message.to_string()))
+            .map_err(|e| Ended::Lost(format!("the session server went away: {e}")))
+    }
+
+    /// One message, or `None` when nothing arrived within a read slice.
+    fn read(&mut self) -> Result<Option<Result<Reply, String>>, Ended> {
+        match self.socket.read() {
+            Ok(Message::Text(text)) => Ok(Some(protocol::parse(text.as_str()).map_err(|e| e.to_string()))),
+            Ok(Message::Close(_)) => Err(Ended::Lost("the session server closed the connection".into())),
+            Ok(_) => Ok(None),
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                Ok(None)
+            }
+            Err(tungstenite::Error::Capacity(e)) => {
+                Ok(Some(Err(format!("a signalling message was too large: {e}"))))
+            }
+            Err(e) => Err(Ended::Lost(format!("the session server went away: {e}"))),
+        }
+    }
+
+    /// Sends `message` and waits for the reply `wanted` picks out (other messages are passed over).
+    fn request<T>(
+        &mut self,
+        message: serde_json::Value,
+        stop: &AtomicBool,
+        mut wanted: impl FnMut(Reply) -> Option<Result<T, Ended>>,
+    ) -> Result<T, Ended> {
+        self.send(message)?;
+        let deadline = Instant::now() + ANSWER_WITHIN;
+        while Instant::now() < deadline {
+            if stop.load(Ordering::Relaxed) {
+                return Err(Ended::Stopped);
+            }
+            if let Some(Ok(reply)) = self.read()?
+                && let Some(answer) = wanted(reply)
+            {
+                return answer;
+            }
+        }
+        Err(Ended::Lost("the session server did not answer".into()))
+    }
+
+    /// Creates the session, attaches to the VideoRoom and joins: our id in the room, and who is there.
+    fn join(
+        &mut self,
+        settings: &JoinSettings,
+        stop: &AtomicBool,
+    ) -> Result<(ParticipantId, Vec<Participant>), Ended> {
+        for step in ["create", "attach"] {
+            let transaction = self.transaction();
+            let message = match step {
+                "create" => protocol::create(&transaction),
+                _ => protocol::attach(&transaction, self.session),
+            };
+            let id = self.request(message, stop, |reply| match reply {
+                Reply::Created { transaction: t, id } if t == transaction => Some(Ok(id)),
+                Reply::Failed { transaction: t, code, reason } if t == transaction => {
+                    Some(Err(Ended::Lost(format!("the session server refused to {step}: {reason} ({code})"))))
+                }
+                _ => None,
+            })?;
+            match step {
+                "create" => self.session = id,
+                _ => self.handle = id,
+            }
+        }
+        let display = allverse_core::text::clean(&settings.display_name, allverse_core::text::MAX_NAME_CHARS);
+        let body = JoinBody {
+            room: settings.room,
+            display: &display,
+            pin: settings.pin.as_ref().map(Secret::expose),
+            token: settings.token.as_ref().map(Secret::expose),
+        };
+        let transaction = self.transaction();
+        let message = protocol::join(&transaction, self.session, self.handle, &body);
+        let room = settings.room;
+        self.request(message, stop, |reply| match reply {
+            Reply::Room(RoomEvent::Joined { me, present }) => Some(Ok((me, present))),
+            Reply::Room(RoomEvent::Refused { code, reason }) => {
+                Some(Err(Ended::Refused(refusal(room, code, &reason))))
+            }
+            Reply::Failed { code, reason, .. } => {
+                Some(Err(Ended::Lost(format!("joining failed: {reason} ({code})"))))
+            }
+            _ => None,
+        })
+    }
+
+    /// Leaves the room and ends the session, as far as the server still listens.
+    fn leave(&mut self) {
+        let transaction = self.transaction();
+        let _ = self.send(protocol::leave(&transaction, self.session, self.handle));
+        let _ = self.send(
+            serde_json::json!({ "janus": "destroy", "session_id": self.session, "transaction": "bye" }),
+        );
+        let _ = self.socket.close(None);
+    }
+}
+
+/// A VideoRoom refusal in the user's terms (error codes from Janus's `janus_videoroom.c`).
+fn refusal(room: u64, code: i64, reason: &str) -> String {
+    match code {
+        426 => format!("there is no room {room} on this session server"),
+        429 => "the room needs a PIN or an invitation token, and none was given".into(),
+        433 => "the room did not accept this PIN or invitation token".into(),
+        _ => format!("the room did not let you in: {reason} (code {code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ws_addresses_with_a_host_are_taken() {
+        assert_eq!(server_address("ws://127.0.0.1:8188").unwrap(), "127.0.0.1:8188");
+        assert_eq!(server_address("ws://janus.example/janus").unwrap(), "janus.example:80");
+        for bad in ["http://a:1", "ws://", "ws://user:pw@a:1", "a:1", "wss://a:1"] {
+            assert!(server_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let settings = JoinSettings {
+            server: "ws://a:1".into(),
+            room: 1,
+            display_name: "Ana".into(),
+            pin: Some(Secret::new("2468")),
+            token: Some(Secret::new("tok-123")),
+        };
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("2468") && !printed.contains("tok-123"), "{printed}");
+        for code in [426, 429, 433, 500] {
+            assert!(!refusal(1, code, "Unauthorized").contains("2468"));
+        }
+    }
+}
