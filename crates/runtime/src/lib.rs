@@ -33,6 +33,7 @@
 pub mod audio_engine;
 pub mod backend;
 pub mod captions;
+pub mod capture_files;
 pub mod desktop;
 pub mod home;
 pub mod input;

@@ -8,6 +8,7 @@
 //! driver) only for the frames a checkpoint captures.
 
 use crate::audio_engine::write_recording;
+use crate::capture_files::CaptureFiles;
 use crate::panels::{PanelSize, TextPanel};
 use crate::plugins::AllversePlugins;
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
@@ -117,6 +118,7 @@ impl Simulator {
             always_on: false,
         })
         .add_systems(Startup, move |mut commands: Commands| spawn_eye(&mut commands, target.clone(), view))
+        .init_resource::<CaptureFiles>()
         .add_systems(PostUpdate, request_captures.after(TransformSystems::Propagate));
         app.finish();
         app.cleanup();
@@ -157,6 +159,7 @@ impl Simulator {
             bail!("{pending} capture(s) never arrived from the renderer");
         }
         let mut report = self.app.world().resource::<SessionReport>().clone();
+        self.app.world_mut().resource_mut::<CaptureFiles>().finish_into(&mut report);
         report.frames = self.frames + 1;
         let out_dir = self.app.world().resource::<OffscreenView>().out_dir.clone();
         let audio_path = out_dir.join("audio.wav");
@@ -315,15 +318,9 @@ fn request_captures(
         commands.spawn(Screenshot::image(view.target.clone())).observe(
             move |captured: On<ScreenshotCaptured>,
                   mut view: ResMut<OffscreenView>,
-                  mut report: ResMut<SessionReport>| {
+                  mut files: ResMut<CaptureFiles>| {
                 view.pending -= 1;
-                let mut entry = entry.clone();
-                entry.width_px = captured.image.width();
-                entry.height_px = captured.image.height();
-                match write_png(&captured.image, &entry.path) {
-                    Ok(()) => report.captures.push(entry),
-                    Err(e) => error!("capture `{}` could not be saved: {e:#}", entry.name),
-                }
+                files.write(captured.image.clone(), entry.clone());
             },
         );
     }
@@ -408,26 +405,4 @@ impl Viewer<'_, '_> {
             .map(|(id, _)| id)
             .collect()
     }
-}
-
-/// Writes an 8-bit RGBA or BGRA image as an opaque RGB PNG.
-pub(crate) fn write_png(image: &Image, path: &Path) -> Result<()> {
-    let data = image.data.as_ref().context("the capture has no pixels")?;
-    let swap = match image.texture_descriptor.format {
-        TextureFormat::Rgba8UnormSrgb | TextureFormat::Rgba8Unorm => false,
-        TextureFormat::Bgra8UnormSrgb | TextureFormat::Bgra8Unorm => true,
-        other => bail!("captures in {other:?} are not supported"),
-    };
-    let rgb: Vec<u8> = data
-        .chunks_exact(4)
-        .flat_map(|p| if swap { [p[2], p[1], p[0]] } else { [p[0], p[1], p[2]] })
-        .collect();
-    let file = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-    );
-    let mut encoder = png::Encoder::new(file, image.width(), image.height());
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.write_header()?.write_image_data(&rgb)?;
-    Ok(())
 }

@@ -4,9 +4,9 @@
 //! read back and written beside the report, as the simulator writes its
 //! view, with the head pose and gaze at that moment in the report.
 
+use crate::capture_files::CaptureFiles;
 use crate::rig::Rig;
-use crate::session::{CaptureEntry, CaptureRequested, SessionClock, SessionReport};
-use crate::simulator::write_png;
+use crate::session::{CaptureEntry, CaptureRequested, SessionClock};
 use bevy::camera::ManualTextureViewHandle;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
@@ -23,7 +23,9 @@ struct CaptureFolder(PathBuf);
 
 impl Plugin for XrCapturePlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(CaptureFolder(self.out_dir.clone())).add_systems(PostUpdate, capture_left_eye);
+        app.insert_resource(CaptureFolder(self.out_dir.clone()))
+            .init_resource::<CaptureFiles>()
+            .add_systems(PostUpdate, capture_left_eye);
     }
 }
 
@@ -50,14 +52,8 @@ fn capture_left_eye(
         };
         // The left eye renders into the first of the swapchain's views.
         commands.spawn(Screenshot::texture_view(ManualTextureViewHandle(XR_TEXTURE_INDEX))).observe(
-            move |captured: On<ScreenshotCaptured>, mut report: ResMut<SessionReport>| {
-                let mut entry = entry.clone();
-                entry.width_px = captured.image.width();
-                entry.height_px = captured.image.height();
-                match write_png(&captured.image, &entry.path) {
-                    Ok(()) => report.captures.push(entry),
-                    Err(e) => error!("capture `{}` could not be saved: {e:#}", entry.name),
-                }
+            move |captured: On<ScreenshotCaptured>, mut files: ResMut<CaptureFiles>| {
+                files.write(captured.image.clone(), entry.clone());
             },
         );
     }

@@ -302,6 +302,9 @@ pub fn fill_report(world: &mut World) -> SessionReport {
         xr.systems_cpu_ms = FrameTimes::of(&timing.systems_ms);
     }
     let mut report = world.resource::<SessionReport>().clone();
+    if let Some(mut files) = world.get_resource_mut::<crate::capture_files::CaptureFiles>() {
+        files.finish_into(&mut report);
+    }
     report.frames = xr.frames_asked;
     report.xr = Some(xr);
     report
