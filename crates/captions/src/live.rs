@@ -59,6 +59,21 @@ pub struct LiveCaptions {
     worker: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Lowers this thread's scheduling priority to nice 10, below the frame
+/// loop's 0, so that on a machine with few cores the frame thread preempts
+/// recognition instead of waiting behind it: captions tolerate tens of
+/// milliseconds of delay, frames do not. whisper.cpp's compute threads,
+/// started from this thread, inherit the value (Linux keeps it per thread).
+fn yield_to_the_frame_loop() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on this thread's own id touches no memory. Raising
+    // one's own nice value needs no privilege, so it can only fail if the
+    // thread were gone; either way recognition runs on.
+    unsafe {
+        let _ = libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
+}
+
 impl LiveCaptions {
     /// Starts the worker; returns it and one input per speaker, in order.
     /// Event times are seconds since `epoch`.
@@ -92,6 +107,7 @@ impl LiveCaptions {
         let worker = std::thread::Builder::new()
             .name("captions".into())
             .spawn(move || {
+                yield_to_the_frame_loop();
                 let now = || epoch.elapsed().as_secs_f64();
                 let (mut raw, mut samples) = (Vec::new(), Vec::new());
                 while !stop_worker.load(Ordering::Relaxed) {
