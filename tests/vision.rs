@@ -312,3 +312,34 @@ fn the_brightness_cap_holds_for_every_pixel() {
         assert!(panel_contrast(&capped, rect) >= 4.5, "`{id}` under the cap");
     }
 }
+
+#[test]
+fn the_highlight_never_fills_the_view_from_inside_an_object() {
+    let mut scenario = scenario();
+    // The head inside the table, looking at its far side.
+    scenario.head = vec![allverse_core::scenario::HeadKey {
+        at_s: 0.0,
+        position_m: allverse_core::glam::Vec3::new(1.6, 0.5, -3.0),
+        yaw_deg: 0.0,
+        pitch_deg: 0.0,
+    }];
+    scenario.gaze.clear();
+    let rendered = render_scenario(scenario, profile(&[("vision.highlight", "glow")]));
+    let yellowish = rendered.capture.fraction(|p| p[0] > 200 && p[1] > 170 && p[2] < 120);
+    assert!(yellowish < 0.01, "the glow shell is not drawn around the eye: {yellowish}");
+}
+
+#[test]
+fn checkpoints_in_the_same_frame_each_get_their_capture() {
+    let mut scenario = scenario();
+    // 10 frames a second: both fall between the frames at 0.3 and 0.4 s.
+    for (at_s, name) in [(0.31, "first"), (0.39, "second")] {
+        scenario.checkpoints.push(allverse_core::scenario::Checkpoint { at_s, capture: name.into() });
+    }
+    let rendered = render_scenario(scenario, Profile::default());
+    let names: Vec<&str> = rendered.report.captures.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["view", "first", "second"]);
+    for capture in &rendered.report.captures {
+        assert!(capture.path.exists(), "{} is written", capture.name);
+    }
+}

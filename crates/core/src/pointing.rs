@@ -44,6 +44,23 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// Whether `point` is inside the shape grown by `margin_m` all round.
+    pub fn contains(&self, point: Vec3, margin_m: f32) -> bool {
+        match *self {
+            Shape::Sphere { centre_m, radius_m } => point.distance(centre_m) <= radius_m + margin_m,
+            Shape::Capsule { bottom_m, top_m, radius_m } => {
+                let axis = top_m - bottom_m;
+                let along = ((point - bottom_m).dot(axis) / axis.length_squared().max(1e-12)).clamp(0.0, 1.0);
+                point.distance(bottom_m + axis * along) <= radius_m + margin_m
+            }
+            Shape::Box { centre_m, half_size_m } => {
+                ((point - centre_m).abs() - half_size_m).max_element() <= margin_m
+            }
+        }
+    }
+}
+
 fn hit_sphere(origin: Vec3, direction: Vec3, centre: Vec3, radius: f32) -> Option<f32> {
     let to_origin = origin - centre;
     let b = to_origin.dot(direction);
@@ -136,6 +153,18 @@ mod tests {
         let head = Shape::Sphere { centre_m: Vec3::new(0.0, 0.0, 2.0), radius_m: 0.2 };
         assert_eq!(head.hit_m(Vec3::ZERO, Vec3::NEG_Z), None);
         assert!((head.hit_m(Vec3::ZERO, Vec3::Z).unwrap() - 1.8).abs() < 1e-5);
+    }
+
+    #[test]
+    fn containment_grows_with_the_margin() {
+        let person = Shape::Capsule { bottom_m: Vec3::ZERO, top_m: Vec3::Y, radius_m: 0.2 };
+        assert!(person.contains(Vec3::new(0.1, 0.5, 0.0), 0.0));
+        assert!(!person.contains(Vec3::new(0.3, 0.5, 0.0), 0.0));
+        assert!(person.contains(Vec3::new(0.3, 0.5, 0.0), 0.15));
+        let table = Shape::Box { centre_m: Vec3::ZERO, half_size_m: Vec3::splat(0.5) };
+        assert!(
+            table.contains(Vec3::new(0.55, 0.0, 0.0), 0.1) && !table.contains(Vec3::new(0.7, 0.0, 0.0), 0.1)
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct VisionSettings {
     /// How much the magnifier enlarges, 1.5 to 8 times.
     pub magnification: f32,
     /// Diameter of the lens, or height of the bifocal strip, as an angle of the view: 5° to 60°.
+    /// The renderer keeps part of the plain view in sight: the lens takes at
+    /// most 80 % of the view's height, the strip half.
     pub lens_size_deg: f32,
     /// What the lens follows, and what "describe" and highlighting point with.
     pub pointer: Pointer,
@@ -33,7 +35,8 @@ pub struct VisionSettings {
     /// Outline object edges, found from depth and surface normals (not texture).
     pub edges: bool,
     pub edge_colour: HexColour,
-    /// Outline thickness in display pixels, 1 to 8.
+    /// Outline thickness in display pixels, 1 to 8, drawn in 2-pixel steps
+    /// (the line lies on both sides of the edge: 1 and 2 look alike, as do 3 and 4).
     pub edge_thickness_px: f32,
     pub filter: ColourFilter,
     /// For colour-vision corrections: the severity of the user's colour
@@ -135,7 +138,9 @@ impl TryFrom<String> for HexColour {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, String> {
-        let digits = text.strip_prefix('#').filter(|d| d.len() == 6 && d.is_ascii());
+        // `from_str_radix` alone would take a sign: "#+1+2+3".
+        let digits =
+            text.strip_prefix('#').filter(|d| d.len() == 6 && d.chars().all(|c| c.is_ascii_hexdigit()));
         let channel = |i: usize| digits.and_then(|d| u8::from_str_radix(&d[i..i + 2], 16).ok());
         match (channel(0), channel(2), channel(4)) {
             (Some(r), Some(g), Some(b)) => Ok(Self(Srgba8::opaque(r, g, b))),
@@ -399,7 +404,7 @@ mod tests {
     fn hex_colours_parse_and_print() {
         let colour = HexColour::try_from("#FFd700".to_string()).unwrap();
         assert_eq!(String::from(colour), "#ffd700");
-        for bad in ["ffd700", "#ffd70", "#gggggg", "#ffd7000", "#ééé"] {
+        for bad in ["ffd700", "#ffd70", "#gggggg", "#ffd7000", "#ééé", "#+1+2+3"] {
             assert!(HexColour::try_from(bad.to_string()).is_err(), "{bad}");
         }
     }

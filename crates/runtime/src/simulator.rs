@@ -310,17 +310,21 @@ fn request_captures(
     let Ok(mut camera) = camera.single_mut() else {
         return;
     };
-    let mut requested = false;
-    for request in requests.read() {
-        requested = true;
+    // Checkpoints that fall in the same frame share one screenshot: the
+    // renderer answers only one request per target and frame.
+    let entries: Vec<CaptureEntry> =
+        requests.read().map(|request| viewer.capture_entry(&request.name, &view)).collect();
+    let requested = !entries.is_empty();
+    if requested {
         view.pending += 1;
-        let entry = viewer.capture_entry(&request.name, &view);
         commands.spawn(Screenshot::image(view.target.clone())).observe(
             move |captured: On<ScreenshotCaptured>,
                   mut view: ResMut<OffscreenView>,
                   mut files: ResMut<CaptureFiles>| {
                 view.pending -= 1;
-                files.write(captured.image.clone(), entry.clone());
+                for entry in &entries {
+                    files.write(captured.image.clone(), entry.clone());
+                }
             },
         );
     }

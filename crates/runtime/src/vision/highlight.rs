@@ -5,6 +5,8 @@
 //! outline) and the target itself is never covered.
 
 use super::pointer::Pointed;
+use crate::panels::QuadAssets;
+use crate::rig::Rig;
 use crate::scene::Describable;
 use crate::session::UserProfile;
 use allverse_core::pointing::Shape;
@@ -17,6 +19,8 @@ const OUTLINE_MARGIN_M: f32 = 0.03;
 /// The glow shell reaches further and is faint and additive.
 const GLOW_MARGIN_M: f32 = 0.08;
 const GLOW_STRENGTH: f32 = 0.45;
+/// No shell is drawn when the eye is this close to it (the near clipping plane is 0.1 m).
+const EYE_CLEARANCE_M: f32 = 0.15;
 
 /// The one highlight shell, and what it was built for.
 #[derive(Component)]
@@ -27,19 +31,22 @@ pub(crate) struct HighlightShell {
 pub(crate) fn show_highlight(
     mut commands: Commands,
     user: Res<UserProfile>,
+    rig: Res<Rig>,
     pointed: Res<Pointed>,
     targets: Query<&Describable>,
     shells: Query<(Entity, &HighlightShell)>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut assets: QuadAssets,
 ) {
     let settings = &user.profile.vision;
     let colour = settings.edge_colour.0;
+    let eye = rig.head.translation;
     let wanted = pointed
         .target
         .as_ref()
         .filter(|_| settings.highlight != Highlight::Off)
         .and_then(|at| Some((at.entity, targets.get(at.entity).ok().filter(|d| d.highlightable)?)))
+        // With the eye in (or at) the shell, it would fill the whole view.
+        .filter(|(_, d)| !d.shape.contains(eye, GLOW_MARGIN_M + EYE_CLEARANCE_M))
         .map(|(entity, describable)| {
             ((entity, settings.highlight, [colour.r, colour.g, colour.b]), describable)
         });
@@ -66,8 +73,8 @@ pub(crate) fn show_highlight(
     let (mesh, transform) = shell_mesh(&describable.shape, margin_m);
     commands.spawn((
         HighlightShell { built_for: key },
-        Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(material)),
+        Mesh3d(assets.meshes.add(mesh)),
+        MeshMaterial3d(assets.materials.add(material)),
         transform,
     ));
 }

@@ -5,6 +5,11 @@ use bevy::prelude::*;
 use bevy::render::extract_component::ExtractComponent;
 use bevy::render::render_resource::ShaderType;
 
+/// The largest share of the view's height the lens (its diameter) and the
+/// bifocal strip may take, so that some of the unmagnified view always stays.
+const MAX_LENS_FRACTION: f32 = 0.8;
+const MAX_STRIP_FRACTION: f32 = 0.5;
+
 /// What the vision shader reads for one view; field order and types match `vision.wgsl`.
 #[derive(Component, ExtractComponent, Clone, Copy, ShaderType, Default, Debug, PartialEq)]
 pub struct VisionUniform {

@@ -56,7 +56,9 @@ fn srgb_decode(encoded: vec3<f32>) -> vec3<f32> {
 // steep and shallow surfaces are treated alike.
 fn edge_strength(pixel: vec2<i32>) -> f32 {
     let size = vec2<i32>(textureDimensions(depth));
-    let step = max(i32(round(vision.edge_thickness_px * 0.5)), 1);
+    // Half the thickness each side of the edge, rounded half up (WGSL's
+    // round() goes to even, which made 2.5 and 3 look alike).
+    let step = max(i32(floor(vision.edge_thickness_px * 0.5 + 0.5)), 1);
     let centre = textureLoad(depth, pixel, 0);
     var strongest = 0.0;
     for (var axis = 0; axis < 2; axis++) {
