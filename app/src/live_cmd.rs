@@ -16,9 +16,13 @@ pub enum LiveCommand {
     /// The room's PIN and invitation token, when it needs them, are read from
     /// ALLVERSE_ROOM_PIN and ALLVERSE_ROOM_TOKEN.
     Join {
-        /// The session server, e.g. ws://127.0.0.1:8188 (`cargo xtask janus` prints it).
+        /// The session server, e.g. wss://events.example:8989, or ws://127.0.0.1:8188
+        /// on a trusted network (`cargo xtask janus` prints both).
         #[arg(long)]
         server: String,
+        /// For wss://: the CA file (PEM) that signed the server's certificate.
+        #[arg(long)]
+        ca_file: Option<std::path::PathBuf>,
         /// The room's number.
         #[arg(long)]
         room: u64,
@@ -29,10 +33,16 @@ pub enum LiveCommand {
 }
 
 pub fn run(command: LiveCommand) -> Result<()> {
-    let LiveCommand::Join { server, room, name } = command;
+    let LiveCommand::Join { server, ca_file, room, name } = command;
     let secret = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
-    let settings =
-        JoinSettings { server, room, display_name: name, pin: secret(PIN_ENV), token: secret(TOKEN_ENV) };
+    let settings = JoinSettings {
+        server,
+        ca_file,
+        room,
+        display_name: name,
+        pin: secret(PIN_ENV),
+        token: secret(TOKEN_ENV),
+    };
     println!("Joining room {room} at {} …", settings.server);
     let session = LiveSession::join(settings)?;
     loop {

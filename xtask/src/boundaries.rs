@@ -19,6 +19,7 @@ pub const ENGINE_FREE: &[&str] = &[
     "allverse-input",
     "allverse-home",
     "allverse-live",
+    "allverse-tls",
 ];
 
 /// A package is an engine if its name is one of these or starts with `bevy`.

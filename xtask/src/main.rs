@@ -85,7 +85,12 @@ pub fn build_app(step: &str) -> Result<()> {
 fn janus() -> Result<()> {
     use allverse_live::server::{GUARDED_PIN, GUARDED_ROOM, GUARDED_TOKENS, JanusServer, OPEN_ROOM};
     let server = JanusServer::start()?;
-    println!("[janus] Janus is listening on {} (loopback only)", server.ws_url());
+    println!(
+        "[janus] Janus is listening on {} and, over TLS, {} (loopback only)",
+        server.ws_url(),
+        server.wss_url()
+    );
+    println!("[janus] the TLS certificate's CA, for --ca-file: {}", server.ca_file().display());
     println!("[janus] open room: {OPEN_ROOM}");
     println!(
         "[janus] guarded room: {GUARDED_ROOM}, PIN {GUARDED_PIN}, invitation tokens {} (test values; \

@@ -41,7 +41,7 @@ pub enum BrokerError {
     },
     /// Certificate generation failed.
     #[error("cannot make test certificates: {0}")]
-    Certificates(#[from] rcgen::Error),
+    Certificates(String),
     /// The broker exited or did not listen in time; the message ends with its log.
     #[error("mosquitto did not start: {0}")]
     NotReady(String),
@@ -292,21 +292,7 @@ impl Drop for TestBroker {
 
 /// Writes `ca.pem`, `server.pem` and `server.key` into `dir`.
 fn write_certificates(dir: &Path) -> Result<(), BrokerError> {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-    let mut ca = CertificateParams::new(Vec::<String>::new())?;
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "Allverse test CA");
-    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
-    let mut server = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
-    server.distinguished_name.push(DnType::CommonName, "localhost");
-    let key = KeyPair::generate()?;
-    let cert = server.signed_by(&key, &ca)?;
-    let write = |name: &str, text: String| {
-        std::fs::write(dir.join(name), text).map_err(io(format!("cannot write {name}")))
-    };
-    write("ca.pem", ca.pem())?;
-    write("server.pem", cert.pem())?;
-    write("server.key", key.serialize_pem())
+    allverse_tls::write_test_certificates(dir).map_err(BrokerError::Certificates)
 }
 
 /// Plays a device on the hub's account that does what it is told: each of

@@ -29,6 +29,8 @@ pub struct JanusServer {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    /// The same transport over TLS, with a certificate from a CA made for this server.
+    secure_port: u16,
 }
 
 /// Why Janus could not be started.
@@ -43,11 +45,7 @@ pub enum ServerError {
 impl JanusServer {
     /// Starts Janus with its WebSocket transport on a free port of 127.0.0.1.
     pub fn start() -> Result<Self, ServerError> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| ServerError::Start(e.to_string()))?
-            .port();
-        Self::start_on(port)
+        Self::start_on(free_port()?)
     }
 
     /// Starts Janus on `port`, e.g. again after [`JanusServer::stop`], where clients expect it.
@@ -55,8 +53,10 @@ impl JanusServer {
         if !Path::new(JANUS).exists() {
             return Err(ServerError::NotInstalled);
         }
+        let secure_port = free_port()?;
         let dir = tempfile::tempdir().map_err(|e| ServerError::Start(e.to_string()))?;
-        write_config(dir.path(), port).map_err(|e| ServerError::Start(e.to_string()))?;
+        allverse_tls::write_test_certificates(dir.path()).map_err(ServerError::Start)?;
+        write_config(dir.path(), port, secure_port).map_err(|e| ServerError::Start(e.to_string()))?;
         let log = std::fs::File::create(dir.path().join("janus.log"))
             .map_err(|e| ServerError::Start(e.to_string()))?;
         let child = Command::new(JANUS)
@@ -70,7 +70,7 @@ impl JanusServer {
             .stderr(log)
             .spawn()
             .map_err(|e| ServerError::Start(e.to_string()))?;
-        let mut server = Self { child, dir, port };
+        let mut server = Self { child, dir, port, secure_port };
         server.wait_until_listening()?;
         create_guarded_room(port).map_err(|e| ServerError::Start(format!("the guarded room: {e}")))?;
         Ok(server)
@@ -79,6 +79,16 @@ impl JanusServer {
     /// `ws://127.0.0.1:PORT`, the address clients join through.
     pub fn ws_url(&self) -> String {
         format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    /// `wss://localhost:PORT`: the same rooms over TLS; trust [`JanusServer::ca_file`] to join.
+    pub fn wss_url(&self) -> String {
+        format!("wss://localhost:{}", self.secure_port)
+    }
+
+    /// The CA that signed the server's certificate (PEM).
+    pub fn ca_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     pub fn port(&self) -> u16 {
@@ -123,8 +133,15 @@ impl Drop for JanusServer {
     }
 }
 
+fn free_port() -> Result<u16, ServerError> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| ServerError::Start(e.to_string()))
+}
+
 /// Janus's main configuration, the WebSocket transport's and the VideoRoom's, in `dir`.
-fn write_config(dir: &Path, port: u16) -> std::io::Result<()> {
+fn write_config(dir: &Path, port: u16, secure_port: u16) -> std::io::Result<()> {
     let write = |name: &str, text: String| std::fs::File::create(dir.join(name))?.write_all(text.as_bytes());
     // Everything Debian ships but the VideoRoom and the WebSocket transport stays unloaded.
     let libraries =
@@ -158,8 +175,10 @@ fn write_config(dir: &Path, port: u16) -> std::io::Result<()> {
     write(
         "janus.transport.websockets.jcfg",
         format!(
-            "general: {{ json = \"plain\", ws = true, ws_port = {port}, ws_ip = \"127.0.0.1\", wss = false }}\n\
-             admin: {{ admin_ws = false }}\n"
+            "general: {{ json = \"plain\", ws = true, ws_port = {port}, ws_ip = \"127.0.0.1\", \
+             wss = true, wss_port = {secure_port}, wss_ip = \"127.0.0.1\" }}\n\
+             admin: {{ admin_ws = false }}\n\
+             certificates: {{ cert_pem = \"{d}/server.pem\", cert_key = \"{d}/server.key\" }}\n"
         ),
     )?;
     write(

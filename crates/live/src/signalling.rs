@@ -42,8 +42,11 @@ impl std::fmt::Debug for Secret {
 /// Where and as whom to join.
 #[derive(Clone, Debug)]
 pub struct JoinSettings {
-    /// The server's WebSocket address, `ws://host:port` (Janus's default port is 8188).
+    /// The server's WebSocket address: `wss://host:port` (TLS), or `ws://host:port` on a
+    /// trusted network (Janus's default ports are 8989 and 8188).
     pub server: String,
+    /// The CA that signed a `wss://` server's certificate (PEM); events usually run their own.
+    pub ca_file: Option<std::path::PathBuf>,
     /// The VideoRoom's numeric id.
     pub room: u64,
     /// The name others see and hear; cleaned and cut to 64 characters before it is sent.
@@ -55,10 +58,12 @@ pub struct JoinSettings {
 /// A setting that makes joining impossible, said before any connection is tried.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SettingsError {
-    #[error(
-        "the session server `{0}` is not a ws:// address with a host (secure wss:// is not supported yet)"
-    )]
+    #[error("the session server `{0}` is not a wss:// or ws:// address with a host (and no user name)")]
     Server(String),
+    #[error("a wss:// session server needs the CA file that signed its certificate")]
+    NoCaFile,
+    #[error(transparent)]
+    CaFile(#[from] allverse_tls::CaFileError),
 }
 
 /// What happened in the session, in order.
@@ -100,13 +105,18 @@ const LAST_RETRY_S: f32 = 10.0;
 impl LiveSession {
     /// Starts joining in the background; events arrive through [`LiveSession::next_event`].
     pub fn join(settings: JoinSettings) -> Result<Self, SettingsError> {
-        let address = server_address(&settings.server)?;
+        let (secure, address) = server_address(&settings.server)?;
+        let tls = match (secure, &settings.ca_file) {
+            (false, _) => None,
+            (true, None) => return Err(SettingsError::NoCaFile),
+            (true, Some(ca_file)) => Some(Arc::new(allverse_tls::client_config(ca_file)?)),
+        };
         let (sender, events) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let worker_stop = stop.clone();
         let worker = std::thread::Builder::new()
             .name("live-signalling".into())
-            .spawn(move || Worker { settings, address, events: sender, stop: worker_stop }.run())
+            .spawn(move || Worker { settings, address, tls, events: sender, stop: worker_stop }.run())
             .expect("a thread can be started");
         Ok(Self { events, stop, worker: Some(worker) })
     }
@@ -131,14 +141,53 @@ impl Drop for LiveSession {
     }
 }
 
-/// `host:port` from a `ws://host:port[/path]` address.
-fn server_address(server: &str) -> Result<String, SettingsError> {
-    let rest = server.strip_prefix("ws://").ok_or_else(|| SettingsError::Server(server.into()))?;
+/// Whether the address is `wss://`, and its `host:port`, from `ws[s]://host[:port][/path]`.
+fn server_address(server: &str) -> Result<(bool, String), SettingsError> {
+    let (secure, rest) = match (server.strip_prefix("wss://"), server.strip_prefix("ws://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        _ => return Err(SettingsError::Server(server.into())),
+    };
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.is_empty() || authority.contains('@') {
         return Err(SettingsError::Server(server.into()));
     }
-    Ok(if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") })
+    let default_port = if secure { 443 } else { 80 };
+    Ok((
+        secure,
+        if authority.contains(':') { authority.to_string() } else { format!("{authority}:{default_port}") },
+    ))
+}
+
+/// The connection under the WebSocket: plain TCP, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl std::io::Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl std::io::Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
 }
 
 /// Why one connection ended.
@@ -152,13 +201,15 @@ enum Ended {
 struct Worker {
     settings: JoinSettings,
     address: String,
+    /// For wss://: trusting only the CA file's certificates.
+    tls: Option<Arc<rustls::ClientConfig>>,
     events: mpsc::Sender<LiveEvent>,
     stop: Arc<AtomicBool>,
 }
 
 /// One WebSocket connection and the ids Janus gave us on it.
 struct Connection {
-    socket: WebSocket<TcpStream>,
+    socket: WebSocket<Stream>,
     session: u64,
     handle: u64,
     next_transaction: u64,
@@ -253,6 +304,17 @@ impl Worker {
         let stream = TcpStream::connect_timeout(&address, CONNECT_WITHIN)
             .map_err(|e| lost("cannot reach the session server", &e))?;
         stream.set_read_timeout(Some(READ_SLICE)).map_err(|e| lost("cannot use the connection to", &e))?;
+        let stream = match &self.tls {
+            None => Stream::Plain(stream),
+            Some(config) => {
+                let host = self.address.rsplit_once(':').map_or(self.address.as_str(), |(host, _)| host);
+                let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+                    .map_err(|e| lost("the session server's name is not valid:", &e))?;
+                let connection = rustls::ClientConnection::new(config.clone(), name)
+                    .map_err(|e| lost("cannot start TLS with", &e))?;
+                Stream::Tls(Box::new(rustls::StreamOwned::new(connection, stream)))
+            }
+        };
         let mut request =
             self.settings.server.as_str().into_client_request().map_err(|e| lost("bad address for", &e))?;
         request
@@ -262,7 +324,7 @@ impl Worker {
             .max_message_size(Some(protocol::MAX_MESSAGE_BYTES))
             .max_frame_size(Some(protocol::MAX_MESSAGE_BYTES));
         let (socket, _) = tungstenite::client::client_with_config(request, stream, Some(config))
-            .map_err(|e| lost("the session server refused the WebSocket at", &e))?;
+            .map_err(|e| lost("no WebSocket could be opened with", &e))?;
         Ok(Connection { socket, session: 0, handle: 0, next_transaction: 0 })
     }
 }
@@ -391,10 +453,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_ws_addresses_with_a_host_are_taken() {
-        assert_eq!(server_address("ws://127.0.0.1:8188").unwrap(), "127.0.0.1:8188");
-        assert_eq!(server_address("ws://janus.example/janus").unwrap(), "janus.example:80");
-        for bad in ["http://a:1", "ws://", "ws://user:pw@a:1", "a:1", "wss://a:1"] {
+    fn only_ws_and_wss_addresses_with_a_host_are_taken() {
+        assert_eq!(server_address("ws://127.0.0.1:8188").unwrap(), (false, "127.0.0.1:8188".into()));
+        assert_eq!(server_address("wss://janus.example/janus").unwrap(), (true, "janus.example:443".into()));
+        for bad in ["http://a:1", "ws://", "wss://user:pw@a:1", "a:1"] {
             assert!(server_address(bad).is_err(), "{bad}");
         }
     }
@@ -403,6 +465,7 @@ mod tests {
     fn secrets_are_never_printed() {
         let settings = JoinSettings {
             server: "ws://a:1".into(),
+            ca_file: None,
             room: 1,
             display_name: "Ana".into(),
             pin: Some(Secret::new("2468")),

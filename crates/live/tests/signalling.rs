@@ -8,7 +8,14 @@ use std::time::Duration;
 const WAIT: Duration = Duration::from_secs(20);
 
 fn settings(server: &JanusServer, room: u64, name: &str) -> JoinSettings {
-    JoinSettings { server: server.ws_url(), room, display_name: name.into(), pin: None, token: None }
+    JoinSettings {
+        server: server.ws_url(),
+        ca_file: None,
+        room,
+        display_name: name.into(),
+        pin: None,
+        token: None,
+    }
 }
 
 /// Waits for the first event `pick` accepts, failing with everything seen before it.
@@ -108,6 +115,7 @@ fn an_unreachable_server_is_said_not_waited_on() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let session = LiveSession::join(JoinSettings {
         server: format!("ws://127.0.0.1:{port}"),
+        ca_file: None,
         room: OPEN_ROOM,
         display_name: "Ana".into(),
         pin: Some(Secret::new("2468")),
@@ -126,4 +134,32 @@ fn an_unreachable_server_is_said_not_waited_on() {
         _ => None,
     });
     assert_eq!(next, 1.0, "backoff doubles");
+}
+
+#[test]
+fn over_tls_only_the_named_ca_is_trusted() {
+    let server = JanusServer::start().unwrap();
+    let secure = |name: &str, ca_file: Option<std::path::PathBuf>| JoinSettings {
+        server: server.wss_url(),
+        ca_file,
+        ..settings(&server, OPEN_ROOM, name)
+    };
+    let ana = LiveSession::join(secure("Ana", Some(server.ca_file()))).unwrap();
+    joined(&ana);
+    let ben = LiveSession::join(secure("Ben", Some(server.ca_file()))).unwrap();
+    joined(&ben);
+    assert_eq!(arrived(&ana), "Ben", "presence works the same over wss://");
+
+    assert_eq!(
+        LiveSession::join(secure("Cleo", None)).err().map(|e| e.to_string()).as_deref(),
+        Some("a wss:// session server needs the CA file that signed its certificate")
+    );
+    // Another server's CA: the certificate is refused, and said so.
+    let other = JanusServer::start().unwrap();
+    let cleo = LiveSession::join(secure("Cleo", Some(other.ca_file()))).unwrap();
+    let reason = expect(&cleo, "the refusal of the certificate", |e| match e {
+        LiveEvent::ConnectionLost { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(reason.to_lowercase().contains("certificate"), "{reason}");
 }

@@ -4,8 +4,6 @@ use super::LinkError;
 use crate::settings::HomeSettings;
 use rumqttc::v5::MqttOptions;
 use rumqttc::{TlsConfiguration, Transport};
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,24 +76,7 @@ fn tls_config(s: &HomeSettings) -> Result<rustls::ClientConfig, LinkError> {
             "mqtts:// needs ca_file, the CA that signed the broker's certificate",
         ));
     };
-    let ca_err = |reason: String| LinkError::CaFile { path: path.clone(), reason };
-    let mut roots = rustls::RootCertStore::empty();
-    // Read within bounds first: a path such as /dev/zero or a pipe must not
-    // exhaust memory or wait forever (a CA bundle is a few hundred KiB).
-    let pem = allverse_core::read_text_file(path).map_err(|e| ca_err(e.to_string()))?;
-    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        let cert = cert.map_err(|e| ca_err(e.to_string()))?;
-        roots.add(cert).map_err(|e| ca_err(e.to_string()))?;
-    }
-    if roots.is_empty() {
-        return Err(ca_err("it holds no PEM certificate".into()));
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ca_err(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    allverse_tls::client_config(path).map_err(|e| LinkError::CaFile { path: e.path, reason: e.reason })
 }
 
 #[cfg(test)]

@@ -73,12 +73,31 @@ impl VisionUniform {
             magnification: settings.magnification,
             // The lens setting is a diameter; the shader wants a radius.
             lens_size_v: if settings.magnifier == Magnifier::Lens {
-                lens_fraction / 2.0
+                lens_fraction.min(MAX_LENS_FRACTION) / 2.0
             } else {
-                lens_fraction
+                lens_fraction.min(MAX_STRIP_FRACTION)
             },
             vignette: 0.0,
             brightness_cap: settings.brightness_cap,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lens_and_strip_always_leave_part_of_the_view() {
+        let settings = |magnifier| VisionSettings { magnifier, lens_size_deg: 60.0, ..Default::default() };
+        let strip = VisionUniform::from_settings(&settings(Magnifier::Bifocal), 60.0);
+        assert_eq!(strip.lens_size_v, MAX_STRIP_FRACTION);
+        let lens = VisionUniform::from_settings(&settings(Magnifier::Lens), 60.0);
+        assert_eq!(lens.lens_size_v, MAX_LENS_FRACTION / 2.0, "a radius");
+        let small = VisionUniform::from_settings(
+            &VisionSettings { magnifier: Magnifier::Lens, ..Default::default() },
+            60.0,
+        );
+        assert!((small.lens_size_v - 20.0 / 60.0 / 2.0).abs() < 1e-6, "the default 20° lens is as asked");
     }
 }
