@@ -270,14 +270,14 @@ fn text_boost_makes_every_panel_larger() {
 #[test]
 fn what_is_that_says_the_name_and_distance_from_where_it_is() {
     let mut scenario = scenario();
-    // The eyes move to Ana (1.6 m left, 3.5 m ahead), then "W" asks what that is.
+    // The eyes move to Ana (1.6 m left, 3.5 m ahead), then "/" asks what that is.
     let yaw_deg = (1.6f32).atan2(3.5).to_degrees();
     scenario.gaze.push(allverse_core::scenario::GazeKey { at_s: 0.1, yaw_deg, pitch_deg: 0.0 });
     scenario.gaze.push(allverse_core::scenario::GazeKey { at_s: 0.5, yaw_deg, pitch_deg: 0.0 });
     scenario.inputs.push(allverse_core::scenario::InputEvent {
         at_s: 0.2,
         device: "keyboard".into(),
-        input: "W".into(),
+        input: "Slash".into(),
         hold_s: 0.0,
     });
     let rendered = render_scenario(scenario, profile(&[("vision.highlight", "outline")]));

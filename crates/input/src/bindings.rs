@@ -32,7 +32,8 @@ const KEYBOARD: &[(&str, Action)] = &[
     ("N", SwitchInterpreterChannel),
     ("P", GoToSafePlace),
     ("X", StopSpeech),
-    ("W", Describe),
+    // The "?" key; W is walking in the desktop window.
+    ("Slash", Describe),
     // The mouse counts as part of the keyboard: a click selects, the wheel scrolls.
     ("MouseLeft", Select),
     ("MouseMiddle", OpenMenu),

@@ -8,6 +8,7 @@
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,7 +60,17 @@ impl JanusServer {
         write_config(dir.path(), port, secure_port).map_err(|e| ServerError::Start(e.to_string()))?;
         let log = std::fs::File::create(dir.path().join("janus.log"))
             .map_err(|e| ServerError::Start(e.to_string()))?;
-        let child = Command::new(JANUS)
+        let mut command = Command::new(JANUS);
+        // Janus ends with the process that started it, however that one ends
+        // (a test killed, `cargo xtask janus` stopped by its pid).
+        // SAFETY: prctl in the child between fork and exec touches no memory of ours.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = command
             .arg("--configs-folder")
             .arg(dir.path())
             .arg("--config")

@@ -323,8 +323,19 @@ impl Worker {
         let config = WebSocketConfig::default()
             .max_message_size(Some(protocol::MAX_MESSAGE_BYTES))
             .max_frame_size(Some(protocol::MAX_MESSAGE_BYTES));
-        let (socket, _) = tungstenite::client::client_with_config(request, stream, Some(config))
-            .map_err(|e| lost("no WebSocket could be opened with", &e))?;
+        let (socket, _) =
+            tungstenite::client::client_with_config(request, stream, Some(config)).map_err(|e| match e {
+                tungstenite::HandshakeError::Failure(tungstenite::Error::Io(io))
+                    if certificate_refused(&io) =>
+                {
+                    // Trying again cannot help: the server is not the one the CA vouches for.
+                    Ended::Refused(format!(
+                        "the session server {} showed a certificate the CA file does not vouch for",
+                        self.address
+                    ))
+                }
+                other => lost("no WebSocket could be opened with", &other),
+            })?;
         Ok(Connection { socket, session: 0, handle: 0, next_transaction: 0 })
     }
 }
@@ -438,12 +449,30 @@ impl Connection {
     }
 }
 
-/// A VideoRoom refusal in the user's terms (error codes from Janus's `janus_videoroom.c`).
+/// Whether TLS failed because the server's certificate is not trusted.
+fn certificate_refused(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)))
+}
+
+/// A VideoRoom refusal in the user's terms (error codes from Janus's
+/// `janus_videoroom.c`; its reason names the element: "pin", or the token
+/// list, "allowed").
 fn refusal(room: u64, code: i64, reason: &str) -> String {
+    let about = reason.to_lowercase();
+    let secret = if about.contains("pin") {
+        "PIN"
+    } else if about.contains("token") || about.contains("allowed") {
+        "invitation token"
+    } else {
+        "PIN or invitation token"
+    };
     match code {
         426 => format!("there is no room {room} on this session server"),
-        429 => "the room needs a PIN or an invitation token, and none was given".into(),
-        433 => "the room did not accept this PIN or invitation token".into(),
+        429 => format!("the room needs a {secret}, and none was given"),
+        433 => format!("the room did not accept this {secret}"),
         _ => format!("the room did not let you in: {reason} (code {code})"),
     }
 }
