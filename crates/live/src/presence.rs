@@ -71,10 +71,6 @@ impl Roster {
     pub fn leave(&mut self, id: ParticipantId) -> Option<PresenceChange> {
         self.present.remove(&id).map(PresenceChange::Left)
     }
-
-    pub fn participants(&self) -> impl Iterator<Item = &Participant> {
-        self.present.values()
-    }
 }
 
 #[cfg(test)]
