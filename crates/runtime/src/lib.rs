@@ -40,6 +40,7 @@ pub mod input;
 pub mod interpret;
 pub mod notices;
 pub mod panel_layout;
+mod panel_raster;
 pub mod panels;
 mod plugins;
 pub mod rig;

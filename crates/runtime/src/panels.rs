@@ -9,14 +9,11 @@ use allverse_core::panel_text::LineWeight;
 use allverse_core::placement::needs_resize;
 use allverse_core::profile::Profile;
 use allverse_core::vision;
-use allverse_pipeline::panel::{
-    PanelImage, PanelLine, PanelTextStyle, TextPanelSpec, TextRasterizer, mip_chain,
-};
-use bevy::asset::RenderAssetUsages;
+use crate::panel_raster::{PanelRasterWorker, RasterJob, Rastered};
+use crate::session::{realtime, stepped};
+use allverse_pipeline::panel::{PanelLine, PanelTextStyle};
 use bevy::ecs::system::SystemParam;
-use bevy::image::{ImageSampler, ImageSamplerDescriptor};
 use bevy::prelude::*;
-use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
 /// Text shown on a panel in the world. Changing `lines` re-renders it.
 #[derive(Component, Clone, Debug, PartialEq)]
@@ -90,10 +87,6 @@ impl PanelAppearance {
     }
 }
 
-/// The shared rasterizer; its glyph cache makes repeated text cheap.
-#[derive(Resource, Default)]
-pub struct PanelRasterizer(pub TextRasterizer);
-
 /// What a panel was last rendered with: the report tells shown, changed
 /// and resized panels apart by it, and it says when to resize.
 #[derive(Component)]
@@ -147,11 +140,19 @@ impl Plugin for PanelPlugin {
         let profile = &app.world().resource::<UserProfile>().profile;
         let appearance = PanelAppearance::from_profile(profile, self.display_pixels_per_degree);
         app.insert_resource(appearance)
-            .init_resource::<PanelRasterizer>()
+            .insert_non_send(PanelRasterWorker::default())
             .add_message::<PanelNoticed>()
             .add_systems(
                 PostUpdate,
-                (follow_the_head, keep_angular_size, render_changed_panels, face_the_user)
+                (
+                    follow_the_head,
+                    keep_angular_size,
+                    request_changed_panels,
+                    // In step with the simulator's frames, so captures and reports repeat exactly.
+                    show_rastered_panels::<true>.run_if(stepped),
+                    show_rastered_panels::<false>.run_if(realtime),
+                    face_the_user,
+                )
                     .chain()
                     .in_set(PanelSystems)
                     .before(TransformSystems::Propagate),
@@ -168,50 +169,61 @@ pub struct QuadAssets<'w> {
     pub materials: ResMut<'w, Assets<StandardMaterial>>,
 }
 
-/// What a panel is drawn with: the user's text settings and the shared
-/// rasterizer; and where problems in drawing it are told.
+/// Where problems in drawing a panel are told.
 #[derive(SystemParam)]
-struct PanelDrawing<'w> {
-    appearance: Res<'w, PanelAppearance>,
-    rasterizer: ResMut<'w, PanelRasterizer>,
+struct PanelReporting<'w> {
+    clock: Res<'w, SessionClock>,
+    report: ResMut<'w, SessionReport>,
     noticed: MessageWriter<'w, PanelNoticed>,
 }
 
-fn render_changed_panels(
-    mut commands: Commands,
-    panels: Query<(Entity, &TextPanel, &Transform, Option<&Rendered>), Changed<TextPanel>>,
+/// Sends each panel whose text (or size) changed to the rasterizing worker, at the user's text settings.
+fn request_changed_panels(
+    panels: Query<(Entity, &TextPanel, &Transform), Changed<TextPanel>>,
     rig: Res<Rig>,
-    clock: Res<SessionClock>,
-    mut drawing: PanelDrawing,
-    mut report: ResMut<SessionReport>,
-    mut assets: QuadAssets,
+    appearance: Res<PanelAppearance>,
+    mut worker: NonSendMut<PanelRasterWorker>,
 ) {
-    let QuadAssets { images, meshes, materials } = &mut assets;
-    let PanelDrawing { appearance, rasterizer, noticed } = &mut drawing;
-    for (entity, panel, transform, rendered) in &panels {
-        let distance_m = sizing_distance_m(&rig, transform);
-        let boosted: Vec<PanelLine>;
+    for (entity, panel, transform) in &panels {
         let lines = if appearance.all_bold {
-            boosted = panel
+            panel
                 .lines
                 .iter()
                 .map(|line| match line.weight {
                     LineWeight::Regular => PanelLine::bold(line.text.clone()),
                     _ => line.clone(),
                 })
-                .collect();
-            &boosted
+                .collect()
         } else {
-            &panel.lines
+            panel.lines.clone()
         };
-        let spec = TextPanelSpec {
+        worker.send(RasterJob {
+            entity,
             lines,
+            text: panel.text(),
             cap_height_deg: appearance.cap_height_deg,
-            viewing_distance_m: distance_m,
+            viewing_distance_m: sizing_distance_m(&rig, transform),
             pixels_per_degree: appearance.pixels_per_degree,
             style: appearance.style,
-        };
-        let image = match rasterizer.0.render(&spec) {
+        });
+    }
+}
+
+/// Puts each image the worker finished on its panel (with `WAIT`, every one sent so far, waiting for them).
+fn show_rastered_panels<const WAIT: bool>(
+    mut commands: Commands,
+    panels: Query<(&TextPanel, &Transform, Option<&Rendered>)>,
+    mut worker: NonSendMut<PanelRasterWorker>,
+    mut reporting: PanelReporting,
+    mut assets: QuadAssets,
+) {
+    let QuadAssets { images, meshes, materials } = &mut assets;
+    let PanelReporting { clock, report, noticed } = &mut reporting;
+    while let Some(Rastered { job, image }) = worker.next(WAIT) {
+        // A panel removed while it was being drawn needs nothing more.
+        let Ok((panel, transform, rendered)) = panels.get(job.entity) else { continue };
+        let (entity, distance_m, text) = (job.entity, job.viewing_distance_m, job.text);
+        let image = match image {
             Ok(image) => image,
             Err(e) => {
                 // Keep the previous texture: a stale caption beats a missing one.
@@ -233,13 +245,12 @@ fn render_changed_panels(
         let size_m = [image.world_width_m, image.world_height_m];
         let quad = Mesh::from(Rectangle::new(image.world_width_m, image.world_height_m));
         let t_s = clock.elapsed_s();
-        let text = panel.text();
         match rendered {
             Some(rendered) => {
                 // `insert`, not `get_mut`: the main world drops its copy of
                 // a render-world-only texture once uploaded.
                 if let Err(e) = images
-                    .insert(&rendered.texture, to_bevy_image(image))
+                    .insert(&rendered.texture, image.texture)
                     .and_then(|()| meshes.insert(&rendered.mesh, quad))
                 {
                     error!("panel `{}` could not be updated: {e}", panel.id);
@@ -268,7 +279,7 @@ fn render_changed_panels(
                 });
             }
             None => {
-                let texture = images.add(to_bevy_image(image));
+                let texture = images.add(image.texture);
                 let mesh = meshes.add(quad);
                 let material = materials.add(StandardMaterial {
                     base_color_texture: Some(texture.clone()),
@@ -414,21 +425,6 @@ fn face_the_user(rig: Res<Rig>, mut panels: Query<&mut Transform, FacingUser>) {
 
 /// A texture with its full mip chain and trilinear filtering, so text stays
 /// smooth when the panel is seen from farther away than it was sized for.
-fn to_bevy_image(image: PanelImage) -> Image {
-    let (mips, levels) = mip_chain(&image.rgba, image.width_px, image.height_px);
-    let mut texture = Image::new(
-        Extent3d { width: image.width_px, height: image.height_px, depth_or_array_layers: 1 },
-        TextureDimension::D2,
-        image.rgba,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    texture.data = Some(mips);
-    texture.texture_descriptor.mip_level_count = levels;
-    texture.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor::linear());
-    texture
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

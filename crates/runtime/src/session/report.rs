@@ -52,11 +52,14 @@ pub struct XrReport {
     pub display_period_ms: f32,
     /// Time between the runtime's frames as the app saw them.
     pub frame_interval_ms: FrameTimes,
-    /// CPU time of the `Update` schedule per frame while the session ran, where every Allverse feature runs.
+    /// CPU time of the `Update` schedule per frame (summed over threads) while the session ran, where every Allverse feature runs.
     pub update_cpu_ms: FrameTimes,
-    /// `Update` and `PostUpdate` per frame (panel layout and drawing, and Bevy's transforms
+    /// CPU time of `Update` and `PostUpdate` per frame (panel layout and drawing, and Bevy's transforms
     /// too): all of Allverse's systems, without the wait for the runtime, render extraction or GPU work.
+    /// Summed over the threads that run systems; time spent preempted does not count.
     pub systems_cpu_ms: FrameTimes,
+    /// The same schedules in wall time: how long the frame waited for them, preemption included.
+    pub systems_wall_ms: FrameTimes,
     /// Why the session ended, in the words printed to the user.
     pub ended: String,
 }

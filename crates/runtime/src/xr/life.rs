@@ -298,8 +298,9 @@ fn finish_ending(
 pub fn fill_report(world: &mut World) -> SessionReport {
     let mut xr = world.resource::<XrLife>().report();
     if let Some(timing) = world.get_resource::<SystemsTiming>() {
-        xr.update_cpu_ms = FrameTimes::of(&timing.update_ms);
-        xr.systems_cpu_ms = FrameTimes::of(&timing.systems_ms);
+        xr.update_cpu_ms = FrameTimes::of(&timing.update_cpu_ms);
+        xr.systems_cpu_ms = FrameTimes::of(&timing.systems_cpu_ms);
+        xr.systems_wall_ms = FrameTimes::of(&timing.systems_wall_ms);
     }
     let mut report = world.resource::<SessionReport>().clone();
     if let Some(mut files) = world.get_resource_mut::<crate::capture_files::CaptureFiles>() {

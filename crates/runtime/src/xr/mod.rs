@@ -36,7 +36,7 @@ use capture::XrCapturePlugin;
 use life::{XrLife, XrLifePlugin};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use timing::SystemsTimingPlugin;
+use timing::{task_pool_plugin, SystemsTimingPlugin};
 
 /// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
 const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;
@@ -161,6 +161,7 @@ fn build_app(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> App {
             // The headset is the display: no desktop window, so no display server is needed.
             .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
             .disable::<WinitPlugin>()
+            .set(task_pool_plugin())
             // Rendering in step with the update, so that when the session ends no frame is
             // still being drawn into the swapchain on another thread (bevy_mod_openxr 0.6
             // destroys the swapchain without waiting for the frame in flight).
