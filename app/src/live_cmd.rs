@@ -1,8 +1,11 @@
-//! `allverse live`: join a live session's room and follow who is there.
+//! `allverse live`: join a live session's room, follow who is there, and send or hear voices.
 
-use allverse_live::{JoinSettings, LiveEvent, LiveSession, PresenceChange, Secret};
+use allverse_live::{
+    JoinSettings, LiveEvent, LiveSession, MediaSettings, Outgoing, ParticipantId, PresenceChange, Secret,
+};
 use anyhow::{Result, bail};
 use clap::Subcommand;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Environment variables for the room's secrets: a command line is visible
@@ -12,7 +15,8 @@ const TOKEN_ENV: &str = "ALLVERSE_ROOM_TOKEN";
 
 #[derive(Subcommand)]
 pub enum LiveCommand {
-    /// Join a room and say who is there and who arrives and leaves, until Ctrl-C.
+    /// Join a room and say who is there and who arrives and leaves, until Ctrl-C;
+    /// optionally send a recording as your voice and hear the others'.
     /// The room's PIN and invitation token, when it needs them, are read from
     /// ALLVERSE_ROOM_PIN and ALLVERSE_ROOM_TOKEN.
     Join {
@@ -29,11 +33,18 @@ pub enum LiveCommand {
         /// The name others see.
         #[arg(long)]
         name: String,
+        /// A WAV recording to send into the room as your voice, played once in real time.
+        /// Without it nothing is sent: this command never opens the microphone.
+        #[arg(long, value_name = "WAV")]
+        send: Option<std::path::PathBuf>,
+        /// Receive everyone else's voice and say whose arrives.
+        #[arg(long)]
+        listen: bool,
     },
 }
 
 pub fn run(command: LiveCommand) -> Result<()> {
-    let LiveCommand::Join { server, ca_file, room, name } = command;
+    let LiveCommand::Join { server, ca_file, room, name, send, listen } = command;
     let secret = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
     let settings = JoinSettings {
         server,
@@ -42,20 +53,42 @@ pub fn run(command: LiveCommand) -> Result<()> {
         display_name: name,
         pin: secret(PIN_ENV),
         token: secret(TOKEN_ENV),
+        media: MediaSettings { send: send.map(Outgoing::Recording), receive_voices: listen },
     };
     println!("Joining room {room} at {} …", settings.server);
     let session = LiveSession::join(settings)?;
+    let mut names: BTreeMap<ParticipantId, String> = BTreeMap::new();
+    let mut heard: BTreeMap<ParticipantId, usize> = BTreeMap::new();
     loop {
         let Some(event) = session.next_event(Duration::from_secs(3600)) else { continue };
         match event {
             LiveEvent::Joined { .. } => println!("You are in room {room}."),
-            LiveEvent::Presence(PresenceChange::Arrived(p)) => println!("{} is here.", p.display),
+            LiveEvent::Presence(PresenceChange::Arrived(p)) => {
+                println!("{} is here.", p.display);
+                names.insert(p.id, p.display);
+            }
             LiveEvent::Presence(PresenceChange::Left(p)) => println!("{} left.", p.display),
             LiveEvent::Refused(reason) => bail!("{reason}"),
             LiveEvent::ConnectionLost { reason, retry_in_s } => {
                 println!("Connection lost: {reason}. Trying again in {retry_in_s} s.")
             }
             LiveEvent::Skipped(reason) => println!("Skipped a message from the server: {reason}"),
+            LiveEvent::MediaUp { from: None } => println!("Your voice is reaching the room."),
+            LiveEvent::MediaUp { from: Some(_) } => {}
+            LiveEvent::Voice { from, samples } => {
+                let total = heard.entry(from).or_default();
+                let name = names.get(&from).map_or("someone", String::as_str);
+                // Say so at the first block, then every 5 s of their voice.
+                let every = 5 * allverse_live::VOICE_RATE_HZ as usize;
+                if *total == 0 || (*total + samples.len()) / every > *total / every {
+                    println!(
+                        "Hearing {name} ({:.0} s so far).",
+                        (*total + samples.len()) as f32 / allverse_live::VOICE_RATE_HZ as f32
+                    );
+                }
+                *total += samples.len();
+            }
+            LiveEvent::MediaProblem(problem) => println!("{problem}"),
         }
     }
 }

@@ -24,12 +24,15 @@
 //! microphone, data channels for poses and chat) is not here yet; see the
 //! README's "Live sessions" section for what exists.
 
+mod media;
 mod presence;
 mod protocol;
+mod room_media;
 #[cfg(feature = "server")]
 pub mod server;
 mod signalling;
 
+pub use media::{MediaError, MediaSettings, Outgoing, VOICE_RATE_HZ};
 pub use presence::{Participant, ParticipantId, PresenceChange, Roster};
 pub use protocol::{MAX_MESSAGE_BYTES, ProtocolError};
 pub use signalling::{JoinSettings, LiveEvent, LiveSession, Secret, SettingsError};

@@ -37,12 +37,27 @@ pub enum Reply {
     Ack { transaction: String },
     /// `error` from Janus itself.
     Failed { transaction: String, code: i64, reason: String },
-    /// An event from the VideoRoom plugin.
-    Room(RoomEvent),
-    /// The server ended the session (`timeout`) or a handle (`detached`, `hangup`).
+    /// An event from the VideoRoom plugin on handle `sender`, with the session description it carries.
+    Room { sender: u64, event: RoomEvent, jsep: Option<Jsep> },
+    /// An ICE candidate the server trickled for handle `sender`: `sdpMLineIndex` and the
+    /// `candidate:` line; `None` when it has no more.
+    Trickle { sender: u64, candidate: Option<(u32, String)> },
+    /// Media on handle `sender` flows: ICE and DTLS are done (`webrtcup`).
+    MediaUp { sender: u64 },
+    /// The server closed the peer connection on handle `sender` (`hangup`).
+    HungUp { sender: u64, reason: String },
+    /// The server ended the session (`timeout`) or a handle (`detached`).
     Ended { reason: String },
-    /// WebRTC state messages (`webrtcup`, `media`, `slowlink`, …), not used by signalling.
+    /// Other WebRTC state messages (`media`, `slowlink`, …), not used here.
     Other,
+}
+
+/// A session description (SDP) in a message, as JSEP names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Jsep {
+    /// `offer` or `answer`.
+    pub kind: String,
+    pub sdp: String,
 }
 
 /// A VideoRoom event, as far as presence is concerned.
@@ -50,6 +65,10 @@ pub enum Reply {
 pub enum RoomEvent {
     /// We are in: our id, and everyone already present (publishers and attendees).
     Joined { me: ParticipantId, present: Vec<Participant> },
+    /// A subscription was set up for this publisher's streams (its offer comes with it).
+    Attached { feed: ParticipantId },
+    /// This publisher stopped sending.
+    Unpublished(ParticipantId),
     /// Someone came in (an attendee joining, or a publisher appearing).
     Arrived(Vec<Participant>),
     /// Someone left the room.
@@ -68,6 +87,7 @@ pub fn parse(text: &str) -> Result<Reply, ProtocolError> {
     let value: Value = serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))?;
     let kind = value.get("janus").and_then(Value::as_str).ok_or(ProtocolError::NoKind)?;
     let transaction = value.get("transaction").and_then(Value::as_str).unwrap_or_default().to_string();
+    let sender = value.get("sender").and_then(Value::as_u64).unwrap_or_default();
     Ok(match kind {
         "success" => match value.pointer("/data/id").and_then(Value::as_u64) {
             Some(id) => Reply::Created { transaction, id },
@@ -79,15 +99,37 @@ pub fn parse(text: &str) -> Result<Reply, ProtocolError> {
             code: value.pointer("/error/code").and_then(Value::as_i64).unwrap_or(0),
             reason: value.pointer("/error/reason").and_then(Value::as_str).unwrap_or_default().to_string(),
         },
-        "event" => {
-            value.pointer("/plugindata/data").map_or(Reply::Other, |data| Reply::Room(room_event(data)))
-        }
+        "event" => match value.pointer("/plugindata/data") {
+            Some(data) => Reply::Room { sender, event: room_event(data), jsep: jsep(&value) },
+            None => Reply::Other,
+        },
+        "trickle" => Reply::Trickle { sender, candidate: trickled(&value) },
+        "webrtcup" => Reply::MediaUp { sender },
+        "hangup" => Reply::HungUp {
+            sender,
+            reason: value.get("reason").and_then(Value::as_str).unwrap_or("no reason given").to_string(),
+        },
         "timeout" => Reply::Ended { reason: "the server ended the session after a silence".into() },
-        "detached" | "hangup" => {
-            Reply::Ended { reason: format!("the server closed the connection ({kind})") }
-        }
+        "detached" => Reply::Ended { reason: "the server closed the connection (detached)".into() },
         _ => Reply::Other,
     })
+}
+
+/// The `jsep` of a message: an offer or answer with its SDP.
+fn jsep(value: &Value) -> Option<Jsep> {
+    let jsep = value.get("jsep")?;
+    Some(Jsep {
+        kind: jsep.get("type").and_then(Value::as_str)?.to_string(),
+        sdp: jsep.get("sdp").and_then(Value::as_str)?.to_string(),
+    })
+}
+
+/// A trickled candidate; `None` for `"completed": true` or a candidate that cannot be used.
+fn trickled(value: &Value) -> Option<(u32, String)> {
+    let candidate = value.get("candidate")?;
+    let m_line = candidate.get("sdpMLineIndex").and_then(Value::as_u64)?;
+    let line = candidate.get("candidate").and_then(Value::as_str)?;
+    Some((u32::try_from(m_line).ok()?, line.to_string()))
 }
 
 fn room_event(data: &Value) -> RoomEvent {
@@ -105,9 +147,16 @@ fn room_event(data: &Value) -> RoomEvent {
             }
             None => RoomEvent::Other,
         },
+        Some("attached") => match data.pointer("/streams/0/feed_id").and_then(Value::as_u64) {
+            Some(feed) => RoomEvent::Attached { feed: ParticipantId(feed) },
+            None => RoomEvent::Other,
+        },
         Some("event") => {
             if let Some(id) = data.get("leaving").and_then(Value::as_u64) {
                 return RoomEvent::Left(ParticipantId(id));
+            }
+            if let Some(id) = data.get("unpublished").and_then(Value::as_u64) {
+                return RoomEvent::Unpublished(ParticipantId(id));
             }
             if let Some(joining) = data.get("joining") {
                 return RoomEvent::Arrived(participants(std::slice::from_ref(joining)));
@@ -123,12 +172,20 @@ fn room_event(data: &Value) -> RoomEvent {
 
 /// The entries of a `publishers` or `attendees` list that have an id; a
 /// missing display name becomes "a participant", and every name is cleaned.
+/// An entry that lists an audio stream is sending its voice.
 fn participants(list: &[Value]) -> Vec<Participant> {
     list.iter()
         .filter_map(|entry| {
             let id = entry.get("id").and_then(Value::as_u64)?;
             let display = entry.get("display").and_then(Value::as_str).unwrap_or_default();
-            Some(Participant::new(ParticipantId(id), display))
+            let mut participant = Participant::new(ParticipantId(id), display);
+            participant.sending_voice =
+                entry.get("streams").and_then(Value::as_array).is_some_and(|streams| {
+                    streams.iter().any(|s| {
+                        s.get("type").and_then(Value::as_str) == Some("audio") && s.get("disabled").is_none()
+                    })
+                });
+            Some(participant)
         })
         .collect()
 }
@@ -169,6 +226,42 @@ pub fn join(transaction: &str, session: u64, handle: u64, body: &JoinBody) -> Va
     message(transaction, session, handle, request)
 }
 
+/// `publish` with our offer: the server answers with its own description.
+pub fn publish(transaction: &str, session: u64, handle: u64, offer_sdp: &str) -> Value {
+    let mut request = message(transaction, session, handle, json!({ "request": "publish" }));
+    request["jsep"] = json!({ "type": "offer", "sdp": offer_sdp, "trickle": false });
+    request
+}
+
+/// A subscriber `join` for one publisher's streams, on a handle of its own.
+pub fn subscribe(
+    transaction: &str,
+    session: u64,
+    handle: u64,
+    room: u64,
+    feed: u64,
+    pin: Option<&str>,
+) -> Value {
+    let mut request =
+        json!({ "request": "join", "ptype": "subscriber", "room": room, "streams": [{ "feed": feed }] });
+    if let Some(pin) = pin {
+        request["pin"] = json!(pin);
+    }
+    message(transaction, session, handle, request)
+}
+
+/// `start` with our answer to a subscription's offer.
+pub fn start(transaction: &str, session: u64, handle: u64, answer_sdp: &str) -> Value {
+    let mut request = message(transaction, session, handle, json!({ "request": "start" }));
+    request["jsep"] = json!({ "type": "answer", "sdp": answer_sdp, "trickle": false });
+    request
+}
+
+/// `detach`: gives up a handle (a subscription no longer wanted).
+pub fn detach(transaction: &str, session: u64, handle: u64) -> Value {
+    json!({ "janus": "detach", "session_id": session, "handle_id": handle, "transaction": transaction })
+}
+
 /// A VideoRoom `leave`.
 pub fn leave(transaction: &str, session: u64, handle: u64) -> Value {
     message(transaction, session, handle, json!({ "request": "leave" }))
@@ -187,7 +280,9 @@ mod tests {
         let text = r#"{"janus":"event","sender":7,"transaction":"t3","plugindata":{"plugin":"janus.plugin.videoroom",
             "data":{"videoroom":"joined","room":1,"id":42,"publishers":[{"id":5,"display":"Ana"}],
             "attendees":[{"id":6,"display":"Ben\u001b[31m"},{"display":"no id"}]}}}"#;
-        let Reply::Room(RoomEvent::Joined { me, present }) = parse(text).unwrap() else { panic!() };
+        let Reply::Room { event: RoomEvent::Joined { me, present }, .. } = parse(text).unwrap() else {
+            panic!()
+        };
         assert_eq!(me, ParticipantId(42));
         let names: Vec<&str> = present.iter().map(|p| p.display.as_str()).collect();
         assert_eq!(names, ["Ana", "Ben"], "entries without an id are skipped; escapes removed");
@@ -196,17 +291,20 @@ mod tests {
     #[test]
     fn refusals_leaving_and_joining_are_told_apart() {
         let event =
-            |data: &str| parse(&format!(r#"{{"janus":"event","plugindata":{{"data":{data}}}}}"#)).unwrap();
+            |data: &str| match parse(&format!(r#"{{"janus":"event","plugindata":{{"data":{data}}}}}"#)) {
+                Ok(Reply::Room { event, .. }) => event,
+                other => panic!("{other:?}"),
+            };
         assert_eq!(
             event(r#"{"videoroom":"event","error_code":433,"error":"Unauthorized"}"#),
-            Reply::Room(RoomEvent::Refused { code: 433, reason: "Unauthorized".into() })
+            RoomEvent::Refused { code: 433, reason: "Unauthorized".into() }
         );
+        assert_eq!(event(r#"{"videoroom":"event","leaving":9}"#), RoomEvent::Left(ParticipantId(9)));
         assert_eq!(
-            event(r#"{"videoroom":"event","leaving":9}"#),
-            Reply::Room(RoomEvent::Left(ParticipantId(9)))
+            event(r#"{"videoroom":"event","unpublished":9}"#),
+            RoomEvent::Unpublished(ParticipantId(9))
         );
-        let Reply::Room(RoomEvent::Arrived(people)) = event(r#"{"videoroom":"event","joining":{"id":3}}"#)
-        else {
+        let RoomEvent::Arrived(people) = event(r#"{"videoroom":"event","joining":{"id":3}}"#) else {
             panic!()
         };
         assert_eq!(people[0].display, "a participant", "a nameless participant still has a name to say");
@@ -221,8 +319,14 @@ mod tests {
             Err(ProtocolError::TooLarge(MAX_MESSAGE_BYTES + 1))
         );
         assert_eq!(
-            parse(r#"{"janus":"event","plugindata":{"data":{"videoroom":"joined"}}}"#).unwrap(),
-            Reply::Room(RoomEvent::Other)
+            parse(r#"{"janus":"event","sender":3,"plugindata":{"data":{"videoroom":"joined"}}}"#).unwrap(),
+            Reply::Room { sender: 3, event: RoomEvent::Other, jsep: None }
+        );
+        assert_eq!(
+            parse(r#"{"janus":"trickle","sender":3,"candidate":{"sdpMLineIndex":-1,"candidate":"x"}}"#)
+                .unwrap(),
+            Reply::Trickle { sender: 3, candidate: None },
+            "a negative m-line index is not used"
         );
         assert_eq!(parse(r#"{"janus":"success","data":{"id":"seven"}}"#).unwrap(), Reply::Other);
     }
@@ -238,5 +342,24 @@ mod tests {
             (guarded["body"]["pin"].as_str(), guarded["body"]["token"].as_str()),
             (Some("2468"), Some("tok"))
         );
+    }
+
+    #[test]
+    fn publishers_sending_audio_and_offers_are_recognised() {
+        let text = r#"{"janus":"event","sender":9,"plugindata":{"data":{"videoroom":"attached","room":1,
+            "streams":[{"feed_id":5,"type":"audio"}]}},"jsep":{"type":"offer","sdp":"v=0"}}"#;
+        assert_eq!(
+            parse(text).unwrap(),
+            Reply::Room {
+                sender: 9,
+                event: RoomEvent::Attached { feed: ParticipantId(5) },
+                jsep: Some(Jsep { kind: "offer".into(), sdp: "v=0".into() })
+            }
+        );
+        let text = r#"{"janus":"event","plugindata":{"data":{"videoroom":"event","publishers":[
+            {"id":5,"display":"Ana","streams":[{"type":"audio","mid":"0"}]},
+            {"id":6,"display":"Ben","streams":[{"type":"video","mid":"0"}]}]}}}"#;
+        let Reply::Room { event: RoomEvent::Arrived(people), .. } = parse(text).unwrap() else { panic!() };
+        assert_eq!(people.iter().map(|p| p.sending_voice).collect::<Vec<_>>(), [true, false]);
     }
 }

@@ -144,6 +144,54 @@ impl Drop for JanusServer {
     }
 }
 
+/// The interface that carries media inside a private network: one end of a
+/// veth pair holding 127.0.0.2. Janus and libnice gather no ICE candidates
+/// on a loopback interface, so loopback alone cannot carry WebRTC.
+pub const PRIVATE_NETWORK_INTERFACE: &str = "av0";
+/// Set in the environment of a process running inside the private network.
+const IN_PRIVATE_NETWORK: &str = "ALLVERSE_IN_PRIVATE_NETWORK";
+
+/// Runs the calling test again, alone, inside a private network namespace
+/// where WebRTC works on loopback addresses only; nothing outside can reach it.
+///
+/// Returns `true` inside that namespace (the caller goes on with the test)
+/// and `false` outside it, after the re-run passed; a failed re-run panics
+/// with its output. Without root, a user namespace gives the rights to set
+/// the network up.
+pub fn in_private_network() -> bool {
+    if std::env::var_os(IN_PRIVATE_NETWORK).is_some() {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or_default().to_string();
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let setup = format!(
+        "set -e; ip link set lo up; ip link add {i} type veth peer name av1; \
+         ip addr add 127.0.0.2/32 dev {i}; ip link set {i} up; ip link set av1 up; exec \"$0\" \"$@\"",
+        i = PRIVATE_NETWORK_INTERFACE
+    );
+    let mut command = Command::new("unshare");
+    command.arg("--net");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        command.arg("--map-root-user");
+    }
+    let output = command
+        .args(["--", "sh", "-c", &setup])
+        .arg(&exe)
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(IN_PRIVATE_NETWORK, "1")
+        .output()
+        .expect("unshare (util-linux) runs");
+    let printed =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success() && printed.contains("1 passed"),
+        "`{test}` in a private network ({}):\n{printed}",
+        output.status
+    );
+    false
+}
+
 fn free_port() -> Result<u16, ServerError> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -173,12 +221,19 @@ fn write_config(dir: &Path, port: u16, secure_port: u16) -> std::io::Result<()> 
     let transports = libraries(&["http", "mqtt", "nanomsg", "pfunix", "rabbitmq"]);
     let events = libraries(&["gelfevh", "mqttevh", "nanomsgevh", "rabbitmqevh", "sampleevh", "wsevh"]);
     let d = dir.display();
+    // In a private network (see `PRIVATE_NETWORK_INTERFACE`) ICE may use only that interface.
+    let nat = if Path::new("/sys/class/net").join(PRIVATE_NETWORK_INTERFACE).exists() {
+        format!("nat: {{ ice_enforce_list = \"{PRIVATE_NETWORK_INTERFACE}\" }}\n")
+    } else {
+        String::new()
+    };
     write(
         "janus.jcfg",
         format!(
             "general: {{\n  configs_folder = \"{d}\"\n  plugins_folder = \"{LIBRARIES}/plugins\"\n  \
              transports_folder = \"{LIBRARIES}/transports\"\n  events_folder = \"{LIBRARIES}/events\"\n  \
              loggers_folder = \"{LIBRARIES}/loggers\"\n  debug_level = 4\n  session_timeout = 60\n}}\n\
+             media: {{ rtp_port_range = \"20000-40000\" }}\n{nat}\
              plugins: {{ disable = \"{plugins}\" }}\ntransports: {{ disable = \"{transports}\" }}\n\
              loggers: {{ disable = \"libjanus_jsonlog.so\" }}\nevents: {{ broadcast = false, disable = \"{events}\" }}\n"
         ),

@@ -7,8 +7,10 @@
 //! PIN or token, no such room) is said once and not retried. The caller
 //! reads [`LiveEvent`]s from a channel and never waits on the network.
 
+use crate::media::MediaSettings;
 use crate::presence::{Participant, ParticipantId, PresenceChange, Roster};
 use crate::protocol::{self, JoinBody, Reply, RoomEvent};
+use crate::room_media::RoomMedia;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +30,7 @@ impl Secret {
         Self(value.into())
     }
 
-    fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -53,6 +55,8 @@ pub struct JoinSettings {
     pub display_name: String,
     pub pin: Option<Secret>,
     pub token: Option<Secret>,
+    /// What to send and whether to receive others' voices; by default neither (presence only).
+    pub media: MediaSettings,
 }
 
 /// A setting that makes joining impossible, said before any connection is tried.
@@ -83,6 +87,17 @@ pub enum LiveEvent {
     },
     /// A message from the server could not be used and was skipped.
     Skipped(String),
+    /// A block of a participant's voice, decoded: mono at [`crate::VOICE_RATE_HZ`], in arrival order.
+    Voice {
+        from: ParticipantId,
+        samples: Vec<f32>,
+    },
+    /// Media flows: ours to the server (`from` is `None`), or a participant's to us.
+    MediaUp {
+        from: Option<ParticipantId>,
+    },
+    /// Sending or receiving a voice failed; the session goes on. In the user's terms.
+    MediaProblem(String),
 }
 
 /// A joined (or joining) live session; dropping it leaves the room.
@@ -191,7 +206,7 @@ impl std::io::Write for Stream {
 }
 
 /// Why one connection ended.
-enum Ended {
+pub(crate) enum Ended {
     /// The user left (the session was dropped).
     Stopped,
     Refused(String),
@@ -208,10 +223,11 @@ struct Worker {
 }
 
 /// One WebSocket connection and the ids Janus gave us on it.
-struct Connection {
+pub(crate) struct Connection {
     socket: WebSocket<Stream>,
-    session: u64,
-    handle: u64,
+    pub(crate) session: u64,
+    /// The handle we joined (and publish) on.
+    pub(crate) handle: u64,
     next_transaction: u64,
 }
 
@@ -253,6 +269,17 @@ impl Worker {
         };
         *retry_s = FIRST_RETRY_S;
         let _ = self.events.send(LiveEvent::Joined { me });
+        let mut media = RoomMedia::new(
+            self.settings.media.clone(),
+            self.settings.room,
+            self.settings.pin.clone(),
+            self.events.clone(),
+        );
+        if let Err(ended) =
+            media.publish(&mut connection).and_then(|()| media.follow(&mut connection, &present))
+        {
+            return ended;
+        }
         for change in roster.replace(me, present) {
             let _ = self.events.send(LiveEvent::Presence(change));
         }
@@ -275,9 +302,49 @@ impl Worker {
                 Err(ended) => return ended,
             };
             let changes = match reply {
-                Ok(Reply::Room(RoomEvent::Joined { me, present })) => roster.replace(me, present),
-                Ok(Reply::Room(RoomEvent::Arrived(people))) => roster.arrive(me, people),
-                Ok(Reply::Room(RoomEvent::Left(id))) => roster.leave(id).into_iter().collect(),
+                Ok(Reply::Room { sender, event, jsep }) => {
+                    if let Err(ended) = media.on_event(&mut connection, sender, &event, jsep.as_ref()) {
+                        return ended;
+                    }
+                    let followed = match &event {
+                        RoomEvent::Joined { present: people, .. } | RoomEvent::Arrived(people) => {
+                            media.follow(&mut connection, people)
+                        }
+                        _ => Ok(()),
+                    };
+                    if let Err(ended) = followed {
+                        return ended;
+                    }
+                    match event {
+                        RoomEvent::Joined { me, present } if sender == connection.handle => {
+                            roster.replace(me, present)
+                        }
+                        RoomEvent::Arrived(people) => roster.arrive(me, people),
+                        RoomEvent::Left(id) => roster.leave(id).into_iter().collect(),
+                        _ => Vec::new(),
+                    }
+                }
+                Ok(Reply::Created { transaction, id }) => {
+                    if let Err(ended) = media.attached(&mut connection, &transaction, id) {
+                        return ended;
+                    }
+                    Vec::new()
+                }
+                Ok(Reply::Trickle { sender, candidate: Some((m_line, candidate)) }) => {
+                    media.trickled(&connection, sender, m_line, &candidate);
+                    Vec::new()
+                }
+                Ok(Reply::MediaUp { sender }) => {
+                    let from = media.feed_of(sender);
+                    if from.is_some() || sender == connection.handle {
+                        let _ = self.events.send(LiveEvent::MediaUp { from });
+                    }
+                    Vec::new()
+                }
+                Ok(Reply::HungUp { sender, reason }) => {
+                    media.hung_up(&mut connection, sender, &reason);
+                    Vec::new()
+                }
                 Ok(Reply::Ended { reason }) => return Ended::Lost(reason),
                 Ok(_) => Vec::new(),
                 Err(skipped) => {
@@ -341,12 +408,12 @@ impl Worker {
 }
 
 impl Connection {
-    fn transaction(&mut self) -> String {
+    pub(crate) fn transaction(&mut self) -> String {
         self.next_transaction += 1;
         format!("allverse-{}", self.next_transaction)
     }
 
-    fn send(&mut self, message: serde_json::Value) -> Result<(), Ended> {
+    pub(crate) fn send(&mut self, message: serde_json::Value) -> Result<(), Ended> {
         self.socket
             .send(Message::text(message.to_string()))
             .map_err(|e| Ended::Lost(format!("the session server went away: {e}")))
@@ -427,8 +494,8 @@ impl Connection {
         let message = protocol::join(&transaction, self.session, self.handle, &body);
         let room = settings.room;
         self.request(message, stop, |reply| match reply {
-            Reply::Room(RoomEvent::Joined { me, present }) => Some(Ok((me, present))),
-            Reply::Room(RoomEvent::Refused { code, reason }) => {
+            Reply::Room { event: RoomEvent::Joined { me, present }, .. } => Some(Ok((me, present))),
+            Reply::Room { event: RoomEvent::Refused { code, reason }, .. } => {
                 Some(Err(Ended::Refused(refusal(room, code, &reason))))
             }
             Reply::Failed { code, reason, .. } => {
@@ -499,6 +566,7 @@ mod tests {
             display_name: "Ana".into(),
             pin: Some(Secret::new("2468")),
             token: Some(Secret::new("tok-123")),
+            media: MediaSettings::default(),
         };
         let printed = format!("{settings:?}");
         assert!(!printed.contains("2468") && !printed.contains("tok-123"), "{printed}");

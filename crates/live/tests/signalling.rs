@@ -1,7 +1,7 @@
 //! Joining real rooms on a real Janus: presence by name, refusals, a server that goes away.
 
 use allverse_live::server::{GUARDED_PIN, GUARDED_ROOM, GUARDED_TOKENS, JanusServer, OPEN_ROOM};
-use allverse_live::{JoinSettings, LiveEvent, LiveSession, PresenceChange, Secret};
+use allverse_live::{JoinSettings, LiveEvent, LiveSession, MediaSettings, PresenceChange, Secret};
 use std::time::Duration;
 
 /// Generous: a loaded 2-core machine; tests check order and content, not time.
@@ -15,6 +15,7 @@ fn settings(server: &JanusServer, room: u64, name: &str) -> JoinSettings {
         display_name: name.into(),
         pin: None,
         token: None,
+        media: MediaSettings::default(),
     }
 }
 
@@ -123,6 +124,7 @@ fn an_unreachable_server_is_said_not_waited_on() {
         display_name: "Ana".into(),
         pin: Some(Secret::new("2468")),
         token: None,
+        media: MediaSettings::default(),
     })
     .unwrap();
     let (reason, retry_in_s) = expect(&session, "the failure", |e| match e {

@@ -123,14 +123,15 @@ fn rasterize(jobs: &mpsc::Receiver<RasterJob>, done: &mpsc::Sender<Option<Raster
                 }
                 continue;
             }
-            let image = rasterizer.render(&TextPanelSpec {
-                lines: &job.lines,
-                cap_height_deg: job.cap_height_deg,
-                viewing_distance_m: job.viewing_distance_m,
-                pixels_per_degree: job.pixels_per_degree,
-                style: job.style,
-            })
-            .map(drawn_panel);
+            let image = rasterizer
+                .render(&TextPanelSpec {
+                    lines: &job.lines,
+                    cap_height_deg: job.cap_height_deg,
+                    viewing_distance_m: job.viewing_distance_m,
+                    pixels_per_degree: job.pixels_per_degree,
+                    style: job.style,
+                })
+                .map(drawn_panel);
             if done.send(Some(Rastered { job, image })).is_err() {
                 return;
             }

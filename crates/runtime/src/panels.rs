@@ -3,14 +3,14 @@
 //! A panel's texture is rebuilt only when its text changes, at the size the
 //! profile asks for as seen from where the user's head is at that moment.
 
+use crate::panel_raster::{PanelRasterWorker, RasterJob, Rastered};
 use crate::rig::Rig;
 use crate::session::{PanelKind, PresentedEvent, SessionClock, SessionReport, UserProfile};
+use crate::session::{realtime, stepped};
 use allverse_core::panel_text::LineWeight;
 use allverse_core::placement::needs_resize;
 use allverse_core::profile::Profile;
 use allverse_core::vision;
-use crate::panel_raster::{PanelRasterWorker, RasterJob, Rastered};
-use crate::session::{realtime, stepped};
 use allverse_pipeline::panel::{PanelLine, PanelTextStyle};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;

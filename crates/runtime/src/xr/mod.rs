@@ -36,7 +36,7 @@ use capture::XrCapturePlugin;
 use life::{XrLife, XrLifePlugin};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use timing::{task_pool_plugin, SystemsTimingPlugin};
+use timing::{SystemsTimingPlugin, task_pool_plugin};
 
 /// Typical of current headsets (Quest 3 about 25, Quest 2 about 20, Index about 14).
 const HEADSET_PIXELS_PER_DEGREE: f32 = 20.0;

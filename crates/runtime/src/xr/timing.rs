@@ -19,8 +19,8 @@ use bevy::app::MainScheduleOrder;
 use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use bevy_mod_xr::session::XrState;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// The most compute-pool threads whose clocks are kept (Bevy makes one per core left over).
@@ -30,7 +30,8 @@ const NO_CLOCK: i32 = i32::MIN;
 
 /// The CPU clocks of Bevy's compute-pool threads, registered by each as it starts.
 /// Atomics, so that the frame thread reads them without taking a lock.
-static COMPUTE_THREAD_CLOCKS: [AtomicI32; MAX_COMPUTE_THREADS] = [const { AtomicI32::new(NO_CLOCK) }; MAX_COMPUTE_THREADS];
+static COMPUTE_THREAD_CLOCKS: [AtomicI32; MAX_COMPUTE_THREADS] =
+    [const { AtomicI32::new(NO_CLOCK) }; MAX_COMPUTE_THREADS];
 static COMPUTE_THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// Where the stopwatch starts and stops in each frame.
@@ -112,7 +113,8 @@ fn this_thread_clock() -> Option<libc::clockid_t> {
 /// CPU time consumed so far by the frame thread and the compute pool's threads, in milliseconds.
 fn cpu_ms(frame_thread_clock: Option<libc::clockid_t>) -> f64 {
     let registered = COMPUTE_THREADS.load(Ordering::Acquire).min(MAX_COMPUTE_THREADS);
-    let compute_clocks = COMPUTE_THREAD_CLOCKS[..registered].iter().map(|clock| clock.load(Ordering::Acquire));
+    let compute_clocks =
+        COMPUTE_THREAD_CLOCKS[..registered].iter().map(|clock| clock.load(Ordering::Acquire));
     frame_thread_clock
         .into_iter()
         .chain(compute_clocks.filter(|&clock| clock != NO_CLOCK))

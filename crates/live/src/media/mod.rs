@@ -1,0 +1,53 @@
+//! Media in a live session: the user's voice sent into the room, and each participant's voice decoded.
+//!
+//! GStreamer's webrtcbin does the WebRTC: ICE, DTLS-SRTP, RTP, jitter
+//! buffering. Each peer connection here is one webrtcbin in its own
+//! pipeline: one that publishes the user's audio as Opus, and one per
+//! other participant that subscribes to their audio and decodes it to
+//! 48 kHz mono. One connection per participant, rather than one for all
+//! with renegotiation on every late join, because that renegotiation lost
+//! new participants' audio in about half of the runs with Rust webrtcbin
+//! (see `../shared/notes/live-sessions-janus.md`); a late joiner here just
+//! gets a fresh connection of their own.
+//!
+//! SDP is exchanged without trickle: each side's description is sent once
+//! its ICE candidates are gathered, which on a LAN or loopback takes
+//! milliseconds and keeps the signalling simple.
+
+mod decode;
+mod peer;
+
+pub(crate) use decode::decode_voice;
+pub(crate) use peer::Peer;
+use std::path::PathBuf;
+
+/// The sample rate every decoded voice is delivered at, in hertz.
+pub const VOICE_RATE_HZ: u32 = 48_000;
+
+/// What the user sends into the room.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    /// A recording (WAV, any rate and channel count), played in real time once:
+    /// scripted participants in the simulator and tests.
+    Recording(PathBuf),
+}
+
+/// Which media a session carries besides signalling.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaSettings {
+    /// What to publish; `None` sends nothing (the microphone stays closed).
+    pub send: Option<Outgoing>,
+    /// Whether to subscribe to every other participant's voice and deliver it decoded.
+    pub receive_voices: bool,
+}
+
+/// Why a peer connection could not be set up or negotiated, in the user's terms.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum MediaError {
+    #[error("GStreamer is missing a part for live audio ({0}); `cargo xtask setup` installs it")]
+    Missing(String),
+    #[error("the connection could not be negotiated: {0}")]
+    Negotiation(String),
+    #[error("the recording {0} cannot be sent: {1}")]
+    Recording(String, String),
+}

@@ -1,0 +1,203 @@
+//! One WebRTC peer connection (a webrtcbin in its own pipeline) and its offer/answer exchange.
+
+use super::{MediaError, Outgoing};
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_sdp as gst_sdp;
+use gstreamer_webrtc as gst_webrtc;
+use std::time::{Duration, Instant};
+
+/// How long ICE candidate gathering may take before the description is sent as it is.
+const GATHER_WITHIN: Duration = Duration::from_secs(10);
+
+/// A peer connection to the server.
+pub(crate) struct Peer {
+    pipeline: gst::Pipeline,
+    webrtc: gst::Element,
+}
+
+/// Opus as Janus recognises it: `opus/48000/2` (RFC 7587 says to declare two channels whatever is sent;
+/// 111 is the usual dynamic payload type).
+const OPUS_RTP_CAPS: &str =
+    "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2";
+
+impl Peer {
+    /// A connection that sends `outgoing` as Opus and receives nothing.
+    pub(crate) fn publisher(outgoing: &Outgoing) -> Result<Self, MediaError> {
+        let Outgoing::Recording(path) = outgoing;
+        if !path.is_file() {
+            return Err(MediaError::Recording(path.display().to_string(), "there is no such file".into()));
+        }
+        // `clocksync` plays the file in real time: a file source alone would send it all at once.
+        // The SSRC goes into the caps so that webrtcbin puts it in the offer (`a=ssrc`): Janus
+        // drops packets from an SSRC its description did not announce.
+        let ssrc = random_ssrc();
+        let pipeline = launch(&format!(
+            "filesrc name=recording ! wavparse ! clocksync ! audioconvert ! audioresample \
+             ! audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay pt=111 ssrc={ssrc} \
+             ! {OPUS_RTP_CAPS},ssrc=(uint){ssrc} ! webrtcbin name=peer bundle-policy=max-bundle"
+        ))?;
+        let recording = pipeline.by_name("recording").ok_or_else(|| MediaError::Missing("filesrc".into()))?;
+        recording.set_property("location", path);
+        let webrtc = pipeline.by_name("peer").ok_or_else(|| MediaError::Missing("webrtcbin".into()))?;
+        let peer = Self { pipeline, webrtc };
+        peer.set_directions(gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
+        Ok(peer)
+    }
+
+    /// A connection that receives what the server offers; each audio stream goes to `on_pad`.
+    pub(crate) fn subscriber(
+        on_pad: impl Fn(&gst::Pipeline, &gst::Pad) + Send + Sync + 'static,
+    ) -> Result<Self, MediaError> {
+        gst::init().map_err(|e| MediaError::Missing(e.to_string()))?;
+        let webrtc = gst::ElementFactory::make("webrtcbin")
+            .property_from_str("bundle-policy", "max-bundle")
+            .build()
+            .map_err(|_| MediaError::Missing("webrtcbin".into()))?;
+        let pipeline = gst::Pipeline::new();
+        pipeline.add(&webrtc).map_err(|e| MediaError::Negotiation(e.to_string()))?;
+        let weak = pipeline.downgrade();
+        webrtc.connect_pad_added(move |_, pad| {
+            if let Some(pipeline) = weak.upgrade()
+                && pad.direction() == gst::PadDirection::Src
+            {
+                on_pad(&pipeline, pad);
+            }
+        });
+        Ok(Self { pipeline, webrtc })
+    }
+
+    /// Starts the connection and makes an offer, returned once ICE candidates are in it.
+    pub(crate) fn offer(&self) -> Result<String, MediaError> {
+        self.start()?;
+        let offer = self.ask("create-offer", "offer")?;
+        self.webrtc.emit_by_name::<()>("set-local-description", &[&offer, &None::<gst::Promise>]);
+        self.gathered()
+    }
+
+    /// Takes the server's answer to our offer.
+    pub(crate) fn accept_answer(&self, sdp: &str) -> Result<(), MediaError> {
+        let answer = description(gst_webrtc::WebRTCSDPType::Answer, sdp)?;
+        self.ask_done("set-remote-description", &answer)
+    }
+
+    /// Takes the server's offer and answers it, returned once ICE candidates are in the answer.
+    pub(crate) fn answer(&self, offer_sdp: &str) -> Result<String, MediaError> {
+        self.start()?;
+        let offer = description(gst_webrtc::WebRTCSDPType::Offer, offer_sdp)?;
+        self.ask_done("set-remote-description", &offer)?;
+        self.set_directions(gst_webrtc::WebRTCRTPTransceiverDirection::Recvonly);
+        let answer = self.ask("create-answer", "answer")?;
+        self.webrtc.emit_by_name::<()>("set-local-description", &[&answer, &None::<gst::Promise>]);
+        self.gathered()
+    }
+
+    /// A candidate the server trickled (`sdpMLineIndex`, `candidate:` line).
+    pub(crate) fn add_candidate(&self, m_line: u32, candidate: &str) {
+        self.webrtc.emit_by_name::<()>("add-ice-candidate", &[&m_line, &candidate]);
+    }
+
+    fn start(&self) -> Result<(), MediaError> {
+        self.pipeline
+            .set_state(gst::State::Playing)
+            .map(|_| ())
+            .map_err(|e| MediaError::Negotiation(format!("the media pipeline did not start: {e}")))
+    }
+
+    fn set_directions(&self, direction: gst_webrtc::WebRTCRTPTransceiverDirection) {
+        for index in 0.. {
+            let transceiver = self
+                .webrtc
+                .emit_by_name::<Option<gst_webrtc::WebRTCRTPTransceiver>>("get-transceiver", &[&index]);
+            match transceiver {
+                Some(transceiver) => transceiver.set_property("direction", direction),
+                None => break,
+            }
+        }
+    }
+
+    /// Emits `signal` with a promise and takes the session description the reply holds under `field`.
+    fn ask(&self, signal: &str, field: &str) -> Result<gst_webrtc::WebRTCSessionDescription, MediaError> {
+        let promise = gst::Promise::new();
+        self.webrtc.emit_by_name::<()>(signal, &[&None::<gst::Structure>, &promise]);
+        let failed = |why: String| MediaError::Negotiation(format!("{signal}: {why}"));
+        match promise.wait() {
+            gst::PromiseResult::Replied => {}
+            other => return Err(failed(format!("{other:?}"))),
+        }
+        let reply = promise.get_reply().ok_or_else(|| failed("no reply".into()))?;
+        if let Ok(error) = reply.get::<gst::glib::Error>("error") {
+            return Err(failed(error.to_string()));
+        }
+        reply.get::<gst_webrtc::WebRTCSessionDescription>(field).map_err(|e| failed(e.to_string()))
+    }
+
+    /// Emits `signal` with `description` and waits until webrtcbin took it.
+    fn ask_done(
+        &self,
+        signal: &str,
+        description: &gst_webrtc::WebRTCSessionDescription,
+    ) -> Result<(), MediaError> {
+        let promise = gst::Promise::new();
+        self.webrtc.emit_by_name::<()>(signal, &[description, &promise]);
+        let failed = |why: String| MediaError::Negotiation(format!("{signal}: {why}"));
+        match promise.wait() {
+            gst::PromiseResult::Replied => {}
+            other => return Err(failed(format!("{other:?}"))),
+        }
+        if let Some(Ok(error)) = promise.get_reply().map(|reply| reply.get::<gst::glib::Error>("error")) {
+            return Err(failed(error.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The local description once ICE gathering is complete (or after [`GATHER_WITHIN`], as far as it got).
+    fn gathered(&self) -> Result<String, MediaError> {
+        let deadline = Instant::now() + GATHER_WITHIN;
+        while self.webrtc.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state")
+            != gst_webrtc::WebRTCICEGatheringState::Complete
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let local = self
+            .webrtc
+            .property::<Option<gst_webrtc::WebRTCSessionDescription>>("local-description")
+            .ok_or_else(|| MediaError::Negotiation("no local description".into()))?;
+        local.sdp().as_text().map_err(|e| MediaError::Negotiation(e.to_string()))
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// An SSRC for a new stream: RFC 3550 asks for a random one, so that streams meeting in a session do not clash.
+fn random_ssrc() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    // The standard library's hasher keys are random per process; a fresh one per call.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.finish() as u32
+}
+
+/// A pipeline from a launch description, GStreamer initialised first.
+fn launch(description: &str) -> Result<gst::Pipeline, MediaError> {
+    gst::init().map_err(|e| MediaError::Missing(e.to_string()))?;
+    gst::parse::launch(description)
+        .map_err(|e| MediaError::Missing(e.to_string()))?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| MediaError::Missing("a pipeline".into()))
+}
+
+/// A session description from the server's SDP text.
+fn description(
+    kind: gst_webrtc::WebRTCSDPType,
+    sdp: &str,
+) -> Result<gst_webrtc::WebRTCSessionDescription, MediaError> {
+    let message = gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes())
+        .map_err(|e| MediaError::Negotiation(format!("the server's SDP cannot be read: {e}")))?;
+    Ok(gst_webrtc::WebRTCSessionDescription::new(kind, message))
+}

@@ -1,0 +1,215 @@
+//! The media side of a joined room: publishing the user's voice and one subscription per participant who sends theirs.
+//!
+//! It lives on the signalling worker, which hands it every message that
+//! concerns media and lends it the connection to answer on. Each
+//! subscription is a VideoRoom subscriber on a handle of its own: attached
+//! when a participant starts sending, answered when the server's offer
+//! comes, given up when they stop or leave.
+
+use crate::media::{MediaSettings, Peer, decode_voice};
+use crate::presence::{Participant, ParticipantId};
+use crate::protocol::{self, Jsep, RoomEvent};
+use crate::signalling::{Connection, LiveEvent, Secret};
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+/// A participant's voice, decoded, as the worker delivers it.
+pub(crate) type VoiceEvents = mpsc::Sender<LiveEvent>;
+
+/// One participant's subscription, by handle.
+struct Subscription {
+    feed: ParticipantId,
+    display: String,
+    /// Set once the server's offer is answered.
+    peer: Option<Peer>,
+}
+
+/// Publishing and subscriptions for one connection to the room.
+pub(crate) struct RoomMedia {
+    settings: MediaSettings,
+    room: u64,
+    pin: Option<Secret>,
+    events: VoiceEvents,
+    publisher: Option<Peer>,
+    /// Subscriber handles being attached, by the attach request's transaction.
+    attaching: HashMap<String, (ParticipantId, String)>,
+    subscriptions: HashMap<u64, Subscription>,
+}
+
+impl RoomMedia {
+    pub(crate) fn new(settings: MediaSettings, room: u64, pin: Option<Secret>, events: VoiceEvents) -> Self {
+        Self {
+            settings,
+            room,
+            pin,
+            events,
+            publisher: None,
+            attaching: HashMap::new(),
+            subscriptions: HashMap::new(),
+        }
+    }
+
+    /// Offers the user's outgoing audio to the room, if there is any to send.
+    pub(crate) fn publish(&mut self, connection: &mut Connection) -> Result<(), crate::signalling::Ended> {
+        let Some(outgoing) = &self.settings.send else { return Ok(()) };
+        let offered = Peer::publisher(outgoing).and_then(|peer| peer.offer().map(|sdp| (peer, sdp)));
+        match offered {
+            Ok((peer, sdp)) => {
+                let transaction = connection.transaction();
+                let message = protocol::publish(&transaction, connection.session, connection.handle, &sdp);
+                self.publisher = Some(peer);
+                connection.send(message)
+            }
+            Err(e) => {
+                self.problem(format!("your voice cannot be sent: {e}"));
+                Ok(())
+            }
+        }
+    }
+
+    /// Subscribes to everyone among `people` who sends a voice and is not subscribed to yet.
+    pub(crate) fn follow(
+        &mut self,
+        connection: &mut Connection,
+        people: &[Participant],
+    ) -> Result<(), crate::signalling::Ended> {
+        if !self.settings.receive_voices {
+            return Ok(());
+        }
+        for person in people.iter().filter(|p| p.sending_voice) {
+            let known = self.attaching.values().any(|(feed, _)| *feed == person.id)
+                || self.subscriptions.values().any(|s| s.feed == person.id);
+            if !known {
+                let transaction = connection.transaction();
+                connection.send(protocol::attach(&transaction, connection.session))?;
+                self.attaching.insert(transaction, (person.id, person.display.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// A new handle from `attach`: if it is one of ours, joins it to the room as that participant's subscriber.
+    pub(crate) fn attached(
+        &mut self,
+        connection: &mut Connection,
+        transaction: &str,
+        handle: u64,
+    ) -> Result<(), crate::signalling::Ended> {
+        let Some((feed, display)) = self.attaching.remove(transaction) else { return Ok(()) };
+        let next = connection.transaction();
+        let pin = self.pin.as_ref().map(Secret::expose);
+        connection.send(protocol::subscribe(&next, connection.session, handle, self.room, feed.0, pin))?;
+        self.subscriptions.insert(handle, Subscription { feed, display, peer: None });
+        Ok(())
+    }
+
+    /// A VideoRoom event on one of the media handles, with its description.
+    pub(crate) fn on_event(
+        &mut self,
+        connection: &mut Connection,
+        sender: u64,
+        event: &RoomEvent,
+        jsep: Option<&Jsep>,
+    ) -> Result<(), crate::signalling::Ended> {
+        match (event, jsep) {
+            (RoomEvent::Unpublished(feed) | RoomEvent::Left(feed), _) => {
+                self.stop_following(connection, *feed)
+            }
+            (_, Some(answer)) if sender == connection.handle && answer.kind == "answer" => {
+                if let Some(Err(e)) = self.publisher.as_ref().map(|peer| peer.accept_answer(&answer.sdp)) {
+                    self.publisher = None;
+                    self.problem(format!("your voice cannot be sent: {e}"));
+                }
+                Ok(())
+            }
+            (_, Some(offer)) if offer.kind == "offer" => self.answer(connection, sender, &offer.sdp),
+            _ => Ok(()),
+        }
+    }
+
+    /// A candidate the server trickled for one of our peer connections.
+    pub(crate) fn trickled(&self, connection: &Connection, sender: u64, m_line: u32, candidate: &str) {
+        let peer = if sender == connection.handle {
+            self.publisher.as_ref()
+        } else {
+            self.subscriptions.get(&sender).and_then(|s| s.peer.as_ref())
+        };
+        if let Some(peer) = peer {
+            peer.add_candidate(m_line, candidate);
+        }
+    }
+
+    /// Which participant a subscription handle hears, if it is one.
+    pub(crate) fn feed_of(&self, handle: u64) -> Option<ParticipantId> {
+        self.subscriptions.get(&handle).map(|s| s.feed)
+    }
+
+    /// The server closed a peer connection: a subscription is given up (and taken again if they still send).
+    pub(crate) fn hung_up(&mut self, connection: &mut Connection, sender: u64, reason: &str) {
+        if sender == connection.handle && self.publisher.take().is_some() {
+            self.problem(format!("the server stopped taking your voice ({reason})"));
+        } else if let Some(subscription) = self.subscriptions.remove(&sender) {
+            self.problem(format!("{}'s voice stopped arriving ({reason})", subscription.display));
+            let transaction = connection.transaction();
+            let _ = connection.send(protocol::detach(&transaction, connection.session, sender));
+        }
+    }
+
+    fn answer(
+        &mut self,
+        connection: &mut Connection,
+        handle: u64,
+        offer_sdp: &str,
+    ) -> Result<(), crate::signalling::Ended> {
+        let Some(subscription) = self.subscriptions.get_mut(&handle) else { return Ok(()) };
+        let (feed, events) = (subscription.feed, self.events.clone());
+        let deliver = move |samples: Vec<f32>| {
+            let _ = events.send(LiveEvent::Voice { from: feed, samples });
+        };
+        let deliver = std::sync::Arc::new(deliver);
+        let problems = self.events.clone();
+        let display = subscription.display.clone();
+        let answered = Peer::subscriber(move |pipeline, pad| {
+            let deliver = deliver.clone();
+            if let Err(e) = decode_voice(pipeline, pad, move |samples| deliver(samples)) {
+                let _ = problems
+                    .send(LiveEvent::MediaProblem(format!("{display}'s voice cannot be played: {e}")));
+            }
+        })
+        .and_then(|peer| peer.answer(offer_sdp).map(|sdp| (peer, sdp)));
+        match answered {
+            Ok((peer, sdp)) => {
+                subscription.peer = Some(peer);
+                let transaction = connection.transaction();
+                connection.send(protocol::start(&transaction, connection.session, handle, &sdp))
+            }
+            Err(e) => {
+                let display = subscription.display.clone();
+                self.subscriptions.remove(&handle);
+                self.problem(format!("{display}'s voice cannot be received: {e}"));
+                Ok(())
+            }
+        }
+    }
+
+    fn stop_following(
+        &mut self,
+        connection: &mut Connection,
+        feed: ParticipantId,
+    ) -> Result<(), crate::signalling::Ended> {
+        let handles: Vec<u64> =
+            self.subscriptions.iter().filter(|(_, s)| s.feed == feed).map(|(&handle, _)| handle).collect();
+        for handle in handles {
+            self.subscriptions.remove(&handle);
+            let transaction = connection.transaction();
+            connection.send(protocol::detach(&transaction, connection.session, handle))?;
+        }
+        self.attaching.retain(|_, (attaching, _)| *attaching != feed);
+        Ok(())
+    }
+
+    fn problem(&self, text: String) {
+        tracing::warn!("live session: {text}");
+        let _ = self.events.send(LiveEvent::MediaProblem(text));
+    }
+}
