@@ -86,71 +86,122 @@ fn likeness(heard: &[f32], source: &[f32]) -> f32 {
         .fold(f32::MIN, f32::max)
 }
 
+/// The clip a speaker sends, its length in seconds and its loudness envelope.
+fn clip(name: &str) -> (PathBuf, f32, Vec<f32>) {
+    let path = recording(name);
+    let (samples, rate) = read_wav(&path);
+    let envelope = envelope_db(&samples, rate);
+    (path, samples.len() as f32 / rate as f32, envelope)
+}
+
+/// A participant who only listens, and what they heard from whom.
+struct Listener<'a> {
+    session: LiveSession,
+    server: &'a JanusServer,
+    names: BTreeMap<ParticipantId, String>,
+    heard: BTreeMap<ParticipantId, Vec<f32>>,
+    /// Every other event, for failure messages.
+    seen: Vec<LiveEvent>,
+}
+
+impl<'a> Listener<'a> {
+    fn join(server: &'a JanusServer) -> Self {
+        let session = join(server, "Listener", MediaSettings { send: None, receive_voices: true });
+        Self { session, server, names: BTreeMap::new(), heard: BTreeMap::new(), seen: Vec::new() }
+    }
+
+    /// Takes events until `done` holds; fails on a media problem or when events stop coming.
+    fn until(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
+        while !done(self) {
+            match self.session.next_event(WAIT) {
+                Some(LiveEvent::Presence(PresenceChange::Arrived(p))) => {
+                    self.names.insert(p.id, p.display);
+                }
+                Some(LiveEvent::Voice { from, samples }) => {
+                    self.heard.entry(from).or_default().extend(samples)
+                }
+                Some(LiveEvent::MediaProblem(problem)) => panic!("{problem}\n{}", self.server.log()),
+                Some(other) => self.seen.push(other),
+                None => panic!(
+                    "no {what}; present: {:?}; heard (s): {:?}; other events: {:?}\n{}",
+                    self.names,
+                    self.heard
+                        .iter()
+                        .map(|(id, s)| (id, s.len() / VOICE_RATE_HZ as usize))
+                        .collect::<Vec<_>>(),
+                    self.seen,
+                    self.server.log()
+                ),
+            }
+        }
+    }
+
+    /// What was heard from the participant called `name`.
+    fn voice_of(&self, name: &str) -> &[f32] {
+        self.names
+            .iter()
+            .find(|(_, n)| *n == name)
+            .and_then(|(id, _)| self.heard.get(id))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn seconds_of(&self, name: &str) -> f32 {
+        self.voice_of(name).len() as f32 / VOICE_RATE_HZ as f32
+    }
+}
+
 #[test]
 fn each_participant_is_heard_by_name_saying_what_they_said() {
     if !in_private_network() {
         return;
     }
     let server = JanusServer::start().unwrap();
-    let listener = join(&server, "Listener", MediaSettings { send: None, receive_voices: true });
-    let names: [(&str, &str); 2] = [("Ana", "0870"), ("Ben", "0920")];
-    let sources: BTreeMap<&str, Vec<f32>> = names
-        .iter()
-        .map(|(name, clip)| {
-            let (samples, rate) = read_wav(&recording(clip));
-            (*name, envelope_db(&samples, rate))
-        })
-        .collect();
-    let speakers: Vec<LiveSession> =
-        names.iter().map(|(name, clip)| join(&server, name, speaking(recording(clip)))).collect();
-
-    let mut who: BTreeMap<ParticipantId, String> = BTreeMap::new();
-    let mut heard: BTreeMap<ParticipantId, Vec<f32>> = BTreeMap::new();
-    let mut seen = Vec::new();
-    while let Some(event) = listener.next_event(WAIT) {
-        match event {
-            LiveEvent::Presence(PresenceChange::Arrived(p)) => {
-                who.insert(p.id, p.display);
-            }
-            LiveEvent::Voice { from, samples } => heard.entry(from).or_default().extend(samples),
-            LiveEvent::MediaProblem(problem) => panic!("{problem}\n{}", server.log()),
-            other => seen.push(other),
-        }
-        // Most of both recordings (7.1 s and 6.05 s) heard.
-        let enough = |name: &str, seconds: f32| {
-            who.iter().any(|(id, n)| {
-                n == name && heard.get(id).is_some_and(|s| s.len() as f32 > seconds * VOICE_RATE_HZ as f32)
-            })
-        };
-        if enough("Ana", 5.0) && enough("Ben", 4.0) {
-            break;
-        }
-    }
-    let speakers_said: Vec<Vec<LiveEvent>> =
-        speakers.iter().map(|s| std::iter::from_fn(|| s.try_event()).collect()).collect();
-    drop(speakers);
-    let by_name: BTreeMap<&str, Vec<f32>> = heard
-        .iter()
-        .map(|(id, samples)| {
-            (who.get(id).map_or("someone unknown", String::as_str), envelope_db(samples, VOICE_RATE_HZ))
-        })
-        .collect();
+    let mut listener = Listener::join(&server);
+    let (ana, ben) = (clip("0870"), clip("0920"));
+    let _speakers =
+        [join(&server, "Ana", speaking(ana.0.clone())), join(&server, "Ben", speaking(ben.0.clone()))];
+    // Most of both recordings (7.1 s and 6.05 s).
+    listener.until("voices from Ana and Ben", |l| l.seconds_of("Ana") > 5.0 && l.seconds_of("Ben") > 4.0);
     assert_eq!(
-        by_name.keys().copied().collect::<Vec<_>>(),
-        ["Ana", "Ben"],
-        "voices by name; present: {who:?}; other events: {seen:?}; the speakers': {speakers_said:?}\n{}",
-        server.log()
+        listener.heard.len(),
+        2,
+        "two voices, each attributed to someone present: {:?}",
+        listener.names
     );
-    for (name, envelope) in &by_name {
-        let own = likeness(envelope, &sources[name]);
-        let other = sources
-            .iter()
-            .filter(|(n, _)| *n != name)
-            .map(|(_, s)| likeness(envelope, s))
-            .fold(f32::MIN, f32::max);
+    for (name, own, other) in [("Ana", &ana.2, &ben.2), ("Ben", &ben.2, &ana.2)] {
+        let heard = envelope_db(listener.voice_of(name), VOICE_RATE_HZ);
+        let (own, other) = (likeness(&heard, own), likeness(&heard, other));
         assert!(
             own > 0.8 && own > other + 0.1,
             "{name}'s voice as heard follows their recording ({own:.2}), not the other's ({other:.2})"
         );
+    }
+}
+
+#[test]
+fn ten_people_joining_one_after_another_are_each_heard() {
+    if !in_private_network() {
+        return;
+    }
+    let server = JanusServer::start().unwrap();
+    let mut listener = Listener::join(&server);
+    let clips: Vec<_> = ["0870", "0890", "0920", "0930", "0880"].into_iter().map(clip).collect();
+    let mut speakers = Vec::new();
+    for guest in 0..10 {
+        let name = format!("Guest {}", guest + 1);
+        speakers.push(join(&server, &name, speaking(clips[guest % clips.len()].0.clone())));
+        // The next one joins while this one is talking: every join is late for someone.
+        listener.until(&format!("voice from {name}"), |l| l.seconds_of(&name) > 0.2);
+    }
+    // Each voice from when the listener first heard it to its end: at least half of every clip.
+    listener.until("the rest of every voice", |l| {
+        (0..10)
+            .all(|guest| l.seconds_of(&format!("Guest {}", guest + 1)) >= clips[guest % clips.len()].1 * 0.5)
+    });
+    for guest in 0..10 {
+        let name = format!("Guest {}", guest + 1);
+        let heard = envelope_db(listener.voice_of(&name), VOICE_RATE_HZ);
+        let own = likeness(&heard, &clips[guest % clips.len()].2);
+        assert!(own > 0.8, "{name}'s voice as heard follows their recording ({own:.2})");
     }
 }
