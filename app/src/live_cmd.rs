@@ -37,14 +37,17 @@ pub enum LiveCommand {
         /// Without it nothing is sent: this command never opens the microphone.
         #[arg(long, value_name = "WAV")]
         send: Option<std::path::PathBuf>,
-        /// Receive everyone else's voice and say whose arrives.
+        /// Receive everyone else's voice, pose and chat; say whose voice arrives and print chat.
         #[arg(long)]
         listen: bool,
+        /// A chat message to send once connected.
+        #[arg(long, value_name = "TEXT")]
+        chat: Option<String>,
     },
 }
 
 pub fn run(command: LiveCommand) -> Result<()> {
-    let LiveCommand::Join { server, ca_file, room, name, send, listen } = command;
+    let LiveCommand::Join { server, ca_file, room, name, send, listen, mut chat } = command;
     let secret = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
     let settings = JoinSettings {
         server,
@@ -53,7 +56,7 @@ pub fn run(command: LiveCommand) -> Result<()> {
         display_name: name,
         pin: secret(PIN_ENV),
         token: secret(TOKEN_ENV),
-        media: MediaSettings { send: send.map(Outgoing::Recording), receive_voices: listen },
+        media: MediaSettings { send: send.map(Outgoing::Recording), receive: listen },
     };
     println!("Joining room {room} at {} …", settings.server);
     let session = LiveSession::join(settings)?;
@@ -62,7 +65,13 @@ pub fn run(command: LiveCommand) -> Result<()> {
     loop {
         let Some(event) = session.next_event(Duration::from_secs(3600)) else { continue };
         match event {
-            LiveEvent::Joined { .. } => println!("You are in room {room}."),
+            LiveEvent::Joined { .. } => {
+                println!("You are in room {room}.");
+                // Sent once the data channel is open; after a reconnection, not again.
+                if let Some(text) = chat.take() {
+                    session.send_chat(&text);
+                }
+            }
             LiveEvent::Presence(PresenceChange::Arrived(p)) => {
                 println!("{} is here.", p.display);
                 names.insert(p.id, p.display);
@@ -73,7 +82,11 @@ pub fn run(command: LiveCommand) -> Result<()> {
                 println!("Connection lost: {reason}. Trying again in {retry_in_s} s.")
             }
             LiveEvent::Skipped(reason) => println!("Skipped a message from the server: {reason}"),
-            LiveEvent::MediaUp { from: None } => println!("Your voice is reaching the room."),
+            LiveEvent::MediaUp { from: None } => println!("You are connected to the room's media."),
+            LiveEvent::Chat { from, text } => {
+                println!("{}: {text}", names.get(&from).map_or("someone", String::as_str))
+            }
+            LiveEvent::Pose { .. } => {}
             LiveEvent::MediaUp { from: Some(_) } => {}
             LiveEvent::Voice { from, samples } => {
                 let total = heard.entry(from).or_default();

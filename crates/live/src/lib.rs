@@ -24,6 +24,7 @@
 //! microphone, data channels for poses and chat) is not here yet; see the
 //! README's "Live sessions" section for what exists.
 
+mod data;
 mod media;
 mod presence;
 mod protocol;
@@ -32,7 +33,10 @@ mod room_media;
 pub mod server;
 mod signalling;
 
+pub use data::{DataError, DataMessage, MAX_CHAT_CHARS, MAX_DATA_BYTES, MAX_POSITION_M, Pose};
+pub use media::outbound::HEARTBEAT_EVERY;
 pub use media::{MediaError, MediaSettings, Outgoing, VOICE_RATE_HZ};
 pub use presence::{Participant, ParticipantId, PresenceChange, Roster};
 pub use protocol::{MAX_MESSAGE_BYTES, ProtocolError};
+pub use room_media::QUIET_AFTER;
 pub use signalling::{JoinSettings, LiveEvent, LiveSession, Secret, SettingsError};

@@ -13,8 +13,8 @@ pub struct Participant {
     pub id: ParticipantId,
     /// Their display name, cleaned: no control or invisible characters, at most 64 characters.
     pub display: String,
-    /// Whether the server says they send audio (a publisher with an audio stream).
-    pub sending_voice: bool,
+    /// Whether the server says they publish (voice, data or both).
+    pub publishing: bool,
 }
 
 impl Participant {
@@ -22,7 +22,7 @@ impl Participant {
     pub fn new(id: ParticipantId, raw_display: &str) -> Self {
         let display = clean(raw_display, MAX_NAME_CHARS);
         let display = if display.is_empty() { "a participant".to_string() } else { display };
-        Self { id, display, sending_voice: false }
+        Self { id, display, publishing: false }
     }
 }
 

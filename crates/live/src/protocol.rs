@@ -172,19 +172,17 @@ fn room_event(data: &Value) -> RoomEvent {
 
 /// The entries of a `publishers` or `attendees` list that have an id; a
 /// missing display name becomes "a participant", and every name is cleaned.
-/// An entry that lists an audio stream is sending its voice.
+/// An entry that lists streams (audio, video or data) that are not disabled is publishing.
 fn participants(list: &[Value]) -> Vec<Participant> {
     list.iter()
         .filter_map(|entry| {
             let id = entry.get("id").and_then(Value::as_u64)?;
             let display = entry.get("display").and_then(Value::as_str).unwrap_or_default();
             let mut participant = Participant::new(ParticipantId(id), display);
-            participant.sending_voice =
-                entry.get("streams").and_then(Value::as_array).is_some_and(|streams| {
-                    streams.iter().any(|s| {
-                        s.get("type").and_then(Value::as_str) == Some("audio") && s.get("disabled").is_none()
-                    })
-                });
+            participant.publishing = entry
+                .get("streams")
+                .and_then(Value::as_array)
+                .is_some_and(|streams| streams.iter().any(|s| s.get("disabled").is_none()));
             Some(participant)
         })
         .collect()
@@ -345,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn publishers_sending_audio_and_offers_are_recognised() {
+    fn publishers_and_offers_are_recognised() {
         let text = r#"{"janus":"event","sender":9,"plugindata":{"data":{"videoroom":"attached","room":1,
             "streams":[{"feed_id":5,"type":"audio"}]}},"jsep":{"type":"offer","sdp":"v=0"}}"#;
         assert_eq!(
@@ -358,8 +356,8 @@ mod tests {
         );
         let text = r#"{"janus":"event","plugindata":{"data":{"videoroom":"event","publishers":[
             {"id":5,"display":"Ana","streams":[{"type":"audio","mid":"0"}]},
-            {"id":6,"display":"Ben","streams":[{"type":"video","mid":"0"}]}]}}}"#;
+            {"id":6,"display":"Ben","streams":[{"type":"audio","mid":"0","disabled":true}]}]}}}"#;
         let Reply::Room { event: RoomEvent::Arrived(people), .. } = parse(text).unwrap() else { panic!() };
-        assert_eq!(people.iter().map(|p| p.sending_voice).collect::<Vec<_>>(), [true, false]);
+        assert_eq!(people.iter().map(|p| p.publishing).collect::<Vec<_>>(), [true, false]);
     }
 }

@@ -6,12 +6,21 @@
 //! when a participant starts sending, answered when the server's offer
 //! comes, given up when they stop or leave.
 
+use crate::data::DataMessage;
+use crate::media::outbound::Outbound;
 use crate::media::{MediaSettings, Peer, decode_voice};
 use crate::presence::{Participant, ParticipantId};
 use crate::protocol::{self, Jsep, RoomEvent};
 use crate::signalling::{Connection, LiveEvent, Secret};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A participant whose client sent heartbeats and then none for this long has gone
+/// (crashed or cut off), long before the server's own 60 s session timeout says so.
+pub const QUIET_AFTER: Duration = Duration::from_secs(5);
 
 /// A participant's voice, decoded, as the worker delivers it.
 pub(crate) type VoiceEvents = mpsc::Sender<LiveEvent>;
@@ -22,6 +31,8 @@ struct Subscription {
     display: String,
     /// Set once the server's offer is answered.
     peer: Option<Peer>,
+    /// When their last data-channel message came, in milliseconds after [`RoomMedia::epoch`]; 0 before the first.
+    last_heard_ms: Arc<AtomicU64>,
 }
 
 /// Publishing and subscriptions for one connection to the room.
@@ -30,6 +41,9 @@ pub(crate) struct RoomMedia {
     room: u64,
     pin: Option<Secret>,
     events: VoiceEvents,
+    outbound: mpsc::Sender<Outbound>,
+    /// Where `last_heard_ms` counts from.
+    epoch: Instant,
     publisher: Option<Peer>,
     /// Subscriber handles being attached, by the attach request's transaction.
     attaching: HashMap<String, (ParticipantId, String)>,
@@ -37,26 +51,35 @@ pub(crate) struct RoomMedia {
 }
 
 impl RoomMedia {
-    pub(crate) fn new(settings: MediaSettings, room: u64, pin: Option<Secret>, events: VoiceEvents) -> Self {
+    pub(crate) fn new(
+        settings: MediaSettings,
+        room: u64,
+        pin: Option<Secret>,
+        events: VoiceEvents,
+        outbound: mpsc::Sender<Outbound>,
+    ) -> Self {
         Self {
             settings,
             room,
             pin,
             events,
+            outbound,
+            epoch: Instant::now(),
             publisher: None,
             attaching: HashMap::new(),
             subscriptions: HashMap::new(),
         }
     }
 
-    /// Offers the user's outgoing audio to the room, if there is any to send.
+    /// Publishes the user's outgoing audio, if there is any, and our data channel.
     pub(crate) fn publish(&mut self, connection: &mut Connection) -> Result<(), crate::signalling::Ended> {
-        let Some(outgoing) = &self.settings.send else { return Ok(()) };
-        let offered = Peer::publisher(outgoing).and_then(|peer| peer.offer().map(|sdp| (peer, sdp)));
+        let offered = Peer::publisher(self.settings.send.as_ref())
+            .and_then(|mut peer| peer.offer().map(|sdp| (peer, sdp)));
         match offered {
             Ok((peer, sdp)) => {
                 let transaction = connection.transaction();
                 let message = protocol::publish(&transaction, connection.session, connection.handle, &sdp);
+                let _ = self.outbound.send(Outbound::Channel(peer.data_channel()));
                 self.publisher = Some(peer);
                 connection.send(message)
             }
@@ -73,10 +96,10 @@ impl RoomMedia {
         connection: &mut Connection,
         people: &[Participant],
     ) -> Result<(), crate::signalling::Ended> {
-        if !self.settings.receive_voices {
+        if !self.settings.receive {
             return Ok(());
         }
-        for person in people.iter().filter(|p| p.sending_voice) {
+        for person in people.iter().filter(|p| p.publishing) {
             let known = self.attaching.values().any(|(feed, _)| *feed == person.id)
                 || self.subscriptions.values().any(|s| s.feed == person.id);
             if !known {
@@ -99,7 +122,8 @@ impl RoomMedia {
         let next = connection.transaction();
         let pin = self.pin.as_ref().map(Secret::expose);
         connection.send(protocol::subscribe(&next, connection.session, handle, self.room, feed.0, pin))?;
-        self.subscriptions.insert(handle, Subscription { feed, display, peer: None });
+        let last_heard_ms = Arc::new(AtomicU64::new(0));
+        self.subscriptions.insert(handle, Subscription { feed, display, peer: None, last_heard_ms });
         Ok(())
     }
 
@@ -163,20 +187,21 @@ impl RoomMedia {
     ) -> Result<(), crate::signalling::Ended> {
         let Some(subscription) = self.subscriptions.get_mut(&handle) else { return Ok(()) };
         let (feed, events) = (subscription.feed, self.events.clone());
-        let deliver = move |samples: Vec<f32>| {
+        let deliver = Arc::new(move |samples: Vec<f32>| {
             let _ = events.send(LiveEvent::Voice { from: feed, samples });
-        };
-        let deliver = std::sync::Arc::new(deliver);
+        });
         let problems = self.events.clone();
         let display = subscription.display.clone();
-        let answered = Peer::subscriber(move |pipeline, pad| {
+        let on_pad = move |pipeline: &gstreamer::Pipeline, pad: &gstreamer::Pad| {
             let deliver = deliver.clone();
             if let Err(e) = decode_voice(pipeline, pad, move |samples| deliver(samples)) {
                 let _ = problems
                     .send(LiveEvent::MediaProblem(format!("{display}'s voice cannot be played: {e}")));
             }
-        })
-        .and_then(|peer| peer.answer(offer_sdp).map(|sdp| (peer, sdp)));
+        };
+        let on_message = data_receiver(subscription, self.events.clone(), self.epoch);
+        let answered = Peer::subscriber(on_pad, on_message)
+            .and_then(|mut peer| peer.answer(offer_sdp).map(|sdp| (peer, sdp)));
         match answered {
             Ok((peer, sdp)) => {
                 subscription.peer = Some(peer);
@@ -190,6 +215,28 @@ impl RoomMedia {
                 Ok(())
             }
         }
+    }
+
+    /// Participants whose heartbeat stopped: their subscriptions are given up, and they are returned as gone.
+    pub(crate) fn gone_quiet(
+        &mut self,
+        connection: &mut Connection,
+    ) -> Result<Vec<ParticipantId>, crate::signalling::Ended> {
+        let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let quiet_ms = QUIET_AFTER.as_millis() as u64;
+        let quiet: Vec<ParticipantId> = self
+            .subscriptions
+            .values()
+            .filter(|s| {
+                let last = s.last_heard_ms.load(Ordering::Relaxed);
+                last > 0 && now_ms.saturating_sub(last) > quiet_ms
+            })
+            .map(|s| s.feed)
+            .collect();
+        for feed in &quiet {
+            self.stop_following(connection, *feed)?;
+        }
+        Ok(quiet)
     }
 
     fn stop_following(
@@ -211,5 +258,34 @@ impl RoomMedia {
     fn problem(&self, text: String) {
         tracing::warn!("live session: {text}");
         let _ = self.events.send(LiveEvent::MediaProblem(text));
+    }
+}
+
+impl Drop for RoomMedia {
+    fn drop(&mut self) {
+        // The connection is gone: nothing can be sent until the next join publishes again.
+        let _ = self.outbound.send(Outbound::Channel(None));
+    }
+}
+
+/// What to do with each message on a participant's data channel: poses and chat
+/// become events; any message counts as a sign of life.
+fn data_receiver(
+    subscription: &Subscription,
+    events: VoiceEvents,
+    epoch: Instant,
+) -> impl Fn(&str) + Send + Sync + 'static {
+    let (feed, display) = (subscription.feed, subscription.display.clone());
+    let last_heard_ms = subscription.last_heard_ms.clone();
+    move |text: &str| {
+        let now_ms = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX).max(1);
+        last_heard_ms.store(now_ms, Ordering::Relaxed);
+        let event = match DataMessage::parse(text) {
+            Ok(DataMessage::Pose(pose)) => LiveEvent::Pose { from: feed, pose },
+            Ok(DataMessage::Chat(text)) => LiveEvent::Chat { from: feed, text },
+            Ok(DataMessage::Heartbeat) => return,
+            Err(e) => LiveEvent::Skipped(format!("from {display}: {e}")),
+        };
+        let _ = events.send(event);
     }
 }

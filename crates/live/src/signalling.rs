@@ -7,7 +7,9 @@
 //! PIN or token, no such room) is said once and not retried. The caller
 //! reads [`LiveEvent`]s from a channel and never waits on the network.
 
+use crate::data::{DataMessage, Pose};
 use crate::media::MediaSettings;
+use crate::media::outbound::{self, Outbound};
 use crate::presence::{Participant, ParticipantId, PresenceChange, Roster};
 use crate::protocol::{self, JoinBody, Reply, RoomEvent};
 use crate::room_media::RoomMedia;
@@ -87,6 +89,16 @@ pub enum LiveEvent {
     },
     /// A message from the server could not be used and was skipped.
     Skipped(String),
+    /// Where a participant's head is now, clamped to [`crate::MAX_POSITION_M`].
+    Pose {
+        from: ParticipantId,
+        pose: Pose,
+    },
+    /// A chat message from a participant, cleaned.
+    Chat {
+        from: ParticipantId,
+        text: String,
+    },
     /// A block of a participant's voice, decoded: mono at [`crate::VOICE_RATE_HZ`], in arrival order.
     Voice {
         from: ParticipantId,
@@ -103,6 +115,7 @@ pub enum LiveEvent {
 /// A joined (or joining) live session; dropping it leaves the room.
 pub struct LiveSession {
     events: mpsc::Receiver<LiveEvent>,
+    outbound: mpsc::Sender<Outbound>,
     stop: Arc<AtomicBool>,
     worker: Option<JoinHandle<()>>,
 }
@@ -129,11 +142,34 @@ impl LiveSession {
         let (sender, events) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let worker_stop = stop.clone();
+        let outbound = outbound::spawn();
+        let worker_outbound = outbound.clone();
         let worker = std::thread::Builder::new()
             .name("live-signalling".into())
-            .spawn(move || Worker { settings, address, tls, events: sender, stop: worker_stop }.run())
+            .spawn(move || {
+                Worker {
+                    settings,
+                    address,
+                    tls,
+                    events: sender,
+                    outbound: worker_outbound,
+                    stop: worker_stop,
+                }
+                .run()
+            })
             .expect("a thread can be started");
-        Ok(Self { events, stop, worker: Some(worker) })
+        Ok(Self { events, outbound, stop, worker: Some(worker) })
+    }
+
+    /// Tells the room where the user's head is (send 10–20 times a second); never waits.
+    pub fn send_pose(&self, pose: Pose) {
+        let _ = self.outbound.send(Outbound::Message(DataMessage::Pose(pose)));
+    }
+
+    /// Sends a chat message to everyone in the room, attributed to the user; never waits.
+    /// While not connected, the last 32 messages wait and go out once the connection is back.
+    pub fn send_chat(&self, text: &str) {
+        let _ = self.outbound.send(Outbound::Message(DataMessage::Chat(text.to_string())));
     }
 
     /// The next event if one has arrived; never waits.
@@ -219,6 +255,7 @@ struct Worker {
     /// For wss://: trusting only the CA file's certificates.
     tls: Option<Arc<rustls::ClientConfig>>,
     events: mpsc::Sender<LiveEvent>,
+    outbound: mpsc::Sender<Outbound>,
     stop: Arc<AtomicBool>,
 }
 
@@ -274,9 +311,10 @@ impl Worker {
             self.settings.room,
             self.settings.pin.clone(),
             self.events.clone(),
+            self.outbound.clone(),
         );
         if let Err(ended) =
-            media.publish(&mut connection).and_then(|()| media.follow(&mut connection, &present))
+            media.follow(&mut connection, &present).and_then(|()| media.publish(&mut connection))
         {
             return ended;
         }
@@ -295,6 +333,14 @@ impl Worker {
                     return ended;
                 }
                 last_sent = Instant::now();
+            }
+            match media.gone_quiet(&mut connection) {
+                Ok(gone) => {
+                    for change in gone.into_iter().filter_map(|id| roster.leave(id)) {
+                        let _ = self.events.send(LiveEvent::Presence(change));
+                    }
+                }
+                Err(ended) => return ended,
             }
             let reply = match connection.read() {
                 Ok(Some(reply)) => reply,

@@ -15,6 +15,7 @@
 //! milliseconds and keeps the signalling simple.
 
 mod decode;
+pub(crate) mod outbound;
 mod peer;
 
 pub(crate) use decode::decode_voice;
@@ -35,10 +36,11 @@ pub enum Outgoing {
 /// Which media a session carries besides signalling.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaSettings {
-    /// What to publish; `None` sends nothing (the microphone stays closed).
+    /// What to publish as the user's voice; `None` sends no audio (the microphone stays
+    /// closed). Poses, chat and the heartbeat are sent either way.
     pub send: Option<Outgoing>,
-    /// Whether to subscribe to every other participant's voice and deliver it decoded.
-    pub receive_voices: bool,
+    /// Whether to subscribe to every other participant: their voice decoded, their pose and chat.
+    pub receive: bool,
 }
 
 /// Why a peer connection could not be set up or negotiated, in the user's terms.

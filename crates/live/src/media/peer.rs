@@ -14,7 +14,18 @@ const GATHER_WITHIN: Duration = Duration::from_secs(10);
 pub(crate) struct Peer {
     pipeline: gst::Pipeline,
     webrtc: gst::Element,
+    /// The data channel we opened: poses, chat and heartbeats out (publisher), or the
+    /// channel Janus waits for before it relays anyone's data to us (subscriber).
+    data: Option<gst_webrtc::WebRTCDataChannel>,
+    /// What a subscriber does with each text message that arrives.
+    on_message: Option<MessageHandler>,
 }
+
+/// A handler for text messages arriving on any of a connection's data channels.
+type MessageHandler = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The label of the data channel every Allverse client opens.
+const DATA_CHANNEL: &str = "allverse";
 
 /// Opus as Janus recognises it: `opus/48000/2` (RFC 7587 says to declare two channels whatever is sent;
 /// 111 is the usual dynamic payload type).
@@ -22,9 +33,28 @@ const OPUS_RTP_CAPS: &str =
     "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2";
 
 impl Peer {
-    /// A connection that sends `outgoing` as Opus and receives nothing.
-    pub(crate) fn publisher(outgoing: &Outgoing) -> Result<Self, MediaError> {
-        let Outgoing::Recording(path) = outgoing;
+    /// A connection that sends `outgoing` as Opus, if given, and a data channel, and receives nothing.
+    pub(crate) fn publisher(outgoing: Option<&Outgoing>) -> Result<Self, MediaError> {
+        match outgoing {
+            Some(Outgoing::Recording(path)) => Self::recording(path),
+            None => Self::bare(),
+        }
+    }
+
+    /// A webrtcbin alone in a pipeline.
+    fn bare() -> Result<Self, MediaError> {
+        gst::init().map_err(|e| MediaError::Missing(e.to_string()))?;
+        let webrtc = gst::ElementFactory::make("webrtcbin")
+            .property_from_str("bundle-policy", "max-bundle")
+            .build()
+            .map_err(|_| MediaError::Missing("webrtcbin".into()))?;
+        let pipeline = gst::Pipeline::new();
+        pipeline.add(&webrtc).map_err(|e| MediaError::Negotiation(e.to_string()))?;
+        Ok(Self { pipeline, webrtc, data: None, on_message: None })
+    }
+
+    /// A webrtcbin sending the recording at `path` as Opus, in real time.
+    fn recording(path: &std::path::Path) -> Result<Self, MediaError> {
         if !path.is_file() {
             return Err(MediaError::Recording(path.display().to_string(), "there is no such file".into()));
         }
@@ -40,36 +70,42 @@ impl Peer {
         let recording = pipeline.by_name("recording").ok_or_else(|| MediaError::Missing("filesrc".into()))?;
         recording.set_property("location", path);
         let webrtc = pipeline.by_name("peer").ok_or_else(|| MediaError::Missing("webrtcbin".into()))?;
-        let peer = Self { pipeline, webrtc };
+        let peer = Self { pipeline, webrtc, data: None, on_message: None };
         peer.set_directions(gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
         Ok(peer)
     }
 
-    /// A connection that receives what the server offers; each audio stream goes to `on_pad`.
+    /// A connection that receives what the server offers: each stream goes to `on_pad`,
+    /// each text message on the data channels to `on_message`.
     pub(crate) fn subscriber(
         on_pad: impl Fn(&gst::Pipeline, &gst::Pad) + Send + Sync + 'static,
+        on_message: impl Fn(&str) + Send + Sync + 'static,
     ) -> Result<Self, MediaError> {
-        gst::init().map_err(|e| MediaError::Missing(e.to_string()))?;
-        let webrtc = gst::ElementFactory::make("webrtcbin")
-            .property_from_str("bundle-policy", "max-bundle")
-            .build()
-            .map_err(|_| MediaError::Missing("webrtcbin".into()))?;
-        let pipeline = gst::Pipeline::new();
-        pipeline.add(&webrtc).map_err(|e| MediaError::Negotiation(e.to_string()))?;
-        let weak = pipeline.downgrade();
-        webrtc.connect_pad_added(move |_, pad| {
+        let mut peer = Self::bare()?;
+        let on_message: MessageHandler = std::sync::Arc::new(on_message);
+        peer.on_message = Some(on_message.clone());
+        peer.webrtc.connect("on-data-channel", false, move |values| {
+            if let Some(channel) = values.get(1).and_then(|v| v.get::<gst_webrtc::WebRTCDataChannel>().ok()) {
+                listen(&channel, &on_message);
+            }
+            None
+        });
+        let weak = peer.pipeline.downgrade();
+        peer.webrtc.connect_pad_added(move |_, pad| {
             if let Some(pipeline) = weak.upgrade()
                 && pad.direction() == gst::PadDirection::Src
             {
                 on_pad(&pipeline, pad);
             }
         });
-        Ok(Self { pipeline, webrtc })
+        Ok(peer)
     }
 
-    /// Starts the connection and makes an offer, returned once ICE candidates are in it.
-    pub(crate) fn offer(&self) -> Result<String, MediaError> {
+    /// Starts the connection, opens our data channel and makes an offer, returned once ICE candidates are in it.
+    pub(crate) fn offer(&mut self) -> Result<String, MediaError> {
         self.start()?;
+        // webrtcbin makes data channels only once started.
+        self.data = self.open_data_channel();
         let offer = self.ask("create-offer", "offer")?;
         self.webrtc.emit_by_name::<()>("set-local-description", &[&offer, &None::<gst::Promise>]);
         self.gathered()
@@ -82,11 +118,20 @@ impl Peer {
     }
 
     /// Takes the server's offer and answers it, returned once ICE candidates are in the answer.
-    pub(crate) fn answer(&self, offer_sdp: &str) -> Result<String, MediaError> {
+    pub(crate) fn answer(&mut self, offer_sdp: &str) -> Result<String, MediaError> {
         self.start()?;
         let offer = description(gst_webrtc::WebRTCSDPType::Offer, offer_sdp)?;
         self.ask_done("set-remote-description", &offer)?;
         self.set_directions(gst_webrtc::WebRTCRTPTransceiverDirection::Recvonly);
+        // Janus relays a publisher's data only to a subscriber that opened a channel itself.
+        // Janus sends the publisher's messages on the channel with their label, which is ours
+        // too when they are an Allverse client: listen on our own channel as well.
+        if offer_sdp.contains("m=application") {
+            self.data = self.open_data_channel();
+            if let (Some(channel), Some(on_message)) = (&self.data, &self.on_message) {
+                listen(channel, on_message);
+            }
+        }
         let answer = self.ask("create-answer", "answer")?;
         self.webrtc.emit_by_name::<()>("set-local-description", &[&answer, &None::<gst::Promise>]);
         self.gathered()
@@ -95,6 +140,18 @@ impl Peer {
     /// A candidate the server trickled (`sdpMLineIndex`, `candidate:` line).
     pub(crate) fn add_candidate(&self, m_line: u32, candidate: &str) {
         self.webrtc.emit_by_name::<()>("add-ice-candidate", &[&m_line, &candidate]);
+    }
+
+    /// The data channel we opened, for the outbound thread to send on.
+    pub(crate) fn data_channel(&self) -> Option<gst_webrtc::WebRTCDataChannel> {
+        self.data.clone()
+    }
+
+    fn open_data_channel(&self) -> Option<gst_webrtc::WebRTCDataChannel> {
+        self.webrtc.emit_by_name::<Option<gst_webrtc::WebRTCDataChannel>>(
+            "create-data-channel",
+            &[&DATA_CHANNEL, &None::<gst::Structure>],
+        )
     }
 
     fn start(&self) -> Result<(), MediaError> {
@@ -172,6 +229,12 @@ impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
     }
+}
+
+/// Hands every text message on `channel` to `on_message`.
+fn listen(channel: &gst_webrtc::WebRTCDataChannel, on_message: &MessageHandler) {
+    let on_message = on_message.clone();
+    channel.connect_on_message_string(move |_, text| on_message(text.unwrap_or_default()));
 }
 
 /// An SSRC for a new stream: RFC 3550 asks for a random one, so that streams meeting in a session do not clash.
