@@ -146,6 +146,7 @@ mod tests {
         );
         let chat = DataMessage::parse(&format!(r#"{{"chat":"hi\u001b[2J\u202e{}"}}"#, "x".repeat(900)));
         let Ok(DataMessage::Chat(text)) = chat else { panic!("{chat:?}") };
-        assert!(text.starts_with("hix") && text.chars().count() == MAX_CHAT_CHARS, "{text}");
+        assert!(!text.contains(['\u{1b}', '\u{202e}']) && text.starts_with("hi"), "{text}");
+        assert_eq!(text.chars().count(), MAX_CHAT_CHARS, "cut, marked with …");
     }
 }
