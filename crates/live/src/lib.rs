@@ -2,7 +2,9 @@
 //!
 //! This crate is the engine-free half of joining other people: the
 //! signalling that gets the user into a room and keeps track of who else
-//! is there, by name, as they join and leave.
+//! is there, by name, as they join and leave; each participant's voice,
+//! decoded; and the poses, chat and heartbeats everyone sends on data
+//! channels.
 //!
 //! # Design choices
 //!
@@ -20,8 +22,13 @@
 //! * **Secrets stay secret.** A room's PIN and token are [`Secret`]s: their
 //!   `Debug` says "(not shown)", and no error message includes them.
 //!
-//! Media (each participant's voice decoded at 48 kHz, the user's own
-//! microphone, data channels for poses and chat) is not here yet; see the
+//! * **One WebRTC connection per participant** (GStreamer's webrtcbin), not
+//!   one renegotiated on every late join, which lost new voices in about
+//!   half the runs. [`MediaSettings`] says what a session sends and receives.
+//! * **Our own heartbeat**, because Janus lists a frozen client for a minute:
+//!   one second apart, and a participant silent for [`QUIET_AFTER`] is gone.
+//!
+//! The user's microphone is not here yet (only a recording is sent); see the
 //! README's "Live sessions" section for what exists.
 
 mod data;
