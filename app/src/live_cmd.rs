@@ -43,11 +43,34 @@ pub enum LiveCommand {
         /// A chat message to send once connected.
         #[arg(long, value_name = "TEXT")]
         chat: Option<String>,
+        /// Words to speak into the room in your profile's voice (espeak-ng) once connected,
+        /// also sent as chat: a voice for someone who does not speak.
+        #[cfg(feature = "espeak")]
+        #[arg(long, value_name = "TEXT", conflicts_with = "send")]
+        say: Option<String>,
     },
 }
 
-pub fn run(command: LiveCommand) -> Result<()> {
+pub fn run(command: LiveCommand, store: &allverse_core::profile::ProfileStore) -> Result<()> {
+    #[cfg(feature = "espeak")]
+    let LiveCommand::Join { server, ca_file, room, name, send, listen, mut chat, say } = command;
+    #[cfg(not(feature = "espeak"))]
     let LiveCommand::Join { server, ca_file, room, name, send, listen, mut chat } = command;
+    #[cfg(feature = "espeak")]
+    let mut spoken = match say {
+        Some(text) => {
+            let espeak = allverse_speech::Espeak::shared()
+                .map_err(|e| anyhow::anyhow!("speaking into the room needs espeak-ng: {e}"))?;
+            let params = allverse_speech::VoiceParams::from(&store.load()?.profile.speech);
+            let (samples, _) = espeak.synthesize(&text, &params)?;
+            Some((text, samples))
+        }
+        None => None,
+    };
+    #[cfg(feature = "espeak")]
+    let outgoing = if spoken.is_some() { Some(Outgoing::Voice) } else { send.map(Outgoing::Recording) };
+    #[cfg(not(feature = "espeak"))]
+    let (outgoing, _) = (send.map(Outgoing::Recording), store);
     let secret = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
     let settings = JoinSettings {
         server,
@@ -56,7 +79,7 @@ pub fn run(command: LiveCommand) -> Result<()> {
         display_name: name,
         pin: secret(PIN_ENV),
         token: secret(TOKEN_ENV),
-        media: MediaSettings { send: send.map(Outgoing::Recording), receive: listen },
+        media: MediaSettings { send: outgoing, receive: listen },
     };
     println!("Joining room {room} at {} …", settings.server);
     let session = LiveSession::join(settings)?;
@@ -82,7 +105,17 @@ pub fn run(command: LiveCommand) -> Result<()> {
                 println!("Connection lost: {reason}. Trying again in {retry_in_s} s.")
             }
             LiveEvent::Skipped(reason) => println!("Skipped a message from the server: {reason}"),
-            LiveEvent::MediaUp { from: None } => println!("You are connected to the room's media."),
+            LiveEvent::MediaUp { from: None } => {
+                println!("You are connected to the room's media.");
+                #[cfg(feature = "espeak")]
+                if let Some((text, samples)) = spoken.take() {
+                    // The server keeps nothing for those who subscribe later: give the
+                    // others a moment to start hearing this connection.
+                    std::thread::sleep(Duration::from_secs(2));
+                    println!("Saying: {text}");
+                    session.say(&text, samples);
+                }
+            }
             LiveEvent::Chat { from, text } => {
                 println!("{}: {text}", names.get(&from).map_or("someone", String::as_str))
             }

@@ -91,7 +91,7 @@ fn main() -> ExitCode {
         Command::Captions(command) => captions_cmd::run(command, &store),
         Command::Interpret(command) => interpret_cmd::run(command),
         Command::Home(command) => home_cmd::run(command, &store),
-        Command::Live(command) => live_cmd::run(command),
+        Command::Live(command) => live_cmd::run(command, &store),
         #[cfg(feature = "espeak")]
         Command::Say(args) => say_cmd::run(args, &store),
     };

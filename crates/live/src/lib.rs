@@ -42,6 +42,7 @@ mod signalling;
 
 pub use data::{DataError, DataMessage, MAX_CHAT_CHARS, MAX_DATA_BYTES, MAX_POSITION_M, Pose};
 pub use media::outbound::HEARTBEAT_EVERY;
+pub use media::voice_input::MAX_SPOKEN_S;
 pub use media::{MediaError, MediaSettings, Outgoing, VOICE_RATE_HZ};
 pub use presence::{Participant, ParticipantId, PresenceChange, Roster};
 pub use protocol::{MAX_MESSAGE_BYTES, ProtocolError};

@@ -46,7 +46,9 @@ pub enum Reply {
     MediaUp { sender: u64 },
     /// The server closed the peer connection on handle `sender` (`hangup`).
     HungUp { sender: u64, reason: String },
-    /// The server ended the session (`timeout`) or a handle (`detached`).
+    /// The server took handle `sender` away (`detached`): ours, or a subscription whose publisher left.
+    Detached { sender: u64 },
+    /// The server ended the session (`timeout`).
     Ended { reason: String },
     /// Other WebRTC state messages (`media`, `slowlink`, …), not used here.
     Other,
@@ -110,7 +112,7 @@ pub fn parse(text: &str) -> Result<Reply, ProtocolError> {
             reason: value.get("reason").and_then(Value::as_str).unwrap_or("no reason given").to_string(),
         },
         "timeout" => Reply::Ended { reason: "the server ended the session after a silence".into() },
-        "detached" => Reply::Ended { reason: "the server closed the connection (detached)".into() },
+        "detached" => Reply::Detached { sender },
         _ => Reply::Other,
     })
 }

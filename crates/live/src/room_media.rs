@@ -80,6 +80,7 @@ impl RoomMedia {
                 let transaction = connection.transaction();
                 let message = protocol::publish(&transaction, connection.session, connection.handle, &sdp);
                 let _ = self.outbound.send(Outbound::Channel(peer.data_channel()));
+                let _ = self.outbound.send(Outbound::Voice(peer.voice_input()));
                 self.publisher = Some(peer);
                 connection.send(message)
             }
@@ -161,6 +162,11 @@ impl RoomMedia {
         if let Some(peer) = peer {
             peer.add_candidate(m_line, candidate);
         }
+    }
+
+    /// The server took a subscription handle away (its publisher left): nothing to detach any more.
+    pub(crate) fn detached(&mut self, handle: u64) {
+        self.subscriptions.remove(&handle);
     }
 
     /// Which participant a subscription handle hears, if it is one.
@@ -265,6 +271,7 @@ impl Drop for RoomMedia {
     fn drop(&mut self) {
         // The connection is gone: nothing can be sent until the next join publishes again.
         let _ = self.outbound.send(Outbound::Channel(None));
+        let _ = self.outbound.send(Outbound::Voice(None));
     }
 }
 

@@ -166,6 +166,14 @@ impl LiveSession {
         let _ = self.outbound.send(Outbound::Message(DataMessage::Pose(pose)));
     }
 
+    /// Speaks `samples` (48 kHz mono, e.g. synthesized speech) into the room as the user's voice,
+    /// after anything still being spoken, and sends `text` as chat so everyone can also read it.
+    /// Needs [`crate::Outgoing::Voice`]; never waits. At most two minutes of speech is taken.
+    pub fn say(&self, text: &str, samples: Vec<f32>) {
+        let _ = self.outbound.send(Outbound::Speak(samples));
+        self.send_chat(text);
+    }
+
     /// Sends a chat message to everyone in the room, attributed to the user; never waits.
     /// While not connected, the last 32 messages wait and go out once the connection is back.
     pub fn send_chat(&self, text: &str) {
@@ -389,6 +397,13 @@ impl Worker {
                 }
                 Ok(Reply::HungUp { sender, reason }) => {
                     media.hung_up(&mut connection, sender, &reason);
+                    Vec::new()
+                }
+                Ok(Reply::Detached { sender }) if sender == connection.handle => {
+                    return Ended::Lost("the server closed the connection (detached)".into());
+                }
+                Ok(Reply::Detached { sender }) => {
+                    media.detached(sender);
                     Vec::new()
                 }
                 Ok(Reply::Ended { reason }) => return Ended::Lost(reason),

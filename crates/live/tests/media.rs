@@ -327,3 +327,41 @@ fn poses_and_chat_come_from_their_sender_and_a_frozen_client_is_soon_gone() {
     guest.kill().unwrap();
     guest.wait().unwrap();
 }
+
+#[test]
+fn a_person_who_does_not_speak_is_heard_through_the_voice_they_send() {
+    if !in_private_network() {
+        return;
+    }
+    let server = JanusServer::start().unwrap();
+    let mut listener = Listener::join(&server);
+    let cleo = join(&server, "Cleo", MediaSettings { send: Some(Outgoing::Voice), receive: false });
+    listener.until("Cleo's connection", |l| {
+        l.names.values().any(|n| n == "Cleo")
+            && l.seen.iter().filter(|e| matches!(e, LiveEvent::MediaUp { from: Some(_) })).count() >= 1
+    });
+    // Speech as an app hands it over (here a real recording, at the voice rate), with its text.
+    let (path, _, source) = clip("0870");
+    let (samples, rate) = read_wav(&path);
+    let at_voice_rate: Vec<f32> =
+        samples.iter().flat_map(|&s| std::iter::repeat_n(s, (VOICE_RATE_HZ / rate) as usize)).collect();
+    let text = "And Mister John Dashwood had then leisure to consider.";
+    let mut chats = Vec::new();
+    // The server keeps no data for those who subscribe later: the words go out until the
+    // listener has them, then the speech once.
+    for _ in 0..600 {
+        if !chats.is_empty() {
+            break;
+        }
+        cleo.say(text, Vec::new());
+        if let Some(LiveEvent::Chat { text, .. }) = listener.session.next_event(Duration::from_millis(100)) {
+            chats.push(text);
+        }
+    }
+    assert_eq!(chats.first().map(String::as_str), Some(text), "the words are also sent as chat");
+    cleo.say(text, at_voice_rate);
+    listener.until("Cleo's voice", |l| l.seconds_of("Cleo") > 6.0);
+    let heard = envelope_db(listener.voice_of("Cleo"), VOICE_RATE_HZ);
+    let own = likeness(&heard, &source);
+    assert!(own > 0.8, "what Cleo sent is what was heard ({own:.2})");
+}

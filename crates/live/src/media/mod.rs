@@ -17,6 +17,7 @@
 mod decode;
 pub(crate) mod outbound;
 mod peer;
+pub(crate) mod voice_input;
 
 pub(crate) use decode::decode_voice;
 pub(crate) use peer::Peer;
@@ -31,6 +32,9 @@ pub enum Outgoing {
     /// A recording (WAV, any rate and channel count), played in real time once:
     /// scripted participants in the simulator and tests.
     Recording(PathBuf),
+    /// Samples the app hands over with [`crate::LiveSession::say`]: synthesized speech for a
+    /// person who does not speak. Nothing is sent until then.
+    Voice,
 }
 
 /// Which media a session carries besides signalling.

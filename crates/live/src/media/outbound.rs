@@ -4,6 +4,7 @@
 //! the signalling worker hands over the data channel whenever it opens a
 //! new one (after each join).
 
+use super::voice_input::VoiceInput;
 use crate::data::DataMessage;
 use gstreamer_webrtc as gst_webrtc;
 use std::sync::mpsc;
@@ -16,7 +17,11 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
 pub(crate) enum Outbound {
     /// The data channel to send on from now on (`None` while not connected).
     Channel(Option<gst_webrtc::WebRTCDataChannel>),
+    /// Where the user's voice goes from now on (`None` while not connected or not sending one).
+    Voice(Option<VoiceInput>),
     Message(DataMessage),
+    /// 48 kHz mono samples to speak into the room.
+    Speak(Vec<f32>),
 }
 
 /// Starts the thread; it ends when every sender is dropped.
@@ -36,6 +41,7 @@ const RETRY_EVERY: Duration = Duration::from_millis(100);
 
 fn run(commands: &mpsc::Receiver<Outbound>) {
     let mut channel: Option<gst_webrtc::WebRTCDataChannel> = None;
+    let mut voice: Option<VoiceInput> = None;
     // Chat is what someone said: kept until it can be sent. Poses and heartbeats are soon out of date.
     let mut pending_chats: std::collections::VecDeque<DataMessage> = std::collections::VecDeque::new();
     let mut last_heartbeat = Instant::now();
@@ -44,6 +50,13 @@ fn run(commands: &mpsc::Receiver<Outbound>) {
         let wait = if pending_chats.is_empty() { until_heartbeat } else { until_heartbeat.min(RETRY_EVERY) };
         match commands.recv_timeout(wait) {
             Ok(Outbound::Channel(new)) => channel = new,
+            Ok(Outbound::Voice(new)) => voice = new,
+            Ok(Outbound::Speak(samples)) => match &mut voice {
+                Some(voice) => voice.push(&samples),
+                None => tracing::warn!(
+                    "live session: speech could not be sent: not connected, or no voice is sent"
+                ),
+            },
             Ok(Outbound::Message(chat @ DataMessage::Chat(_))) => {
                 if pending_chats.len() == MAX_PENDING_CHATS {
                     pending_chats.pop_front();

@@ -1,5 +1,6 @@
 //! One WebRTC peer connection (a webrtcbin in its own pipeline) and its offer/answer exchange.
 
+use super::voice_input::{VOICE_SOURCE, VoiceInput};
 use super::{MediaError, Outgoing};
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -37,6 +38,7 @@ impl Peer {
     pub(crate) fn publisher(outgoing: Option<&Outgoing>) -> Result<Self, MediaError> {
         match outgoing {
             Some(Outgoing::Recording(path)) => Self::recording(path),
+            Some(Outgoing::Voice) => Self::sending(VOICE_SOURCE),
             None => Self::bare(),
         }
     }
@@ -58,21 +60,34 @@ impl Peer {
         if !path.is_file() {
             return Err(MediaError::Recording(path.display().to_string(), "there is no such file".into()));
         }
-        // `clocksync` plays the file in real time: a file source alone would send it all at once.
+        let peer = Self::sending("filesrc name=recording ! wavparse")?;
+        let recording =
+            peer.pipeline.by_name("recording").ok_or_else(|| MediaError::Missing("filesrc".into()))?;
+        recording.set_property("location", path);
+        Ok(peer)
+    }
+
+    /// A webrtcbin sending what `source` (a launch-description fragment) produces as Opus.
+    fn sending(source: &str) -> Result<Self, MediaError> {
+        // `clocksync` releases audio in real time: a file source alone would send it all at once.
         // The SSRC goes into the caps so that webrtcbin puts it in the offer (`a=ssrc`): Janus
         // drops packets from an SSRC its description did not announce.
         let ssrc = random_ssrc();
         let pipeline = launch(&format!(
-            "filesrc name=recording ! wavparse ! clocksync ! audioconvert ! audioresample \
+            "{source} ! clocksync ! audioconvert ! audioresample \
              ! audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay pt=111 ssrc={ssrc} \
              ! {OPUS_RTP_CAPS},ssrc=(uint){ssrc} ! webrtcbin name=peer bundle-policy=max-bundle"
         ))?;
-        let recording = pipeline.by_name("recording").ok_or_else(|| MediaError::Missing("filesrc".into()))?;
-        recording.set_property("location", path);
         let webrtc = pipeline.by_name("peer").ok_or_else(|| MediaError::Missing("webrtcbin".into()))?;
         let peer = Self { pipeline, webrtc, data: None, on_message: None };
         peer.set_directions(gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly);
         Ok(peer)
+    }
+
+    /// Where samples handed over enter, for a connection sending [`Outgoing::Voice`].
+    pub(crate) fn voice_input(&self) -> Option<VoiceInput> {
+        let source = self.pipeline.by_name("voice")?.downcast::<gstreamer_app::AppSrc>().ok()?;
+        Some(VoiceInput::new(source))
     }
 
     /// A connection that receives what the server offers: each stream goes to `on_pad`,
