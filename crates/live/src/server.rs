@@ -222,11 +222,14 @@ fn write_config(dir: &Path, port: u16, secure_port: u16) -> std::io::Result<()> 
     let events = libraries(&["gelfevh", "mqttevh", "nanomsgevh", "rabbitmqevh", "sampleevh", "wsevh"]);
     let d = dir.display();
     // In a private network (see `PRIVATE_NETWORK_INTERFACE`) ICE may use only that interface.
-    let nat = if Path::new("/sys/class/net").join(PRIVATE_NETWORK_INTERFACE).exists() {
-        format!("nat: {{ ice_enforce_list = \"{PRIVATE_NETWORK_INTERFACE}\" }}\n")
-    } else {
-        String::new()
-    };
+    // `/proc/self/net/dev` lists this network namespace's interfaces (sysfs would show the host's).
+    let interfaces = std::fs::read_to_string("/proc/self/net/dev").unwrap_or_default();
+    let nat =
+        if interfaces.lines().any(|l| l.trim_start().starts_with(&format!("{PRIVATE_NETWORK_INTERFACE}:"))) {
+            format!("nat: {{ ice_enforce_list = \"{PRIVATE_NETWORK_INTERFACE}\" }}\n")
+        } else {
+            String::new()
+        };
     write(
         "janus.jcfg",
         format!(
