@@ -215,22 +215,30 @@ pub struct JoinBody<'a> {
 
 /// A VideoRoom `join` as a publisher (the role that can later send media and data).
 pub fn join(transaction: &str, session: u64, handle: u64, body: &JoinBody) -> Value {
-    let mut request =
+    let request =
         json!({ "request": "join", "ptype": "publisher", "room": body.room, "display": body.display });
-    if let Some(pin) = body.pin {
-        request["pin"] = json!(pin);
+    message(transaction, session, handle, with_secrets(request, body.pin, body.token))
+}
+
+/// `request` with the room's PIN and invitation token, where given.
+fn with_secrets(mut request: Value, pin: Option<&str>, token: Option<&str>) -> Value {
+    for (key, secret) in [("pin", pin), ("token", token)] {
+        if let Some(secret) = secret {
+            request[key] = json!(secret);
+        }
     }
-    if let Some(token) = body.token {
-        request["token"] = json!(token);
-    }
-    message(transaction, session, handle, request)
+    request
+}
+
+/// `message` carrying our session description (sent whole, not trickled).
+fn with_jsep(mut message: Value, kind: &str, sdp: &str) -> Value {
+    message["jsep"] = json!({ "type": kind, "sdp": sdp, "trickle": false });
+    message
 }
 
 /// `publish` with our offer: the server answers with its own description.
 pub fn publish(transaction: &str, session: u64, handle: u64, offer_sdp: &str) -> Value {
-    let mut request = message(transaction, session, handle, json!({ "request": "publish" }));
-    request["jsep"] = json!({ "type": "offer", "sdp": offer_sdp, "trickle": false });
-    request
+    with_jsep(message(transaction, session, handle, json!({ "request": "publish" })), "offer", offer_sdp)
 }
 
 /// A subscriber `join` for one publisher's streams, on a handle of its own.
@@ -242,19 +250,14 @@ pub fn subscribe(
     feed: u64,
     pin: Option<&str>,
 ) -> Value {
-    let mut request =
+    let request =
         json!({ "request": "join", "ptype": "subscriber", "room": room, "streams": [{ "feed": feed }] });
-    if let Some(pin) = pin {
-        request["pin"] = json!(pin);
-    }
-    message(transaction, session, handle, request)
+    message(transaction, session, handle, with_secrets(request, pin, None))
 }
 
 /// `start` with our answer to a subscription's offer.
 pub fn start(transaction: &str, session: u64, handle: u64, answer_sdp: &str) -> Value {
-    let mut request = message(transaction, session, handle, json!({ "request": "start" }));
-    request["jsep"] = json!({ "type": "answer", "sdp": answer_sdp, "trickle": false });
-    request
+    with_jsep(message(transaction, session, handle, json!({ "request": "start" })), "answer", answer_sdp)
 }
 
 /// `detach`: gives up a handle (a subscription no longer wanted).
