@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 /// (crashed or cut off), long before the server's own 60 s session timeout says so.
 pub const QUIET_AFTER: Duration = Duration::from_secs(5);
 
-/// A participant's voice, decoded, as the worker delivers it.
-pub(crate) type VoiceEvents = mpsc::Sender<LiveEvent>;
+/// Where the session's events go (to the caller of [`crate::LiveSession`]).
+type Events = mpsc::Sender<LiveEvent>;
 
 /// One participant's subscription, by handle.
 struct Subscription {
@@ -40,7 +40,7 @@ pub(crate) struct RoomMedia {
     settings: MediaSettings,
     room: u64,
     pin: Option<Secret>,
-    events: VoiceEvents,
+    events: Events,
     outbound: mpsc::Sender<Outbound>,
     /// Where `last_heard_ms` counts from.
     epoch: Instant,
@@ -55,7 +55,7 @@ impl RoomMedia {
         settings: MediaSettings,
         room: u64,
         pin: Option<Secret>,
-        events: VoiceEvents,
+        events: Events,
         outbound: mpsc::Sender<Outbound>,
     ) -> Self {
         Self {
@@ -279,7 +279,7 @@ impl Drop for RoomMedia {
 /// become events; any message counts as a sign of life.
 fn data_receiver(
     subscription: &Subscription,
-    events: VoiceEvents,
+    events: Events,
     epoch: Instant,
 ) -> impl Fn(&str) + Send + Sync + 'static {
     let (feed, display) = (subscription.feed, subscription.display.clone());

@@ -154,6 +154,11 @@ impl<'a> Listener<'a> {
     fn seconds_of(&self, name: &str) -> f32 {
         self.voice_of(name).len() as f32 / VOICE_RATE_HZ as f32
     }
+
+    /// How well `name`'s voice as heard follows the loudness envelope `source` (see [`likeness`]).
+    fn likeness_of(&self, name: &str, source: &[f32]) -> f32 {
+        likeness(&envelope_db(self.voice_of(name), VOICE_RATE_HZ), source)
+    }
 }
 
 #[test]
@@ -176,8 +181,7 @@ fn each_participant_is_heard_by_name_saying_what_they_said() {
         listener.names
     );
     for (name, own, other) in [("Ana", &ana.2, &ben.2), ("Ben", &ben.2, &ana.2)] {
-        let heard = envelope_db(listener.voice_of(name), VOICE_RATE_HZ);
-        let (own, other) = (likeness(&heard, own), likeness(&heard, other));
+        let (own, other) = (listener.likeness_of(name, own), listener.likeness_of(name, other));
         assert!(
             own > 0.8 && own > other + 0.1,
             "{name}'s voice as heard follows their recording ({own:.2}), not the other's ({other:.2})"
@@ -208,8 +212,7 @@ fn ten_people_joining_one_after_another_are_each_heard() {
     });
     for guest in 0..10 {
         let name = format!("Guest {}", guest + 1);
-        let heard = envelope_db(listener.voice_of(&name), VOICE_RATE_HZ);
-        let own = likeness(&heard, &clips[guest % clips.len()].2);
+        let own = listener.likeness_of(&name, &clips[guest % clips.len()].2);
         assert!(own > 0.8, "{name}'s voice as heard follows their recording ({own:.2})");
     }
 }
@@ -361,7 +364,6 @@ fn a_person_who_does_not_speak_is_heard_through_the_voice_they_send() {
     assert_eq!(chats.first().map(String::as_str), Some(text), "the words are also sent as chat");
     cleo.say(text, at_voice_rate);
     listener.until("Cleo's voice", |l| l.seconds_of("Cleo") > 6.0);
-    let heard = envelope_db(listener.voice_of("Cleo"), VOICE_RATE_HZ);
-    let own = likeness(&heard, &source);
+    let own = listener.likeness_of("Cleo", &source);
     assert!(own > 0.8, "what Cleo sent is what was heard ({own:.2})");
 }
