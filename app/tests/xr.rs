@@ -16,6 +16,8 @@ use std::time::Duration;
 
 /// Where `cargo xtask test` puts the runtime manifest's path.
 const MANIFEST_ENV: &str = "ALLVERSE_XR_RUNTIME_JSON";
+/// Where `cargo xtask test` puts the folder of Monado built as `monado-service` and its client.
+const SERVICE_BUILD_ENV: &str = "ALLVERSE_MONADO_SERVICE_BUILD";
 /// Longer than any run needs even with both cores busy; a run past it fails the test.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
 const SIMPLE_CONTROLLER: &str = "/interaction_profiles/khr/simple_controller";
@@ -33,6 +35,78 @@ fn monado() -> Option<PathBuf> {
     manifest
 }
 
+/// The folder of Monado's service build, or `None` (said on stderr) when the test cannot run here.
+fn monado_service_build() -> Option<PathBuf> {
+    let build = std::env::var_os(SERVICE_BUILD_ENV).map(PathBuf::from);
+    if build.is_none() {
+        eprintln!("skipped: {SERVICE_BUILD_ENV} is not set; `cargo xtask test` builds Monado and sets it");
+    }
+    build
+}
+
+/// Monado as its own process, `monado-service`, with the simulated headset
+/// and the null compositor: a runtime a test can kill while an app's session
+/// runs in it. Apps reach it through the socket in [`MonadoService::runtime_dir`].
+struct MonadoService {
+    child: Child,
+    /// Held open: the service watches its stdin (for a key that stops it) and
+    /// cannot start with /dev/null there.
+    _stdin: std::process::ChildStdin,
+    dir: tempfile::TempDir,
+}
+
+impl MonadoService {
+    fn start(build: &Path) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for folder in ["config", "cache", "run"] {
+            std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        }
+        let log = dir.path().join("service.log");
+        let mut child = Command::new(build.join("src/xrt/targets/service/monado-service"))
+            .env("XRT_COMPOSITOR_NULL", "1")
+            .env("SIMULATED_ENABLE", "1")
+            .env("SIMULATED_LEFT", "simple")
+            .env("SIMULATED_RIGHT", "simple")
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", dir.path().join("run"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("monado-service starts");
+        let stdin = child.stdin.take().unwrap();
+        let socket = dir.path().join("run/monado_comp_ipc");
+        let started = std::time::Instant::now();
+        while !socket.exists() {
+            let exited = child.try_wait().unwrap();
+            if exited.is_some() || started.elapsed() > RUN_LIMIT {
+                let _ = child.kill();
+                panic!("monado-service did not open its socket:\n{}", std::fs::read_to_string(&log).unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, _stdin: stdin, dir }
+    }
+
+    fn runtime_dir(&self) -> PathBuf {
+        self.dir.path().join("run")
+    }
+
+    /// Kills the service at once (SIGKILL), as a crash would: it says nothing to its apps first.
+    fn crash(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for MonadoService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// What stands in for the headset and controllers.
 enum Devices {
     /// Monado's simulated headset with two controllers of this kind: `simple`
@@ -41,6 +115,8 @@ enum Devices {
     /// Monado's remote driver: a headset and two Valve Index controllers whose
     /// poses and buttons a [`RemoteDriver`] sends on this TCP port.
     Remote { port: u16 },
+    /// Whatever a [`MonadoService`] offers, reached through its socket in this folder.
+    Service { runtime_dir: PathBuf },
 }
 
 /// One app process in the headset, with its scratch folders and the lines it printed so far.
@@ -82,6 +158,9 @@ impl Headset {
                 let config =
                     format!(r#"{{"active":"remote","remote":{{"version":0,"port":{port},"view_count":2}}}}"#);
                 std::fs::write(dir.path().join("config/monado/config_v0.json"), config).unwrap();
+            }
+            Devices::Service { runtime_dir } => {
+                command.env("XDG_RUNTIME_DIR", runtime_dir);
             }
         }
         let profile = dir.path().join("profile.toml");
@@ -330,6 +409,41 @@ fn a_seated_user_gets_the_local_reference_space() {
     run.assert_ran_in_the_headset();
     run.assert_simulated_devices();
     assert_eq!(run.xr()["reference_space"], "local");
+}
+
+#[test]
+fn a_runtime_that_crashes_mid_session_ends_it_with_one_line_and_no_panic() {
+    let Some(build) = monado_service_build() else { return };
+    let mut service = MonadoService::start(&build);
+    let mut headset = Headset::start_with(
+        &build.join("openxr_monado-dev.json"),
+        Devices::Service { runtime_dir: service.runtime_dir() },
+        "tests/scenarios/short.toml",
+        &[],
+        "",
+    );
+    headset.wait_for_stderr("entered XR state FOCUSED");
+    service.crash();
+    let run = headset.finish();
+    let all = format!("{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.status.code(), Some(1), "a failure, not a crash of the app:\n{all}");
+    assert!(!all.contains("panicked"), "{all}");
+    let said: Vec<&str> = all.lines().filter(|line| line.starts_with("allverse:")).collect();
+    assert_eq!(said.len(), 1, "one line for the user:\n{all}");
+    assert!(
+        said[0].starts_with(
+            "allverse: the headset session failed: the OpenXR runtime stopped answering (XR_ERROR_"
+        ),
+        "{all}"
+    );
+    // The report is written, with what happened before the loss.
+    assert!(
+        run.xr()["ended"].as_str().unwrap().contains("the OpenXR runtime stopped answering"),
+        "{}",
+        run.xr()
+    );
+    assert!(run.states().contains(&"FOCUSED"), "{:?}", run.states());
+    assert_eq!(run.report["backend"], "openxr");
 }
 
 /// Width, height and RGB bytes of a PNG the app wrote.

@@ -148,7 +148,7 @@ fn main() -> Result<()> {
             // Without Monado's source (no tarball, no internet) the headset
             // tests cannot run; everything else still does, and says so.
             let xr_runtime = match monado::run() {
-                Ok(manifest) => Some(manifest),
+                Ok(builds) => Some(builds),
                 Err(error) if error.downcast_ref::<monado::SourceUnavailable>().is_some() => {
                     println!("[test] WARNING: the headset (OpenXR on Monado) tests will be skipped: {error}");
                     None
@@ -167,8 +167,8 @@ fn main() -> Result<()> {
             };
             let mut everything = cargo();
             everything.args(runner).arg("--workspace");
-            if let Some(manifest) = &xr_runtime {
-                everything.env(monado::MANIFEST_ENV, manifest);
+            if let Some(builds) = &xr_runtime {
+                builds.pass_to(&mut everything);
             }
             let everything = run("test", &mut everything);
             // The system voice is off by default (it would make the app need
@@ -191,7 +191,7 @@ fn main() -> Result<()> {
             command.args(["run", "--quiet", "-p", "allverse-bench", "--"]);
             // The headset benchmark runs on Monado, built here once.
             if name.as_deref() == Some("xr") {
-                command.env(monado::MANIFEST_ENV, monado::run()?);
+                command.env(monado::MANIFEST_ENV, monado::run()?.manifest);
             }
             command.args(name);
             if let Some(json) = json {

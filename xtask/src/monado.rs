@@ -2,8 +2,11 @@
 //!
 //! Monado runs fully headless here: its null compositor needs no display and
 //! works on Mesa's CPU Vulkan driver, and its simulated and remote drivers
-//! stand in for a headset and controllers. It is built once per pinned
-//! commit into `~/.cache/allverse/monado/<commit>/` from, in order:
+//! stand in for a headset and controllers. It is built twice, once per pinned
+//! commit: in `build/` as a runtime inside the app's process (every headset
+//! test), and in `build-service/` as `monado-service` with its client (the
+//! test that kills the runtime mid-session). Both go into
+//! `~/.cache/allverse/monado/<commit>/`, from the source found, in order, in:
 //! `$ALLVERSE_MONADO_SRC` (the source tarball or an extracted folder), the
 //! tarball in a `shared/tools/monado/` folder beside the repository, or
 //! upstream at the same commit over git. A tarball must match its pinned
@@ -25,6 +28,8 @@ const UPSTREAM: &str = "https://gitlab.freedesktop.org/monado/monado.git";
 pub const SOURCE_ENV: &str = "ALLVERSE_MONADO_SRC";
 /// The variable the tests read the runtime manifest's path from.
 pub const MANIFEST_ENV: &str = "ALLVERSE_XR_RUNTIME_JSON";
+/// The variable the tests read the service build's folder from.
+pub const SERVICE_BUILD_ENV: &str = "ALLVERSE_MONADO_SERVICE_BUILD";
 
 /// What building Monado needs from Debian, and why.
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
@@ -45,15 +50,14 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 /// Drivers built: a simulated headset with controllers, and one driven over TCP.
 const DRIVERS_ON: [&str; 2] = ["XRT_BUILD_DRIVER_SIMULATED", "XRT_BUILD_DRIVER_REMOTE"];
 
-/// The in-process runtime with the null compositor and no window system:
-/// the line Monado's README for this machine verified.
+/// The null compositor and no window system: the line Monado's README for
+/// this machine verified. [`Variant`] adds whether the runtime is in the app's
+/// process or in `monado-service`.
 const CMAKE_OPTIONS: &[&str] = &[
     "-DCMAKE_BUILD_TYPE=Release",
     "-DGIT_DESC=ebc3f6530",
     "-DBUILD_TESTING=OFF",
     "-DXRT_BUILD_SAMPLES=OFF",
-    "-DXRT_FEATURE_SERVICE=OFF",
-    "-DXRT_MODULE_IPC=OFF",
     "-DXRT_MODULE_MONADO_CLI=OFF",
     "-DXRT_FEATURE_STEAMVR_PLUGIN=OFF",
     // The remote driver links the Vive helpers.
@@ -80,18 +84,82 @@ const CMAKE_OPTIONS: &[&str] = &[
     "-DXRT_HAVE_SDL2=OFF",
 ];
 
-/// Builds Monado unless the cache has it; returns the runtime manifest's path.
-pub fn run() -> Result<PathBuf> {
+/// Where the runtime runs, which decides what a test can do to it.
+#[derive(Clone, Copy)]
+enum Variant {
+    /// Inside the app's process: fast to start, used by every headset test.
+    InProcess,
+    /// In `monado-service`, which apps reach over a socket: a test can kill
+    /// the runtime while the app's session runs.
+    Service,
+}
+
+impl Variant {
+    fn folder(self) -> &'static str {
+        match self {
+            Self::InProcess => "build",
+            Self::Service => "build-service",
+        }
+    }
+
+    fn options(self) -> [&'static str; 2] {
+        match self {
+            Self::InProcess => ["-DXRT_FEATURE_SERVICE=OFF", "-DXRT_MODULE_IPC=OFF"],
+            Self::Service => ["-DXRT_FEATURE_SERVICE=ON", "-DXRT_MODULE_IPC=ON"],
+        }
+    }
+
+    /// The files a finished build has.
+    fn outputs(self, build: &Path) -> Vec<PathBuf> {
+        let mut files = vec![
+            build.join("openxr_monado-dev.json"),
+            build.join("src/xrt/targets/openxr/libopenxr_monado.so"),
+        ];
+        if let Self::Service = self {
+            files.push(build.join(SERVICE_BINARY));
+        }
+        files
+    }
+}
+
+/// `monado-service` inside a [`Variant::Service`] build.
+const SERVICE_BINARY: &str = "src/xrt/targets/service/monado-service";
+
+/// What `cargo xtask monado` built.
+pub struct Builds {
+    /// The in-process runtime's manifest, for `XR_RUNTIME_JSON`.
+    pub manifest: PathBuf,
+    /// The service build's folder: `openxr_monado-dev.json` and [`SERVICE_BINARY`] inside.
+    pub service_build: PathBuf,
+}
+
+impl Builds {
+    /// Tells a test run where both runtimes are.
+    pub fn pass_to(&self, command: &mut Command) {
+        command.env(MANIFEST_ENV, &self.manifest).env(SERVICE_BUILD_ENV, &self.service_build);
+    }
+}
+
+/// Builds both variants of Monado unless the cache has them.
+pub fn run() -> Result<Builds> {
     let cache = allverse_core::paths::cache_dir()
         .context("no cache directory on this system (is HOME set?)")?
         .join("monado")
         .join(COMMIT);
-    let build = cache.join("build");
-    let manifest = build.join("openxr_monado-dev.json");
-    let library = build.join("src/xrt/targets/openxr/libopenxr_monado.so");
-    if manifest.is_file() && library.is_file() {
-        println!("[monado] Monado {} is built: runtime manifest {}", &COMMIT[..9], manifest.display());
-        return Ok(manifest);
+    for variant in [Variant::InProcess, Variant::Service] {
+        build(&cache, variant)?;
+    }
+    let manifest = cache.join(Variant::InProcess.folder()).join("openxr_monado-dev.json");
+    println!("[monado] runtime manifest {} (point XR_RUNTIME_JSON at it)", manifest.display());
+    Ok(Builds { manifest, service_build: cache.join(Variant::Service.folder()) })
+}
+
+fn build(cache: &Path, variant: Variant) -> Result<()> {
+    let build = cache.join(variant.folder());
+    let outputs = variant.outputs(&build);
+    if outputs.iter().all(|file| file.is_file()) {
+        println!("[monado] Monado {} is built in {}", &COMMIT[..9], build.display());
+        return Ok(());
     }
     crate::setup::install_debian_packages("monado", DEBIAN_PACKAGES)?;
     let source = cache.join("src");
@@ -100,30 +168,30 @@ pub fn run() -> Result<PathBuf> {
     }
     let started = Instant::now();
     println!(
-        "[monado] building Monado {} into {}; about 3 minutes on 2 cores, once",
+        "[monado] building Monado {} into {}; about 2 minutes on 2 cores, once",
         &COMMIT[..9],
         build.display()
     );
     let mut configure = Command::new("cmake");
-    configure.arg("-S").arg(&source).arg("-B").arg(&build).args(["-G", "Ninja"]).args(CMAKE_OPTIONS);
+    configure
+        .arg("-S")
+        .arg(&source)
+        .arg("-B")
+        .arg(&build)
+        .args(["-G", "Ninja"])
+        .args(CMAKE_OPTIONS)
+        .args(variant.options());
     for driver in drivers(&source)? {
         let on = if DRIVERS_ON.contains(&driver.as_str()) { "ON" } else { "OFF" };
         configure.arg(format!("-D{driver}={on}"));
     }
     crate::run("monado", &mut configure)?;
     crate::run("monado", Command::new("ninja").arg("-C").arg(&build))?;
-    ensure!(
-        manifest.is_file() && library.is_file(),
-        "[monado] the build finished without {} or {}",
-        manifest.display(),
-        library.display()
-    );
-    println!(
-        "[monado] built in {:.0} s; runtime manifest {} (point XR_RUNTIME_JSON at it)",
-        started.elapsed().as_secs_f64(),
-        manifest.display()
-    );
-    Ok(manifest)
+    if let Some(missing) = outputs.iter().find(|file| !file.is_file()) {
+        bail!("[monado] the build finished without {}", missing.display());
+    }
+    println!("[monado] built {} in {:.0} s", build.display(), started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Every `XRT_BUILD_DRIVER_*` option the source defines, so all but ours can be switched off.

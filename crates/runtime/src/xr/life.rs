@@ -84,7 +84,6 @@ impl XrLife {
         let mut report = self.report.clone();
         report.frames_submitted = self.submitted.0.load(Ordering::Relaxed);
         report.frame_interval_ms = FrameTimes::of(&self.intervals_ms);
-        report.ended = self.ended.as_ref().map(Ending::describe).unwrap_or_default();
         report
     }
 
@@ -295,8 +294,9 @@ fn finish_ending(
 }
 
 /// Copies the `xr` section into the session report.
-pub fn fill_report(world: &mut World) -> SessionReport {
+pub fn fill_report(world: &mut World, ending: &Ending) -> SessionReport {
     let mut xr = world.resource::<XrLife>().report();
+    xr.ended = ending.describe();
     if let Some(timing) = world.get_resource::<SystemsTiming>() {
         xr.update_cpu_ms = FrameTimes::of(&timing.update_cpu_ms);
         xr.systems_cpu_ms = FrameTimes::of(&timing.systems_cpu_ms);

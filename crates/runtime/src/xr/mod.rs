@@ -8,6 +8,7 @@
 mod actions;
 mod capture;
 mod life;
+mod runtime_loss;
 mod timing;
 
 pub use life::Ending;
@@ -126,9 +127,12 @@ pub fn run(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> Result<XrS
     }
     app.finish();
     app.cleanup();
+    let quiet = runtime_loss::QuietRuntimeLoss::install();
     let ending = loop {
         let started = Instant::now();
-        app.update();
+        if let Err(code) = runtime_loss::update(&mut app) {
+            break Ending::RuntimeFailed(runtime_loss::describe(code));
+        }
         if let Some(ending) = app.world().resource::<XrLife>().ended.clone() {
             break ending;
         }
@@ -140,9 +144,12 @@ pub fn run(setup: SessionSetup, out_dir: &Path, stop_at_end: bool) -> Result<XrS
     // and its swapchain are destroyed with the app.
     let device = app.world().resource::<RenderDevice>();
     let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
-    let report = life::fill_report(app.world_mut());
+    let report = life::fill_report(app.world_mut(), &ending);
     let path = out_dir.join("report.json");
     report.write_json(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    // A lost runtime's session and instance fail to close too; that is expected now.
+    drop(app);
+    drop(quiet);
     Ok(XrSessionEnd { ending, report })
 }
 
