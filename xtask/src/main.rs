@@ -81,26 +81,14 @@ pub fn build_app(step: &str) -> Result<()> {
     run(step, cargo().args(["build", "-p", "allverse"]))
 }
 
-/// Runs the same Janus the tests use until Ctrl-C, saying how to join it.
+/// Runs the same Janus the tests use until Ctrl-C. It is a binary of the
+/// live crate, built only now: xtask must build on a fresh machine before
+/// GStreamer and Janus are installed.
 fn janus() -> Result<()> {
-    use allverse_live::server::{GUARDED_PIN, GUARDED_ROOM, GUARDED_TOKENS, JanusServer, OPEN_ROOM};
-    let server = JanusServer::start()?;
-    println!(
-        "[janus] Janus is listening on {} and, over TLS, {} (loopback only)",
-        server.ws_url(),
-        server.wss_url()
-    );
-    println!("[janus] the TLS certificate's CA, for --ca-file: {}", server.ca_file().display());
-    println!("[janus] open room: {OPEN_ROOM}");
-    println!(
-        "[janus] guarded room: {GUARDED_ROOM}, PIN {GUARDED_PIN}, invitation tokens {} (test values; \
-         a real event sets its own)",
-        GUARDED_TOKENS.join(", ")
-    );
-    println!("[janus] running until Ctrl-C");
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(3600));
-    }
+    run(
+        "janus",
+        cargo().args(["run", "--quiet", "-p", "allverse-live", "--features", "server", "--bin", "allverse-janus"]),
+    )
 }
 
 fn run(step: &str, command: &mut Command) -> Result<()> {
