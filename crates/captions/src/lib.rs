@@ -40,8 +40,10 @@
 pub mod agreement;
 pub mod audio_in;
 pub mod context;
+pub mod devset;
 mod guard;
 pub mod live;
+pub mod loudness;
 pub mod model;
 pub mod recognizer;
 pub mod speakers;

@@ -40,15 +40,27 @@ pub enum CaptionEvent {
         #[serde(skip)]
         words: Vec<CommittedWord>,
     },
+    /// Someone seems to be speaking, but too quietly or unclearly to
+    /// caption (whispering, a far or muffled voice): shown as
+    /// [`CaptionEvent::UNCLEAR_TEXT`] so that speech never passes in silence.
+    Unclear { time_s: f64 },
 }
 
 impl CaptionEvent {
+    /// What a caption shows for [`CaptionEvent::Unclear`], in the bracketed
+    /// style captioners use for sounds ("[inaudible]").
+    pub const UNCLEAR_TEXT: &str = "[speech too quiet or unclear to caption]";
+
     pub fn time_s(&self) -> f64 {
         match self {
-            Self::Partial { time_s, .. } | Self::Commit { time_s, .. } => *time_s,
+            Self::Partial { time_s, .. } | Self::Commit { time_s, .. } | Self::Unclear { time_s } => *time_s,
         }
     }
 }
+
+/// An utterance with at least this much voice that yields no words was
+/// speech the model could not make out, not a cough.
+const UNCLEAR_MIN_VOICED_S: f32 = 1.0;
 
 /// Turns one speaker's 16 kHz audio into caption events.
 ///
@@ -119,16 +131,25 @@ impl StreamingRecognizer {
     ) -> Result<Vec<CaptionEvent>, RecognitionError> {
         let mut events = Vec::new();
         let mut closed = Vec::new();
+        let mut unrecognised_sound = false;
         self.segmenter.push(samples, |segmenter, boundary| {
-            if boundary != Boundary::Started {
+            if boundary.closes_utterance() {
                 // The utterance buffer is cleared after this callback, so
                 // keep a copy for its final pass.
                 closed.push((segmenter.utterance().to_vec(), segmenter.utterance_voiced_s()));
             }
+            unrecognised_sound |= boundary == Boundary::UnrecognisedSound;
         });
+        if unrecognised_sound {
+            events.push(CaptionEvent::Unclear { time_s: now_s() });
+        }
         for utterance in closed {
+            let voiced_s = utterance.1;
             let heard = self.pass(Some(utterance), EncoderWindow::Full)?;
             let update = self.agreement.finish(&heard.words, now_s());
+            if heard.words.is_empty() && update.newly_committed.is_empty() && voiced_s >= UNCLEAR_MIN_VOICED_S {
+                events.push(CaptionEvent::Unclear { time_s: now_s() });
+            }
             self.emit(update, now_s(), &mut events);
             self.context.utterance_ended();
             self.samples_since_pass = 0;
@@ -188,7 +209,7 @@ pub fn transcribe_offline(model: &Model, audio: &[f32]) -> Result<String, Recogn
     let mut segmenter = Segmenter::new(VadConfig { max_utterance_s: 28.0, ..VadConfig::default() });
     let mut utterances = Vec::new();
     segmenter.push(audio, |s, boundary| {
-        if boundary != Boundary::Started {
+        if boundary.closes_utterance() {
             utterances.push((s.utterance().to_vec(), s.utterance_voiced_s()));
         }
     });

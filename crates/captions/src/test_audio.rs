@@ -31,6 +31,19 @@ pub fn warning(name: &str) -> (Vec<f32>, String) {
     (audio, std::fs::read_to_string(path.with_extension("txt")).expect("its text"))
 }
 
+/// A recording of the development set and its reference; `cargo xtask
+/// test` runs `cargo xtask devset` first.
+pub fn devset(id: &str) -> (Vec<f32>, String) {
+    let recording = crate::devset::recording(id).expect("the manifest lists it");
+    (recording.audio().expect("the development set is fetched"), recording.reference)
+}
+
+/// `audio` made quieter by `db` decibels (a negative number).
+pub fn attenuated(audio: &[f32], db: f32) -> Vec<f32> {
+    let gain = 10f32.powf(db / 20.0);
+    audio.iter().map(|s| s * gain).collect()
+}
+
 /// The provisioned model; `cargo xtask test` runs `cargo xtask model` first.
 pub fn model_path() -> PathBuf {
     let path = allverse_core::paths::default_caption_model().expect("a cache directory");

@@ -1,6 +1,6 @@
 //! Recognition with the real model on real recordings.
 
-use crate::test_audio::{CLIPS, WARNINGS, librivox_clip, librivox_text, model_path, warning};
+use crate::test_audio::{CLIPS, WARNINGS, attenuated, devset, librivox_clip, librivox_text, model_path, warning};
 use crate::{CaptionEvent, Model, StreamConfig, StreamingRecognizer, transcribe_offline, wer};
 
 fn model() -> Model {
@@ -25,7 +25,7 @@ fn committed_text(events: &[CaptionEvent]) -> String {
         .iter()
         .filter_map(|e| match e {
             CaptionEvent::Commit { text, .. } => Some(text.as_str()),
-            CaptionEvent::Partial { .. } => None,
+            CaptionEvent::Partial { .. } | CaptionEvent::Unclear { .. } => None,
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -241,5 +241,91 @@ fn stereo_with_speech_on_one_channel_or_inverted_polarity_is_captioned_in_full()
             rate * 100.0,
             baseline * 100.0
         );
+    }
+}
+
+/// How many of `reference`'s words `heard` has, as a share.
+fn share_heard(reference: &str, heard: &str) -> f64 {
+    let reference = wer::normalize(reference);
+    wer::align(&reference, &wer::normalize(heard)).matches.len() as f64 / reference.len() as f64
+}
+
+#[test]
+fn a_quieter_second_speaker_is_captioned() {
+    // The LibriVox reader at her recorded level, then John F. Kennedy 40 dB
+    // quieter: the voice detector used to open only on his loudest
+    // syllables, and Whisper heard "And so am I. Ask. Don't freak…".
+    let model = model();
+    let (quiet, quiet_text) = devset("jfk-inaugural");
+    let audio = [librivox_clip(0), vec![0.0; 8_000], attenuated(&quiet, -40.0)].concat();
+    let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+    let streamed = committed_text(&stream(&mut recognizer, &audio));
+    let offline = transcribe_offline(&model, &audio).unwrap();
+    let first_len = wer::normalize(&librivox_text(0)).len();
+    let reference = wer::normalize(&format!("{} {quiet_text}", librivox_text(0)));
+    for (mode, heard) in [("streaming", &streamed), ("offline", &offline)] {
+        let alignment = wer::align(&reference, &wer::normalize(heard));
+        let quiet_heard = alignment.matches.iter().filter(|(r, _)| *r >= first_len).count();
+        let share = quiet_heard as f64 / (reference.len() - first_len) as f64;
+        assert!(share >= 0.85, "{mode}: {:.0}% of the quieter speaker's words: {heard}", share * 100.0);
+    }
+}
+
+#[test]
+fn a_long_phone_prompt_in_streaming_commits_what_offline_transcribes() {
+    // 30 s of an 8 kHz telephone prompt (Asterisk's demo-congrats), cut by
+    // the length cap and by pauses into several utterances.
+    let model = model();
+    let (audio, reference) = devset("allison-demo-congrats");
+    let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+    let streamed = committed_text(&stream(&mut recognizer, &audio));
+    let offline = transcribe_offline(&model, &audio).unwrap();
+    let reference = wer::normalize(&reference);
+    let (streamed_alignment, offline_alignment) =
+        (wer::align(&reference, &wer::normalize(&streamed)), wer::align(&reference, &wer::normalize(&offline)));
+    let lost = streamed_alignment.longest_run_lost_from(&offline_alignment);
+    assert!(lost <= 1, "streaming lost {lost} words in a row that offline has: {streamed}");
+    assert!(
+        streamed_alignment.wer() <= offline_alignment.wer() + 0.03,
+        "streaming WER {:.1}% against {:.1}% offline: {streamed}",
+        streamed_alignment.wer() * 100.0,
+        offline_alignment.wer() * 100.0
+    );
+}
+
+#[test]
+fn speech_from_sample_0_keeps_its_first_word() {
+    let model = model();
+    for id in ["jfk-inaugural", "arctic-a0007"] {
+        let (mut audio, reference) = devset(id);
+        // Cut the recording where its speech starts, as a file or stream
+        // that begins mid-breath does.
+        let peak = audio.iter().fold(0.0f32, |peak, s| peak.max(s.abs()));
+        let onset = audio.iter().position(|s| s.abs() > 0.05 * peak).unwrap();
+        audio.drain(..onset);
+        let first = wer::normalize(&reference)[0].clone();
+        let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+        let streamed = committed_text(&stream(&mut recognizer, &audio));
+        let offline = transcribe_offline(&model, &audio).unwrap();
+        for (mode, heard) in [("streaming", &streamed), ("offline", &offline)] {
+            assert_eq!(wer::normalize(heard).first(), Some(&first), "{id}, {mode}: {heard}");
+        }
+    }
+}
+
+#[test]
+fn near_silent_speech_is_captioned() {
+    // CMU ARCTIC a0007 40 and 60 dB below its recorded level (about −57
+    // and −77 dBFS of speech): before the voice detector's input was
+    // levelled, the first gave "to see it in the superlative degree" and
+    // lost "and you always want".
+    let model = model();
+    let (audio, reference) = devset("arctic-a0007");
+    for db in [-40.0, -60.0] {
+        let mut recognizer = StreamingRecognizer::new(&model, StreamConfig::default()).unwrap();
+        let events = stream(&mut recognizer, &attenuated(&audio, db));
+        let streamed = committed_text(&events);
+        let share = share_heard(&reference, &streamed);
+        assert!(share >= 0.7, "{db} dB: {:.0}% of the words: {streamed}", share * 100.0);
     }
 }

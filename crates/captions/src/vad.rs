@@ -42,7 +42,32 @@ pub enum Boundary {
     /// The utterance reached the length cap and was closed; speech goes on
     /// in a new utterance.
     Capped,
+    /// Sound well above the background went on for [`UNCLEAR_AFTER_S`]
+    /// without the detector hearing a voice in it: whispering, or speech
+    /// too faint or distorted to recognise. Said once per stretch of sound.
+    UnrecognisedSound,
 }
+
+impl Boundary {
+    /// Whether the utterance buffer holds a finished utterance, to be decoded one last time.
+    pub fn closes_utterance(self) -> bool {
+        matches!(self, Self::Ended | Self::Capped)
+    }
+}
+
+/// Sound without voice for this long is reported (see [`Boundary::UnrecognisedSound`]).
+pub const UNCLEAR_AFTER_S: f32 = 1.0;
+/// A frame counts as sound when it is this many times (12 dB) louder, in
+/// RMS, than the background...
+const SOUND_OVER_BACKGROUND: f32 = 4.0;
+/// ...and louder than −75 dBFS, below which 16-bit recordings hold only
+/// dither and hiss.
+const SOUND_MIN_RMS: f32 = 1.8e-4;
+/// The background estimate follows the quietest frames down at once and
+/// rises by at most 6 dB a second (per frame: 10^(6 / 20 / 62.5)), so a
+/// steady fan or hum becomes background within seconds.
+const BACKGROUND_RISE_PER_FRAME: f32 = 1.011_115;
+
 
 pub struct Segmenter {
     config: VadConfig,
@@ -56,6 +81,10 @@ pub struct Segmenter {
     speaking: bool,
     voiced_run_frames: usize,
     silent_run_frames: usize,
+    /// RMS of the background: the quietest recent frames.
+    background_rms: Option<f32>,
+    /// Consecutive frames of sound outside an utterance.
+    sound_run_frames: usize,
 }
 
 impl Segmenter {
@@ -70,6 +99,8 @@ impl Segmenter {
             speaking: false,
             voiced_run_frames: 0,
             silent_run_frames: 0,
+            background_rms: None,
+            sound_run_frames: 0,
         }
     }
 
@@ -98,7 +129,7 @@ impl Segmenter {
                 let frame = std::mem::take(&mut self.partial_frame);
                 if let Some(boundary) = self.frame(&frame) {
                     on_boundary(self, boundary);
-                    if boundary != Boundary::Started {
+                    if boundary.closes_utterance() {
                         self.utterance.clear();
                         self.utterance_voiced_frames = 0;
                     }
@@ -114,7 +145,10 @@ impl Segmenter {
     }
 
     fn frame(&mut self, frame: &[f32]) -> Option<Boundary> {
-        let clamped: [f32; FRAME_SAMPLES] = std::array::from_fn(|i| frame[i].clamp(-1.0, 1.0));
+        let level = crate::audio_in::rms(frame);
+        let is_sound = self.is_sound(level);
+        let gain = crate::loudness::frame_gain(frame);
+        let clamped: [f32; FRAME_SAMPLES] = std::array::from_fn(|i| (frame[i] * gain).clamp(-1.0, 1.0));
         let voiced = self.detector.predict_f32(&clamped) >= self.config.threshold;
         if self.speaking {
             self.utterance.extend_from_slice(frame);
@@ -140,7 +174,9 @@ impl Segmenter {
             self.recent.pop_front();
         }
         self.voiced_run_frames = if voiced { self.voiced_run_frames + 1 } else { 0 };
+        self.sound_run_frames = if is_sound { self.sound_run_frames + 1 } else { 0 };
         if self.voiced_run_frames >= self.frames(self.config.onset_s) {
+            self.sound_run_frames = 0;
             self.speaking = true;
             self.silent_run_frames = 0;
             self.utterance.clear();
@@ -148,7 +184,24 @@ impl Segmenter {
             self.utterance_voiced_frames = self.voiced_run_frames;
             return Some(Boundary::Started);
         }
+        if self.sound_run_frames == self.frames(UNCLEAR_AFTER_S) {
+            return Some(Boundary::UnrecognisedSound);
+        }
         None
+    }
+
+    /// Whether a frame at `level` RMS stands out from the background; also
+    /// updates the background estimate.
+    fn is_sound(&mut self, level: f32) -> bool {
+        if !level.is_finite() {
+            return false;
+        }
+        let background = match self.background_rms {
+            Some(background) => (background.max(SOUND_MIN_RMS / SOUND_OVER_BACKGROUND) * BACKGROUND_RISE_PER_FRAME).min(level),
+            None => level,
+        };
+        self.background_rms = Some(background);
+        level > SOUND_MIN_RMS && level > background * SOUND_OVER_BACKGROUND
     }
 }
 
@@ -183,6 +236,17 @@ mod tests {
         for amplitude in [0.01, 0.1, 0.3] {
             assert!(boundaries(&noise(5.0, amplitude, 7)).is_empty(), "white noise at {amplitude}");
         }
+    }
+
+    #[test]
+    fn sound_without_voice_is_reported_once_and_steady_sound_becomes_background() {
+        // Hiss that starts out of silence is sound nobody recognised...
+        let mut burst = vec![0.0; 16_000];
+        burst.extend(noise(3.0, 0.05, 3));
+        let seen = boundaries(&burst);
+        assert_eq!(seen.iter().map(|b| b.0).collect::<Vec<_>>(), [Boundary::UnrecognisedSound]);
+        // ...but the same hiss heard from the start is the room's background.
+        assert!(boundaries(&noise(3.0, 0.05, 3)).is_empty());
     }
 
     #[test]

@@ -73,6 +73,26 @@ impl Alignment {
     pub fn wer(&self) -> f64 {
         self.errors as f64 / self.reference_len.max(1) as f64
     }
+
+    /// The longest run of consecutive reference words that `other` (another
+    /// hypothesis aligned to the same reference) has and this one lacks, in
+    /// words: speech one transcript shows and the other silently lost.
+    pub fn longest_run_lost_from(&self, other: &Alignment) -> usize {
+        let mut has = vec![false; self.reference_len];
+        for &(reference, _) in &self.matches {
+            has[reference] = true;
+        }
+        let mut other_has = vec![false; self.reference_len];
+        for &(reference, _) in other.matches.iter().filter(|(r, _)| *r < self.reference_len) {
+            other_has[reference] = true;
+        }
+        let (mut longest, mut run) = (0, 0);
+        for (has, other_has) in has.into_iter().zip(other_has) {
+            run = if other_has && !has { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        longest
+    }
 }
 
 pub fn align(reference: &[String], hypothesis: &[String]) -> Alignment {
@@ -131,6 +151,17 @@ mod tests {
         assert_eq!(wer("the cat sat", "the cat sat"), 0.0);
         assert!((wer("the cat sat on the mat", "the bat sat on mat") - 2.0 / 6.0).abs() < 1e-12);
         assert!((wer("a b", "a b c d") - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_longest_lost_run_counts_only_words_the_other_transcript_has() {
+        let reference = normalize("one two three four five six");
+        let full = align(&reference, &normalize("one two three four five six"));
+        let gap = align(&reference, &normalize("one five six"));
+        let also_gap = align(&reference, &normalize("one two five six"));
+        assert_eq!(gap.longest_run_lost_from(&full), 3);
+        assert_eq!(gap.longest_run_lost_from(&also_gap), 1);
+        assert_eq!(full.longest_run_lost_from(&gap), 0);
     }
 
     #[test]

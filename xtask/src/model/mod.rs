@@ -15,7 +15,7 @@ mod mel;
 mod vocab;
 
 use anyhow::{Context, Result, bail, ensure};
-use sha2::{Digest, Sha256};
+use crate::sha256_hex;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -69,10 +69,6 @@ pub fn run(force: bool, download: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn sha256_hex(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
-}
 
 fn source_is_intact(dir: &Path) -> bool {
     SOURCE_FILES.iter().all(|(file, sha)| sha256_hex(&dir.join(file)).is_ok_and(|got| got == *sha))

@@ -135,6 +135,7 @@ pub(super) fn show_captions(
                 out.committed.write(CaptionCommitted { person: person_index, text: text.clone() });
                 ("commit", text)
             }
+            Heard::Words(CaptionEvent::Unclear { .. }) => ("sound", CaptionEvent::UNCLEAR_TEXT.to_owned()),
             Heard::Sound(label) => ("sound", label),
         };
         if kind != "partial" {
