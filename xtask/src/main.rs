@@ -100,7 +100,16 @@ pub fn build_app(step: &str) -> Result<()> {
 fn janus() -> Result<()> {
     run(
         "janus",
-        cargo().args(["run", "--quiet", "-p", "allverse-live", "--features", "server", "--bin", "allverse-janus"]),
+        cargo().args([
+            "run",
+            "--quiet",
+            "-p",
+            "allverse-live",
+            "--features",
+            "server",
+            "--bin",
+            "allverse-janus",
+        ]),
     )
 }
 

@@ -12,8 +12,8 @@
 //! upstream at the same commit over git. A tarball must match its pinned
 //! SHA-256. Monado's sources never enter this repository.
 
-use anyhow::{Context, Result, bail, ensure};
 use crate::sha256_hex;
+use anyhow::{Context, Result, bail, ensure};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -1,52 +1,52 @@
-//! Brings quiet speech up to the level Whisper was trained on.
+//! Brings quiet voices up to the level the voice detector was trained on.
 //!
-//! Whisper's log-mel input is not level-invariant: OpenAI's `audio.py` takes
-//! `log10` of the mel power, clamps it to 8 (decades) below its maximum, then
-//! maps it with the fixed `(x + 4) / 4`. A voice 20–40 dB below a normal
-//! recording therefore reaches the model as values it rarely saw in
-//! training, and it mishears or invents words (measured: CMU ARCTIC a0007 at
-//! −40 dB came out as an unrelated sentence). A quiet speaker after a loud
-//! one, a soft voice and a far microphone all hit this, so every buffer is
-//! raised to a speech level before it is decoded. Loud buffers are left
-//! alone: they are what the model knows.
+//! The voice detector is not level-invariant: a voice 40 dB below a normal
+//! recording opens it only on its loudest syllables, so whole words never
+//! reach recognition (measured: John F. Kennedy at −40 dB after a louder
+//! speaker came out as "And so am I. Ask. Don't freak…", and CMU ARCTIC
+//! a0007 at −40 dB as an unrelated sentence). A quiet speaker after a loud
+//! one, a soft voice and a far microphone all hit this, so the detector
+//! hears the stream through an automatic gain control. Whisper hears the
+//! audio as it was: its own input is normalised to the loudest part of
+//! each buffer.
+//!
+//! The gain follows the recent speech level, not each frame: raising every
+//! frame to the same level would erase the contrast between a word and the
+//! pause after it, which is what the detector ends utterances by.
 
-/// Frames the level is measured over: 16 ms at 16 kHz.
-const FRAME_SAMPLES: usize = 256;
 /// The level speech is raised to: −20 dBFS RMS, typical of close-miked
 /// speech peaking near full scale.
 const TARGET_RMS: f32 = 0.1;
-/// At most +40 dB, so that a buffer of near-digital silence is not raised
-/// into hiss the model would read as words.
+/// At most +40 dB, so that near-digital silence is not raised into hiss.
 const MAX_GAIN: f32 = 100.0;
-/// The share of frames taken as the speech level: the loudest tenth, since
-/// pauses between words would otherwise pull the level down.
-const SPEECH_PERCENTILE: f32 = 0.9;
+/// Frames quieter than −80 dBFS RMS are silence, not speech to follow.
+const SILENCE_RMS: f32 = 1e-4;
+/// The level estimate jumps up to a louder frame at once and falls by
+/// 20 dB a second (per 16 ms frame: 10^(−20 / 20 / 62.5)), so a speaker
+/// 20 dB quieter than the one before is raised within a second, while a
+/// pause of a few hundred milliseconds inside a sentence keeps its gain.
+const RELEASE_PER_FRAME: f32 = 0.963_829;
 
-/// The gain (1 to [`MAX_GAIN`], linear) that brings the speech in `audio`,
-/// 16 kHz mono, up to [`TARGET_RMS`]. The speech level is the RMS of the
-/// frame at the 90th percentile of frame RMS.
-pub fn speech_gain(audio: &[f32]) -> f32 {
-    let mut frame_rms: Vec<f32> = audio.chunks_exact(FRAME_SAMPLES).map(crate::audio_in::rms).collect();
-    if frame_rms.is_empty() {
-        return 1.0;
-    }
-    let index = ((frame_rms.len() - 1) as f32 * SPEECH_PERCENTILE) as usize;
-    let (_, level, _) = frame_rms.select_nth_unstable_by(index, f32::total_cmp);
-    if !level.is_finite() || *level <= 0.0 {
-        return 1.0;
-    }
-    (TARGET_RMS / *level).clamp(1.0, MAX_GAIN)
+/// The recent speech level of one stream, followed frame by frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpeechLevel {
+    /// RMS of the loudest recent frames, decaying; 0 before any sound.
+    peak_rms: f32,
 }
 
-/// Frames quieter than −80 dBFS RMS are silence, not speech to raise.
-const SILENCE_RMS: f32 = 1e-4;
-
-pub fn frame_gain(frame: &[f32]) -> f32 {
-    let level = crate::audio_in::rms(frame);
-    if !level.is_finite() || level < SILENCE_RMS {
-        return 1.0;
+impl SpeechLevel {
+    /// Takes the next frame's RMS and returns the gain (1 to 100, linear)
+    /// for that frame: set by the frames before it, so that the first
+    /// syllable after silence reaches the detector as it was said.
+    pub fn gain(&mut self, frame_rms: f32) -> f32 {
+        let gain =
+            if self.peak_rms < SILENCE_RMS { 1.0 } else { (TARGET_RMS / self.peak_rms).clamp(1.0, MAX_GAIN) };
+        self.peak_rms *= RELEASE_PER_FRAME;
+        if frame_rms.is_finite() && frame_rms >= SILENCE_RMS {
+            self.peak_rms = self.peak_rms.max(frame_rms);
+        }
+        gain
     }
-    (TARGET_RMS / level).clamp(1.0, MAX_GAIN)
 }
 
 #[cfg(test)]
@@ -54,21 +54,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quiet_speech_is_raised_and_loud_speech_kept() {
-        let clip = crate::test_audio::librivox_clip(0);
-        let quiet: Vec<f32> = clip.iter().map(|s| s * 0.01).collect();
-        let raised = speech_gain(&quiet);
-        let original = speech_gain(&clip);
-        // 40 dB down is brought back to where the original stands (or to the target).
-        assert!((raised / original - 100.0).abs() < 1.0 || raised == MAX_GAIN, "{raised} {original}");
-        let loud: Vec<f32> = clip.iter().map(|s| (s * 8.0).clamp(-1.0, 1.0)).collect();
-        assert_eq!(speech_gain(&loud), 1.0);
+    fn a_quiet_voice_is_raised_and_a_loud_one_kept() {
+        let mut level = SpeechLevel::default();
+        assert_eq!(level.gain(0.3), 1.0);
+        assert_eq!(level.gain(0.3), 1.0);
+        // A voice 40 dB quieter is raised to the target within 3 s (the
+        // level falls 20 dB a second from the loud voice's).
+        let gains: Vec<f32> = (0..188).map(|_| level.gain(0.001)).collect();
+        assert!((gains[187] - 100.0).abs() < 1e-3, "{gains:?}");
+        // Gain only grows while the level falls: no pumping.
+        assert!(gains.windows(2).all(|w| w[1] >= w[0]));
     }
 
     #[test]
     fn silence_and_nonsense_get_no_gain() {
-        assert_eq!(speech_gain(&[]), 1.0);
-        assert_eq!(speech_gain(&vec![0.0; 16_000]), 1.0);
-        assert_eq!(speech_gain(&vec![f32::NAN; 16_000]), 1.0);
+        let mut level = SpeechLevel::default();
+        assert_eq!(level.gain(0.0), 1.0);
+        assert_eq!(level.gain(f32::NAN), 1.0);
+        assert_eq!(level.gain(f32::INFINITY), 1.0);
+        assert_eq!(level.gain(0.05), 1.0);
+        assert_eq!(level.gain(0.05), 2.0);
     }
 }

@@ -79,11 +79,14 @@ impl Recognizer {
     ) -> Result<Hypothesis, RecognitionError> {
         // Taken out of `self` while passes borrow it; kept for the next call.
         let mut padded = std::mem::take(&mut self.padded);
-        let gain = crate::loudness::speech_gain(audio);
-        padded.clear();
-        padded.extend(audio.iter().map(|s| s * gain));
-        padded.resize(padded.len().max(MIN_SAMPLES), 0.0);
-        let samples = &padded[..];
+        let samples = if audio.len() < MIN_SAMPLES {
+            padded.clear();
+            padded.extend_from_slice(audio);
+            padded.resize(MIN_SAMPLES, 0.0);
+            &padded[..]
+        } else {
+            audio
+        };
         let mut raw = self.decode(samples, window, context, Decoding::Greedy)?;
         // A closing or offline pass commits what it hears, so a decoder loop
         // there would hide the rest of the utterance for good: decode it

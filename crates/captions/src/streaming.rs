@@ -147,7 +147,8 @@ impl StreamingRecognizer {
             let voiced_s = utterance.1;
             let heard = self.pass(Some(utterance), EncoderWindow::Full)?;
             let update = self.agreement.finish(&heard.words, now_s());
-            if heard.words.is_empty() && update.newly_committed.is_empty() && voiced_s >= UNCLEAR_MIN_VOICED_S {
+            if heard.words.is_empty() && update.newly_committed.is_empty() && voiced_s >= UNCLEAR_MIN_VOICED_S
+            {
                 events.push(CaptionEvent::Unclear { time_s: now_s() });
             }
             self.emit(update, now_s(), &mut events);

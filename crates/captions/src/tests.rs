@@ -1,6 +1,8 @@
 //! Recognition with the real model on real recordings.
 
-use crate::test_audio::{CLIPS, WARNINGS, attenuated, devset, librivox_clip, librivox_text, model_path, warning};
+use crate::test_audio::{
+    CLIPS, WARNINGS, attenuated, devset, librivox_clip, librivox_text, model_path, warning,
+};
 use crate::{CaptionEvent, Model, StreamConfig, StreamingRecognizer, transcribe_offline, wer};
 
 fn model() -> Model {
@@ -281,8 +283,10 @@ fn a_long_phone_prompt_in_streaming_commits_what_offline_transcribes() {
     let streamed = committed_text(&stream(&mut recognizer, &audio));
     let offline = transcribe_offline(&model, &audio).unwrap();
     let reference = wer::normalize(&reference);
-    let (streamed_alignment, offline_alignment) =
-        (wer::align(&reference, &wer::normalize(&streamed)), wer::align(&reference, &wer::normalize(&offline)));
+    let (streamed_alignment, offline_alignment) = (
+        wer::align(&reference, &wer::normalize(&streamed)),
+        wer::align(&reference, &wer::normalize(&offline)),
+    );
     let lost = streamed_alignment.longest_run_lost_from(&offline_alignment);
     assert!(lost <= 1, "streaming lost {lost} words in a row that offline has: {streamed}");
     assert!(

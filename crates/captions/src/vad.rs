@@ -68,7 +68,6 @@ const SOUND_MIN_RMS: f32 = 1.8e-4;
 /// steady fan or hum becomes background within seconds.
 const BACKGROUND_RISE_PER_FRAME: f32 = 1.011_115;
 
-
 pub struct Segmenter {
     config: VadConfig,
     detector: Box<earshot::Detector>,
@@ -81,6 +80,8 @@ pub struct Segmenter {
     speaking: bool,
     voiced_run_frames: usize,
     silent_run_frames: usize,
+    /// Raises quiet voices before the detector hears them.
+    level: crate::loudness::SpeechLevel,
     /// RMS of the background: the quietest recent frames.
     background_rms: Option<f32>,
     /// Consecutive frames of sound outside an utterance.
@@ -99,6 +100,7 @@ impl Segmenter {
             speaking: false,
             voiced_run_frames: 0,
             silent_run_frames: 0,
+            level: crate::loudness::SpeechLevel::default(),
             background_rms: None,
             sound_run_frames: 0,
         }
@@ -147,7 +149,7 @@ impl Segmenter {
     fn frame(&mut self, frame: &[f32]) -> Option<Boundary> {
         let level = crate::audio_in::rms(frame);
         let is_sound = self.is_sound(level);
-        let gain = crate::loudness::frame_gain(frame);
+        let gain = self.level.gain(level);
         let clamped: [f32; FRAME_SAMPLES] = std::array::from_fn(|i| (frame[i] * gain).clamp(-1.0, 1.0));
         let voiced = self.detector.predict_f32(&clamped) >= self.config.threshold;
         if self.speaking {
@@ -197,7 +199,9 @@ impl Segmenter {
             return false;
         }
         let background = match self.background_rms {
-            Some(background) => (background.max(SOUND_MIN_RMS / SOUND_OVER_BACKGROUND) * BACKGROUND_RISE_PER_FRAME).min(level),
+            Some(background) => {
+                (background.max(SOUND_MIN_RMS / SOUND_OVER_BACKGROUND) * BACKGROUND_RISE_PER_FRAME).min(level)
+            }
             None => level,
         };
         self.background_rms = Some(background);

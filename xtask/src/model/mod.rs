@@ -14,8 +14,8 @@ mod ggml;
 mod mel;
 mod vocab;
 
-use anyhow::{Context, Result, bail, ensure};
 use crate::sha256_hex;
+use anyhow::{Context, Result, bail, ensure};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -68,7 +68,6 @@ pub fn run(force: bool, download: Option<&str>) -> Result<()> {
     }
     Ok(())
 }
-
 
 fn source_is_intact(dir: &Path) -> bool {
     SOURCE_FILES.iter().all(|(file, sha)| sha256_hex(&dir.join(file)).is_ok_and(|got| got == *sha))
