@@ -334,8 +334,15 @@ fn a_bsl_interpreter_is_on_the_panel_through_a_handover_and_a_cut() {
     let sam_live = first("Sam", "live", handed_over_s).expect("Sam is on the panel after the handover");
     // Never an empty panel: Sam's first state shown is live, straight after Alex.
     assert!(!panel.iter().any(|(t, w, s)| *w == "Sam" && *s == "connecting" && *t <= sam_live));
-    let reconnecting = first("Sam", "reconnecting", 7.0).expect("the cut is shown");
-    assert!(first("Sam", "live", reconnecting).is_some(), "Sam's video comes back");
+    // The scenario cuts Sam's feed at 7 s of session time. Only a feed that
+    // was live by then can be shown reconnecting: on a machine busy enough
+    // to hold Sam's first frames past the cut, Alex stays on the panel until
+    // Sam's feed is back, which the checks above cover. Order, not time.
+    const CUT_S: f64 = 7.0;
+    if sam_live < CUT_S {
+        let reconnecting = first("Sam", "reconnecting", CUT_S).expect("the cut is shown");
+        assert!(first("Sam", "live", reconnecting).is_some(), "Sam's video comes back");
+    }
 
     // The panel is at least a third of the signer's size, as seen from the user.
     let head = [0.0f32, 1.6, 0.5];

@@ -144,14 +144,29 @@ impl Agreement {
 
     /// How many leading words of `hypothesis` re-state the committed text.
     /// A new pass may merge or split a committed word, so the committed
-    /// text's last word is looked for near where it should be.
+    /// text's last word is looked for near where it should be. A pass that
+    /// heard words the committed text lacks (earlier passes over a shorter
+    /// buffer can drop an utterance's opening words) puts it further along:
+    /// then the committed words are aligned to the pass, so that none of
+    /// them is committed twice. The words the committed text lacks are not
+    /// shown: committed text never changes.
     fn committed_prefix_len(&self, hypothesis: &[String]) -> usize {
         let n = self.committed.len();
         let Some(last) = self.committed.last().map(|w| normalize_word(w)) else { return 0 };
         let near = [n, n.saturating_sub(1), n + 1, n.saturating_sub(2), n + 2];
-        near.into_iter()
-            .find(|&len| len >= 1 && len <= hypothesis.len() && normalize_word(&hypothesis[len - 1]) == last)
-            .unwrap_or(n)
+        let found = near
+            .into_iter()
+            .find(|&len| len >= 1 && len <= hypothesis.len() && normalize_word(&hypothesis[len - 1]) == last);
+        found
+            .unwrap_or_else(|| {
+                let normalized =
+                    |words: &[String]| words.iter().map(|w| normalize_word(w)).collect::<Vec<_>>();
+                let alignment = crate::wer::align(&normalized(&self.committed), &normalized(hypothesis));
+                // Only further along than the near places: a pass that revised
+                // committed words in place ("hat long bean") re-states them
+                // where they were.
+                alignment.matches.last().map(|&(_, heard)| heard + 1).filter(|&len| len > n + 2).unwrap_or(n)
+            })
             .min(hypothesis.len())
     }
 }
@@ -305,6 +320,17 @@ mod tests {
         // "Mr." was on screen from the first preview; "And" moved it along.
         assert_eq!(update.newly_committed[1].first_shown_s, 0.3);
         assert_eq!(update.newly_committed[0].first_shown_s, 0.9);
+    }
+
+    #[test]
+    fn a_final_pass_that_heard_more_commits_no_word_twice() {
+        // Early passes dropped "help, help, help"; the final pass has it.
+        let mut agreement = Agreement::default();
+        agreement.observe(&words("I have fallen in the"), &[], 3.6);
+        agreement.observe(&words("I have fallen in the queue"), &[], 3.9);
+        assert_eq!(agreement.committed(), words("I have fallen in the"));
+        let update = agreement.finish(&words("Help, help, help, I have fallen in the kitchen."), 4.8);
+        assert_eq!(texts(&update), "kitchen.");
     }
 
     #[test]
