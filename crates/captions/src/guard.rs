@@ -106,6 +106,23 @@ pub fn runs_away(decoded: Decoded) -> bool {
     repetitions(&normalized).any(|run| is_runaway(decoded, &run, normalized.len()))
 }
 
+/// Whether the decoder ended its text long before the voiced audio was
+/// used up: without timestamps, Whisper sometimes closes the text after a
+/// buffer's first sentence and leaves the rest unsaid (measured: 7 words
+/// for 11 s of voice in Asterisk's 8 kHz "basic-pbx-ivr-main" prompt,
+/// in every pass from 6.8 s on, the closing one included).
+pub fn stopped_early(decoded: Decoded, heard: Heard) -> bool {
+    decoded.ended
+        && heard.voiced_s >= MIN_VOICED_S_FOR_EARLY_STOP
+        && (normalized_words(decoded.text).len() as f32) < heard.voiced_s * MIN_WORDS_PER_VOICED_S
+}
+
+/// Conversational English runs at 2–3 words a second of voiced time; under
+/// one word a second, over several seconds, words are missing.
+const MIN_WORDS_PER_VOICED_S: f32 = 1.0;
+/// Below this, a few slow words ("Well… no.") are not judged.
+const MIN_VOICED_S_FOR_EARLY_STOP: f32 = 4.0;
+
 /// The words of `text` as compared for repetition: case and punctuation
 /// aside ("No," and "no." are the same word said again).
 fn normalized_words(text: &str) -> Vec<String> {
@@ -190,6 +207,19 @@ mod tests {
     fn stopped(text: &str, seconds: f32) -> Vec<String> {
         let decoded = Decoded { text, ended: false, no_speech_probability: 0.0 };
         clean(decoded, Heard { audio_s: seconds, voiced_s: seconds })
+    }
+
+    #[test]
+    fn a_text_that_ends_after_its_first_sentence_stopped_early() {
+        let first = Decoded {
+            text: " Thank you for calling Super Awesome Company.",
+            ended: true,
+            no_speech_probability: 0.0,
+        };
+        assert!(stopped_early(first, Heard { audio_s: 12.0, voiced_s: 11.1 }));
+        assert!(!stopped_early(first, Heard { audio_s: 3.5, voiced_s: 3.0 }));
+        // A budget-stopped text is a loop, judged elsewhere.
+        assert!(!stopped_early(Decoded { ended: false, ..first }, Heard { audio_s: 12.0, voiced_s: 11.1 }));
     }
 
     #[test]

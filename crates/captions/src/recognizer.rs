@@ -101,9 +101,19 @@ impl Recognizer {
                 raw = retry;
             }
         }
-        self.padded = padded;
         let audio_s = audio.len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
-        let cleaned = guard::clean(raw.decoded(), guard::Heard { audio_s, voiced_s: voiced_s.min(audio_s) });
+        let heard = guard::Heard { audio_s, voiced_s: voiced_s.min(audio_s) };
+        // The same for a closing pass that stopped after its first sentence:
+        // decoding with timestamps lets Whisper go on segment by segment,
+        // as it was trained to on long audio.
+        if window == EncoderWindow::Full && guard::stopped_early(raw.decoded(), heard) {
+            let retry = self.decode(samples, window, context, Decoding::Segmented)?;
+            if retry.text.split_whitespace().count() > raw.text.split_whitespace().count() {
+                raw = retry;
+            }
+        }
+        self.padded = padded;
+        let cleaned = guard::clean(raw.decoded(), heard);
         // The guard only ever keeps a leading run of words. Should tokens and
         // words ever not line up, every word counts as sure.
         let mut confidence = raw.confidence;
@@ -129,15 +139,16 @@ impl Recognizer {
     ) -> Result<RawPass, RecognitionError> {
         let seconds = samples.len() as f32 / crate::audio_in::SAMPLE_RATE_HZ as f32;
         let mut params = FullParams::new(match decoding {
-            Decoding::Greedy => SamplingStrategy::Greedy { best_of: 1 },
+            Decoding::Greedy | Decoding::Segmented => SamplingStrategy::Greedy { best_of: 1 },
             Decoding::Beam => SamplingStrategy::BeamSearch { beam_size: BEAM_SIZE, patience: -1.0 },
         });
         params.set_n_threads(self.threads);
         params.set_language(Some("en"));
         params.set_translate(false);
         params.set_no_context(true);
-        params.set_single_segment(true);
-        params.set_no_timestamps(true);
+        let segmented = decoding == Decoding::Segmented;
+        params.set_single_segment(!segmented);
+        params.set_no_timestamps(!segmented);
         params.set_print_special(false);
         params.set_print_progress(false);
         params.set_print_realtime(false);
@@ -199,6 +210,10 @@ enum Decoding {
     /// Beam search over [`BEAM_SIZE`] candidate texts: several times the
     /// decoding work, so only for a pass that ran away.
     Beam,
+    /// Greedy, with timestamps and as many segments as the audio holds:
+    /// only for a pass that ended its text too early (see
+    /// [`guard::stopped_early`]).
+    Segmented,
 }
 
 /// Beams for a retried pass: OpenAI's Whisper transcribes with 5.
