@@ -1,4 +1,5 @@
-//! Brings quiet voices up to the level the voice detector was trained on.
+//! Brings quiet voices up to the level the voice detector was trained on,
+//! and tells sound from a stream's background.
 //!
 //! The voice detector is not level-invariant: a voice 40 dB below a normal
 //! recording opens it only on its loudest syllables, so whole words never
@@ -46,6 +47,42 @@ impl SpeechLevel {
             self.peak_rms = self.peak_rms.max(frame_rms);
         }
         gain
+    }
+}
+
+/// A frame counts as sound when it is this many times (12 dB) louder, in
+/// RMS, than the background...
+const SOUND_OVER_BACKGROUND: f32 = 4.0;
+/// ...and louder than −75 dBFS, below which 16-bit recordings hold only
+/// dither and hiss.
+const SOUND_MIN_RMS: f32 = 1.8e-4;
+/// The background estimate follows the quietest frames down at once and
+/// rises by at most 6 dB a second (per frame: 10^(6 / 20 / 62.5)), so a
+/// steady fan or hum becomes background within seconds.
+const BACKGROUND_RISE_PER_FRAME: f32 = 1.011_115;
+
+/// The level of a stream's background: its quietest recent frames.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Background {
+    /// RMS; `None` before the first frame, which sets it.
+    rms: Option<f32>,
+}
+
+impl Background {
+    /// Takes the next frame's RMS; says whether the frame stands out from
+    /// the background as sound.
+    pub fn stands_out(&mut self, frame_rms: f32) -> bool {
+        if !frame_rms.is_finite() {
+            return false;
+        }
+        let background = match self.rms {
+            Some(background) => (background.max(SOUND_MIN_RMS / SOUND_OVER_BACKGROUND)
+                * BACKGROUND_RISE_PER_FRAME)
+                .min(frame_rms),
+            None => frame_rms,
+        };
+        self.rms = Some(background);
+        frame_rms > SOUND_MIN_RMS && frame_rms > background * SOUND_OVER_BACKGROUND
     }
 }
 

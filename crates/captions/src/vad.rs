@@ -57,16 +57,6 @@ impl Boundary {
 
 /// Sound without voice for this long is reported (see [`Boundary::UnrecognisedSound`]).
 pub const UNCLEAR_AFTER_S: f32 = 1.0;
-/// A frame counts as sound when it is this many times (12 dB) louder, in
-/// RMS, than the background...
-const SOUND_OVER_BACKGROUND: f32 = 4.0;
-/// ...and louder than −75 dBFS, below which 16-bit recordings hold only
-/// dither and hiss.
-const SOUND_MIN_RMS: f32 = 1.8e-4;
-/// The background estimate follows the quietest frames down at once and
-/// rises by at most 6 dB a second (per frame: 10^(6 / 20 / 62.5)), so a
-/// steady fan or hum becomes background within seconds.
-const BACKGROUND_RISE_PER_FRAME: f32 = 1.011_115;
 
 pub struct Segmenter {
     config: VadConfig,
@@ -82,8 +72,8 @@ pub struct Segmenter {
     silent_run_frames: usize,
     /// Raises quiet voices before the detector hears them.
     level: crate::loudness::SpeechLevel,
-    /// RMS of the background: the quietest recent frames.
-    background_rms: Option<f32>,
+    /// Tells sound from the room's background.
+    background: crate::loudness::Background,
     /// Consecutive frames of sound outside an utterance.
     sound_run_frames: usize,
 }
@@ -101,7 +91,7 @@ impl Segmenter {
             voiced_run_frames: 0,
             silent_run_frames: 0,
             level: crate::loudness::SpeechLevel::default(),
-            background_rms: None,
+            background: crate::loudness::Background::default(),
             sound_run_frames: 0,
         }
     }
@@ -148,7 +138,7 @@ impl Segmenter {
 
     fn frame(&mut self, frame: &[f32]) -> Option<Boundary> {
         let level = crate::audio_in::rms(frame);
-        let is_sound = self.is_sound(level);
+        let is_sound = self.background.stands_out(level);
         let gain = self.level.gain(level);
         let clamped: [f32; FRAME_SAMPLES] = std::array::from_fn(|i| (frame[i] * gain).clamp(-1.0, 1.0));
         let voiced = self.detector.predict_f32(&clamped) >= self.config.threshold;
@@ -190,22 +180,6 @@ impl Segmenter {
             return Some(Boundary::UnrecognisedSound);
         }
         None
-    }
-
-    /// Whether a frame at `level` RMS stands out from the background; also
-    /// updates the background estimate.
-    fn is_sound(&mut self, level: f32) -> bool {
-        if !level.is_finite() {
-            return false;
-        }
-        let background = match self.background_rms {
-            Some(background) => {
-                (background.max(SOUND_MIN_RMS / SOUND_OVER_BACKGROUND) * BACKGROUND_RISE_PER_FRAME).min(level)
-            }
-            None => level,
-        };
-        self.background_rms = Some(background);
-        level > SOUND_MIN_RMS && level > background * SOUND_OVER_BACKGROUND
     }
 }
 
