@@ -51,6 +51,26 @@ pub enum LiveCommand {
     },
 }
 
+/// Where and as whom to join, with the room's PIN and token from the environment.
+pub fn join_settings(
+    server: String,
+    ca_file: Option<std::path::PathBuf>,
+    room: u64,
+    display_name: String,
+    media: MediaSettings,
+) -> JoinSettings {
+    let secret = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
+    JoinSettings {
+        server,
+        ca_file,
+        room,
+        display_name,
+        pin: secret(PIN_ENV),
+        token: secret(TOKEN_ENV),
+        media,
+    }
+}
+
 pub fn run(command: LiveCommand, store: &allverse_core::profile::ProfileStore) -> Result<()> {
     #[cfg(feature = "espeak")]
     let LiveCommand::Join { server, ca_file, room, name, send, listen, mut chat, say } = command;
@@ -71,16 +91,8 @@ pub fn run(command: LiveCommand, store: &allverse_core::profile::ProfileStore) -
     let outgoing = if spoken.is_some() { Some(Outgoing::Voice) } else { send.map(Outgoing::Recording) };
     #[cfg(not(feature = "espeak"))]
     let (outgoing, _) = (send.map(Outgoing::Recording), store);
-    let secret = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
-    let settings = JoinSettings {
-        server,
-        ca_file,
-        room,
-        display_name: name,
-        pin: secret(PIN_ENV),
-        token: secret(TOKEN_ENV),
-        media: MediaSettings { send: outgoing, receive: listen },
-    };
+    let settings =
+        join_settings(server, ca_file, room, name, MediaSettings { send: outgoing, receive: listen });
     println!("Joining room {room} at {} …", settings.server);
     let session = LiveSession::join(settings)?;
     let mut names: BTreeMap<ParticipantId, String> = BTreeMap::new();

@@ -33,6 +33,26 @@ pub struct RunArgs {
     /// (otherwise it runs until you quit).
     #[arg(long)]
     stop_at_end: bool,
+
+    /// Join a live session's room on this session server: wss://HOST:PORT, or
+    /// ws://HOST:PORT on a trusted network. Everyone in the room appears where
+    /// they stand, heard from there and captioned by name; their chat is shown
+    /// and read. The room's PIN and invitation token, when it needs them, are
+    /// read from ALLVERSE_ROOM_PIN and ALLVERSE_ROOM_TOKEN.
+    #[arg(long, value_name = "URL", requires_all = ["room", "name"])]
+    join: Option<String>,
+
+    /// The live session's room number (with --join).
+    #[arg(long, requires = "join")]
+    room: Option<u64>,
+
+    /// The name the others in the room see (with --join).
+    #[arg(long, requires = "join")]
+    name: Option<String>,
+
+    /// For a wss:// server: the CA file (PEM) that signed its certificate.
+    #[arg(long, value_name = "PEM", requires = "join")]
+    ca_file: Option<PathBuf>,
 }
 
 /// The bundled assets: `$ALLVERSE_ASSETS`, `./assets`, or the source tree's.
@@ -76,6 +96,10 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         eprintln!("allverse: {notice}");
     }
     setup.notices.extend(notices);
+    if let (Some(server), Some(room), Some(name)) = (args.join, args.room, args.name) {
+        let media = allverse_live::MediaSettings { send: None, receive: true };
+        setup.join = Some(crate::live_cmd::join_settings(server, args.ca_file, room, name, media));
+    }
 
     match choice.backend {
         Backend::Headless => {

@@ -50,13 +50,48 @@ impl SpeakerInput {
     }
 }
 
-/// A captioning worker for a set of speakers.
+/// A captioning worker for a set of speakers that may grow and shrink while it runs.
 pub struct LiveCaptions {
     pub events: mpsc::Receiver<(String, CaptionEvent)>,
+    changes: mpsc::Sender<SpeakerChange>,
     stop: Arc<AtomicBool>,
     dropped_samples: Arc<AtomicU64>,
     non_finite_samples: Arc<AtomicU64>,
     worker: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A speaker joining or leaving a running worker.
+enum SpeakerChange {
+    Add {
+        format: StreamFormat,
+        consumer: rtrb::Consumer<f32>,
+    },
+    /// Commit what they said and forget them.
+    Finish {
+        speaker: String,
+    },
+}
+
+/// One speaker on the worker: their ring, converter and recogniser.
+struct WorkerSpeaker {
+    speaker: String,
+    consumer: rtrb::Consumer<f32>,
+    converter: allverse_pipeline::audio::resample::ToMono,
+    recognizer: StreamingRecognizer,
+}
+
+/// What the worker thread owns.
+struct Worker {
+    model: Model,
+    config: StreamConfig,
+    speakers: Vec<WorkerSpeaker>,
+    changes: mpsc::Receiver<SpeakerChange>,
+    events: mpsc::Sender<(String, CaptionEvent)>,
+    epoch: Instant,
+    non_finite_samples: Arc<AtomicU64>,
+    /// Raw and 16 kHz samples of the speaker being read, reused.
+    raw: Vec<f32>,
+    samples: Vec<f32>,
 }
 
 /// The recognition worker's nice value: a little below the frame loop's 0.
@@ -92,73 +127,58 @@ impl LiveCaptions {
         epoch: Instant,
     ) -> Result<(Self, Vec<SpeakerInput>), crate::recognizer::RecognitionError> {
         let dropped_samples = Arc::new(AtomicU64::new(0));
+        let (change_sender, changes) = mpsc::channel();
+        let mut worker = Worker {
+            model: model.clone(),
+            config,
+            speakers: Vec::new(),
+            changes,
+            events: mpsc::channel().0,
+            epoch,
+            non_finite_samples: Arc::new(AtomicU64::new(0)),
+            raw: Vec::new(),
+            samples: Vec::new(),
+        };
         let mut inputs = Vec::new();
-        let mut speakers = Vec::new();
         for format in formats {
-            let (producer, consumer) =
-                rtrb::RingBuffer::new(format.sample_rate_hz as usize * format.channels * RING_S);
-            inputs.push(SpeakerInput { producer, dropped_samples: dropped_samples.clone() });
-            let converter = to_16k_mono(format.sample_rate_hz, format.channels)
-                .map_err(crate::recognizer::RecognitionError::from_display)?;
-            speakers.push((
-                format.speaker.clone(),
-                consumer,
-                converter,
-                StreamingRecognizer::new(model, config)?,
-            ));
+            let (input, consumer) = ring(format, &dropped_samples);
+            // Built here, so that a model that cannot serve a speaker is an error now.
+            worker.add(format.clone(), consumer)?;
+            inputs.push(input);
         }
         let (sender, events) = mpsc::channel();
+        worker.events = sender;
+        let non_finite_samples = worker.non_finite_samples.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stop_worker = stop.clone();
-        let non_finite_samples = Arc::new(AtomicU64::new(0));
-        let non_finite_worker = non_finite_samples.clone();
-        let worker = std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("captions".into())
-            .spawn(move || {
-                yield_to_the_frame_loop();
-                let now = || epoch.elapsed().as_secs_f64();
-                let (mut raw, mut samples) = (Vec::new(), Vec::new());
-                while !stop_worker.load(Ordering::Relaxed) {
-                    let mut idle = true;
-                    for (speaker, consumer, converter, recognizer) in &mut speakers {
-                        let available = consumer.slots();
-                        if available == 0 {
-                            continue;
-                        }
-                        idle = false;
-                        raw.clear();
-                        if let Ok(chunk) = consumer.read_chunk(available) {
-                            raw.extend(chunk);
-                        }
-                        let replaced = zero_non_finite(&mut raw);
-                        if replaced > 0 {
-                            non_finite_worker.fetch_add(replaced as u64, Ordering::Relaxed);
-                        }
-                        samples.clear();
-                        converter.push(&raw, &mut samples);
-                        match recognizer.push(&samples, &now) {
-                            Ok(new_events) => {
-                                for event in new_events {
-                                    if sender.send((speaker.clone(), event)).is_err() {
-                                        return;
-                                    }
-                                }
-                            }
-                            Err(error) => eprintln!("captions: {error}; this pass is skipped"),
-                        }
-                    }
-                    if idle {
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                }
-                for (speaker, _, _, recognizer) in &mut speakers {
-                    for event in recognizer.finish(&now).unwrap_or_default() {
-                        let _ = sender.send((speaker.clone(), event));
-                    }
-                }
-            })
+            .spawn(move || worker.run(&stop_worker))
             .expect("spawning the captions thread");
-        Ok((Self { events, stop, dropped_samples, non_finite_samples, worker: Some(worker) }, inputs))
+        let captions = Self {
+            events,
+            changes: change_sender,
+            stop,
+            dropped_samples,
+            non_finite_samples,
+            worker: Some(handle),
+        };
+        Ok((captions, inputs))
+    }
+
+    /// Adds a speaker to the running worker; write their audio into the returned input.
+    /// Their recogniser is made on the worker, so this never waits for it; a speaker
+    /// whose format cannot be converted is reported on standard error and not captioned.
+    pub fn add_speaker(&self, format: StreamFormat) -> SpeakerInput {
+        let (input, consumer) = ring(&format, &self.dropped_samples);
+        let _ = self.changes.send(SpeakerChange::Add { format, consumer });
+        input
+    }
+
+    /// Commits what `speaker` has said (their events follow on [`LiveCaptions::events`]) and
+    /// forgets them; audio still in their ring is heard first. Never waits.
+    pub fn finish_speaker(&self, speaker: &str) {
+        let _ = self.changes.send(SpeakerChange::Finish { speaker: speaker.to_owned() });
     }
 
     /// Samples lost because the worker fell more than the ring behind.
@@ -178,6 +198,104 @@ impl LiveCaptions {
             let _ = worker.join();
         }
         self.events.try_iter().collect()
+    }
+}
+
+/// A ring holding [`RING_S`] seconds of `format`'s audio, and its producing end.
+fn ring(format: &StreamFormat, dropped_samples: &Arc<AtomicU64>) -> (SpeakerInput, rtrb::Consumer<f32>) {
+    let (producer, consumer) =
+        rtrb::RingBuffer::new(format.sample_rate_hz as usize * format.channels.max(1) * RING_S);
+    (SpeakerInput { producer, dropped_samples: dropped_samples.clone() }, consumer)
+}
+
+impl Worker {
+    fn add(
+        &mut self,
+        format: StreamFormat,
+        consumer: rtrb::Consumer<f32>,
+    ) -> Result<(), crate::recognizer::RecognitionError> {
+        let converter = to_16k_mono(format.sample_rate_hz, format.channels)
+            .map_err(crate::recognizer::RecognitionError::from_display)?;
+        let recognizer = StreamingRecognizer::new(&self.model, self.config)?;
+        self.speakers.push(WorkerSpeaker { speaker: format.speaker, consumer, converter, recognizer });
+        Ok(())
+    }
+
+    fn run(mut self, stop: &AtomicBool) {
+        yield_to_the_frame_loop();
+        while !stop.load(Ordering::Relaxed) {
+            loop {
+                let change = match self.changes.try_recv() {
+                    Ok(change) => change,
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    // The captions were dropped without being stopped: nobody is listening.
+                    Err(mpsc::TryRecvError::Disconnected) => return,
+                };
+                match change {
+                    SpeakerChange::Add { format, consumer } => {
+                        let speaker = format.speaker.clone();
+                        if let Err(error) = self.add(format, consumer) {
+                            eprintln!("captions: {speaker} cannot be captioned: {error}");
+                        }
+                    }
+                    SpeakerChange::Finish { speaker } => {
+                        if let Some(index) = self.speakers.iter().position(|s| s.speaker == speaker) {
+                            self.hear(index);
+                            let mut gone = self.speakers.swap_remove(index);
+                            self.finish(&mut gone);
+                        }
+                    }
+                }
+            }
+            let mut idle = true;
+            for index in 0..self.speakers.len() {
+                idle &= !self.hear(index);
+            }
+            if idle {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        for mut speaker in std::mem::take(&mut self.speakers) {
+            self.finish(&mut speaker);
+        }
+    }
+
+    /// Recognises what speaker `index` has sent since the last call; false if nothing had come.
+    fn hear(&mut self, index: usize) -> bool {
+        let speaker = &mut self.speakers[index];
+        let available = speaker.consumer.slots();
+        if available == 0 {
+            return false;
+        }
+        self.raw.clear();
+        if let Ok(chunk) = speaker.consumer.read_chunk(available) {
+            self.raw.extend(chunk);
+        }
+        let replaced = zero_non_finite(&mut self.raw);
+        if replaced > 0 {
+            self.non_finite_samples.fetch_add(replaced as u64, Ordering::Relaxed);
+        }
+        self.samples.clear();
+        speaker.converter.push(&self.raw, &mut self.samples);
+        let epoch = self.epoch;
+        let clock = move || epoch.elapsed().as_secs_f64();
+        match speaker.recognizer.push(&self.samples, &clock) {
+            Ok(new_events) => {
+                for event in new_events {
+                    let _ = self.events.send((speaker.speaker.clone(), event));
+                }
+            }
+            Err(error) => eprintln!("captions: {error}; this pass is skipped"),
+        }
+        true
+    }
+
+    fn finish(&self, speaker: &mut WorkerSpeaker) {
+        let epoch = self.epoch;
+        let clock = move || epoch.elapsed().as_secs_f64();
+        for event in speaker.recognizer.finish(&clock).unwrap_or_default() {
+            let _ = self.events.send((speaker.speaker.clone(), event));
+        }
     }
 }
 

@@ -56,15 +56,17 @@ fn sample_at(t_s: f32) -> usize {
     (t_s.max(0.0) * SAMPLE_RATE_HZ as f32) as usize
 }
 
-/// Where recognition runs.
+/// Where recognition runs. A speaker who has left keeps their index, with `None`.
 enum Recognition {
     /// Decoded on the caller's thread when audio is handed over.
-    Stepped(Vec<StreamingRecognizer>),
+    Stepped { model: Model, config: StreamConfig, recognizers: Vec<Option<StreamingRecognizer>> },
     /// Decoded on a worker thread, fed through lock-free rings.
-    Worker { captions: LiveCaptions, inputs: Vec<SpeakerInput> },
+    Worker { captions: LiveCaptions, inputs: Vec<Option<SpeakerInput>> },
 }
 
-/// Captions for a fixed set of people, one recogniser each; events name the person by index.
+/// Captions for a set of people, one recogniser each; events name the person by index.
+/// People can be added while it runs (participants joining a live session) and finished
+/// when they leave; indices are never reused.
 pub struct SpeakerCaptions {
     recognition: Recognition,
     speakers: Vec<String>,
@@ -78,9 +80,12 @@ impl SpeakerCaptions {
         config: StreamConfig,
         speakers: &[String],
     ) -> Result<Self, RecognitionError> {
-        let recognizers =
-            speakers.iter().map(|_| StreamingRecognizer::new(model, config)).collect::<Result<_, _>>()?;
-        Ok(Self { recognition: Recognition::Stepped(recognizers), speakers: speakers.to_vec() })
+        let recognizers = speakers
+            .iter()
+            .map(|_| StreamingRecognizer::new(model, config).map(Some))
+            .collect::<Result<_, _>>()?;
+        let recognition = Recognition::Stepped { model: model.clone(), config, recognizers };
+        Ok(Self { recognition, speakers: speakers.to_vec() })
     }
 
     /// Decodes on one worker thread for everyone; event times are seconds since `epoch`.
@@ -90,17 +95,60 @@ impl SpeakerCaptions {
         speakers: &[String],
         epoch: Instant,
     ) -> Result<Self, RecognitionError> {
-        let formats: Vec<StreamFormat> = speakers
-            .iter()
-            .map(|id| StreamFormat { speaker: id.clone(), sample_rate_hz: SAMPLE_RATE_HZ, channels: 1 })
-            .collect();
+        let formats: Vec<StreamFormat> = speakers.iter().map(|id| mono_16k(id)).collect();
         let (captions, inputs) = LiveCaptions::spawn(model, config, &formats, epoch)?;
+        let inputs = inputs.into_iter().map(Some).collect();
         Ok(Self { recognition: Recognition::Worker { captions, inputs }, speakers: speakers.to_vec() })
+    }
+
+    /// Adds a speaker with a unique `id` and returns their index. Stepped, their
+    /// recogniser is made now (which takes a moment); on a worker, it is made there.
+    /// A speaker whose recogniser cannot be made still takes their index (uncaptioned),
+    /// so indices stay in step with the caller's list.
+    pub fn add_speaker(&mut self, id: &str) -> Result<usize, RecognitionError> {
+        self.speakers.push(id.to_owned());
+        match &mut self.recognition {
+            Recognition::Stepped { model, config, recognizers } => {
+                let recognizer = StreamingRecognizer::new(model, *config);
+                let error = recognizer.as_ref().err().map(RecognitionError::from_display);
+                recognizers.push(recognizer.ok());
+                if let Some(error) = error {
+                    return Err(error);
+                }
+            }
+            Recognition::Worker { captions, inputs } => inputs.push(Some(captions.add_speaker(mono_16k(id)))),
+        }
+        Ok(self.speakers.len() - 1)
+    }
+
+    /// Commits what person `index` has said and stops captioning them. Stepped,
+    /// the events (stamped `now_s`) are appended to `events`; on a worker they
+    /// follow through [`SpeakerCaptions::collect`].
+    pub fn finish_speaker(
+        &mut self,
+        index: usize,
+        now_s: f64,
+        events: &mut Vec<(usize, CaptionEvent)>,
+    ) -> Result<(), RecognitionError> {
+        match &mut self.recognition {
+            Recognition::Stepped { recognizers, .. } => {
+                if let Some(mut recognizer) = recognizers.get_mut(index).and_then(Option::take) {
+                    events.extend(recognizer.finish(&|| now_s)?.into_iter().map(|event| (index, event)));
+                }
+            }
+            Recognition::Worker { captions, inputs } => {
+                if inputs.get_mut(index).and_then(Option::take).is_some() {
+                    captions.finish_speaker(&self.speakers[index]);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Hands person `index`'s next 16 kHz mono `samples` to their recogniser.
     /// Stepped, they are decoded now and the events (stamped `now_s`) are
-    /// appended to `events`; on a worker, they are queued.
+    /// appended to `events`; on a worker, they are queued. A finished person's
+    /// samples are ignored.
     pub fn hear(
         &mut self,
         index: usize,
@@ -109,11 +157,17 @@ impl SpeakerCaptions {
         events: &mut Vec<(usize, CaptionEvent)>,
     ) -> Result<(), RecognitionError> {
         match &mut self.recognition {
-            Recognition::Stepped(recognizers) => {
-                let heard = recognizers[index].push(samples, &|| now_s)?;
-                events.extend(heard.into_iter().map(|event| (index, event)));
+            Recognition::Stepped { recognizers, .. } => {
+                if let Some(Some(recognizer)) = recognizers.get_mut(index) {
+                    let heard = recognizer.push(samples, &|| now_s)?;
+                    events.extend(heard.into_iter().map(|event| (index, event)));
+                }
             }
-            Recognition::Worker { inputs, .. } => inputs[index].write(samples),
+            Recognition::Worker { inputs, .. } => {
+                if let Some(Some(input)) = inputs.get_mut(index) {
+                    input.write(samples);
+                }
+            }
         }
         Ok(())
     }
@@ -127,6 +181,11 @@ impl SpeakerCaptions {
             }
         }
     }
+}
+
+/// A speaker's stream as [`SpeakerCaptions`] takes it.
+fn mono_16k(id: &str) -> StreamFormat {
+    StreamFormat { speaker: id.to_owned(), sample_rate_hz: SAMPLE_RATE_HZ, channels: 1 }
 }
 
 #[cfg(test)]

@@ -182,6 +182,27 @@ fn live_input_with_non_finite_samples_is_captioned_and_counted() {
 }
 
 #[test]
+fn a_speaker_who_joins_a_running_worker_is_captioned_and_committed_when_they_leave() {
+    use crate::live::{LiveCaptions, StreamFormat};
+    let model = model();
+    let (captions, _) =
+        LiveCaptions::spawn(&model, StreamConfig::default(), &[], std::time::Instant::now()).unwrap();
+    // A participant arriving in a live session: 48 kHz, as WebRTC delivers it.
+    let format = StreamFormat { speaker: "late".into(), sample_rate_hz: 48_000, channels: 1 };
+    let mut input = captions.add_speaker(format);
+    let audio = librivox_clip(0);
+    let at_48k: Vec<f32> = audio.iter().flat_map(|&s| [s, s, s]).collect();
+    input.write(&at_48k);
+    // They leave straight away: what is still in their ring is heard, then committed.
+    captions.finish_speaker("late");
+    let events = captions.stop();
+    assert!(events.iter().all(|(speaker, _)| speaker == "late"), "attributed to the one speaker");
+    let events: Vec<CaptionEvent> = events.into_iter().map(|(_, event)| event).collect();
+    let rate = wer::wer(&librivox_text(0), &committed_text(&events));
+    assert!(rate < 0.25, "WER {:.1}%: {}", rate * 100.0, committed_text(&events));
+}
+
+#[test]
 fn repeated_warnings_are_captioned_whole_live() {
     let model = model();
     for name in WARNINGS {

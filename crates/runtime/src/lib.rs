@@ -10,7 +10,7 @@
 //! * **One-way plugins.** The session core ([`session`]: clock, timeline,
 //!   profile, report) knows no feature. The rig and panels build on it;
 //!   each feature (input, screen reader, interpreting, captions, the audio
-//!   engine, the home, speech) is a plugin that owns its messages and resources and
+//!   engine, the home, live sessions, speech) is a plugin that owns its messages and resources and
 //!   builds on those below it; [`AllversePlugins`] installs them all and the
 //!   backends sit on top. `cargo xtask check-imports` fails on any import
 //!   that runs back up (a circle between modules).
@@ -38,6 +38,7 @@ pub mod desktop;
 pub mod home;
 pub mod input;
 pub mod interpret;
+pub mod live;
 pub mod notices;
 pub mod panel_layout;
 mod panel_raster;

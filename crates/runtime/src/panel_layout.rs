@@ -33,7 +33,7 @@ fn rank(kind: PanelKind) -> u8 {
         PanelKind::Menu => 7,
         PanelKind::Alert => 6,
         PanelKind::Notice => 5,
-        PanelKind::Caption | PanelKind::Interpreter => 4,
+        PanelKind::Caption | PanelKind::Interpreter | PanelKind::Chat => 4,
         PanelKind::Sign => 3,
         PanelKind::NameTag => 2,
     }

@@ -5,6 +5,7 @@ use crate::captions::CaptionPlugin;
 use crate::home::HomePlugin;
 use crate::input::InputPlugin;
 use crate::interpret::InterpretPlugin;
+use crate::live::LivePlugin;
 use crate::notices::NoticePlugin;
 use crate::panel_layout::PanelLayoutPlugin;
 use crate::panels::PanelPlugin;
@@ -51,7 +52,8 @@ impl PluginGroup for AllversePlugins {
             .add(InterpretPlugin { event: setup.event })
             .add(CaptionPlugin { model: setup.caption_model })
             .add(AudioEnginePlugin { spatializer: setup.spatializer })
-            .add(HomePlugin);
+            .add(HomePlugin)
+            .add(LivePlugin { join: setup.join });
         #[cfg(feature = "speech")]
         let group = group.add(SpeechPlugin { setup: setup.speech });
         group

@@ -21,11 +21,60 @@ pub struct Describable {
 /// The scenario's room and people at start, and its signs when they are due.
 pub struct ScenePlugin;
 
+/// Everyone in the room, scripted or live, in the order they came. Captions,
+/// speech and the live session name people by their index here, which never
+/// changes: someone who leaves keeps theirs, marked absent.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct People(pub Vec<Person>);
+
+#[derive(Clone, Debug)]
+pub struct Person {
+    /// Stable for the session: the scenario's id, or the live session's.
+    pub id: String,
+    /// What others see and hear them called.
+    pub name: String,
+    /// Where their head is, world frame, metres.
+    pub head_m: Vec3,
+    /// Still in the room.
+    pub present: bool,
+}
+
+impl People {
+    /// The person with `id`, if they were ever in the room.
+    pub fn find(&self, id: &str) -> Option<&Person> {
+        self.0.iter().find(|p| p.id == id)
+    }
+}
+
+/// An avatar's body or name tag, following [`People`]`[person]`.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Avatar {
+    pub person: usize,
+}
+
+/// The meshes and materials every avatar shares, made once.
+#[derive(Resource, Clone)]
+struct AvatarLook {
+    body: Handle<Mesh>,
+    head: Handle<Mesh>,
+    skin: Handle<StandardMaterial>,
+    clothes: [Handle<StandardMaterial>; 4],
+}
+
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
+        let people = app.world().resource::<SessionConfig>().scenario.people.iter();
+        let people = people
+            .map(|p| Person { id: p.id.clone(), name: p.name.clone(), head_m: p.position_m, present: true })
+            .collect();
         app.insert_resource(GlobalAmbientLight { brightness: 250.0, ..default() })
+            .insert_resource(People(people))
             .add_systems(Startup, spawn_scene)
-            .add_systems(Update, put_up_signs.in_set(SessionSystems));
+            .add_systems(
+                Update,
+                (put_up_signs, (spawn_avatars, move_avatars).chain().run_if(resource_changed::<People>))
+                    .in_set(SessionSystems),
+            );
     }
 }
 
@@ -36,7 +85,18 @@ fn spawn_scene(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     spawn_room(&config.scenario, &mut commands, &mut meshes, &mut materials);
-    spawn_people(&config.scenario, &mut commands, &mut meshes, &mut materials);
+    commands.insert_resource(AvatarLook {
+        body: meshes.add(Capsule3d::new(BODY_RADIUS_M, 0.9)),
+        head: meshes.add(Sphere::new(0.13)),
+        skin: materials.add(Color::srgb(0.8, 0.62, 0.5)),
+        clothes: [
+            Color::srgb(0.16, 0.38, 0.66),
+            Color::srgb(0.62, 0.25, 0.18),
+            Color::srgb(0.22, 0.5, 0.3),
+            Color::srgb(0.45, 0.3, 0.55),
+        ]
+        .map(|colour| materials.add(colour)),
+    });
     for object in &config.scenario.objects {
         spawn_object(object, &mut commands, &mut meshes, &mut materials);
     }
@@ -166,48 +226,63 @@ const BODY_RADIUS_M: f32 = 0.22;
 /// How far below the head the pointer's stand-in for a body reaches.
 const BODY_BELOW_HEAD_M: f32 = 1.25;
 
-/// Simple avatars: a body, a head and a name tag that always faces the user.
-fn spawn_people(
-    scenario: &Scenario,
-    commands: &mut Commands,
-    meshes: &mut Assets<Mesh>,
-    materials: &mut Assets<StandardMaterial>,
+/// Simple avatars for people who have none yet: a body, a head and a name
+/// tag that always faces the user. People who left lose theirs.
+fn spawn_avatars(
+    mut commands: Commands,
+    people: Res<People>,
+    look: Option<Res<AvatarLook>>,
+    avatars: Query<(Entity, &Avatar)>,
 ) {
-    let body = meshes.add(Capsule3d::new(BODY_RADIUS_M, 0.9));
-    let head = meshes.add(Sphere::new(0.13));
-    let palette = [
-        Color::srgb(0.16, 0.38, 0.66),
-        Color::srgb(0.62, 0.25, 0.18),
-        Color::srgb(0.22, 0.5, 0.3),
-        Color::srgb(0.45, 0.3, 0.55),
-    ];
-    let skin = materials.add(Color::srgb(0.8, 0.62, 0.5));
-    for (i, person) in scenario.people.iter().enumerate() {
-        let head_position_m = person.position_m;
-        let clothes = materials.add(palette[i % palette.len()]);
+    let Some(look) = look else { return };
+    let mut has_avatar = vec![false; people.0.len()];
+    for (entity, avatar) in &avatars {
+        if people.0[avatar.person].present {
+            has_avatar[avatar.person] = true;
+        } else {
+            commands.entity(entity).despawn();
+        }
+    }
+    for (index, person) in people.0.iter().enumerate().filter(|(i, p)| p.present && !has_avatar[*i]) {
+        let clothes = look.clothes[index % look.clothes.len()].clone();
         commands.spawn((
             Name::new(person.name.clone()),
-            Describable {
-                name: person.name.clone(),
-                // Head and body as one capsule, from the hips to the crown.
-                shape: Shape::Capsule {
-                    bottom_m: head_position_m - Vec3::Y * BODY_BELOW_HEAD_M,
-                    top_m: head_position_m,
-                    radius_m: BODY_RADIUS_M,
-                },
-                highlightable: true,
-            },
-            Transform::from_translation(head_position_m),
+            Avatar { person: index },
+            Describable { name: person.name.clone(), shape: body_shape(person.head_m), highlightable: true },
+            Transform::from_translation(person.head_m),
             Visibility::default(),
             children![
-                (Mesh3d(head.clone()), MeshMaterial3d(skin.clone()), Transform::default()),
+                (Mesh3d(look.head.clone()), MeshMaterial3d(look.skin.clone()), Transform::default()),
                 // The capsule's centre sits so its top meets the neck.
-                (Mesh3d(body.clone()), MeshMaterial3d(clothes), Transform::from_xyz(0.0, -0.8, 0.0)),
+                (Mesh3d(look.body.clone()), MeshMaterial3d(clothes), Transform::from_xyz(0.0, -0.8, 0.0)),
             ],
         ));
         commands.spawn((
+            Avatar { person: index },
             TextPanel::single(format!("{}-name", person.id), PanelKind::NameTag, person.name.clone(), true),
-            Transform::from_translation(head_position_m + Vec3::Y * NAME_TAG_ABOVE_HEAD_M),
+            Transform::from_translation(person.head_m + Vec3::Y * NAME_TAG_ABOVE_HEAD_M),
         ));
     }
+}
+
+/// Keeps each avatar, its name tag and what the pointer finds of it where the person is now.
+fn move_avatars(
+    people: Res<People>,
+    mut avatars: Query<(&Avatar, &mut Transform, Option<&mut Describable>, Has<TextPanel>)>,
+) {
+    for (avatar, mut transform, describable, is_tag) in &mut avatars {
+        let head_m = people.0[avatar.person].head_m;
+        let at_m = if is_tag { head_m + Vec3::Y * NAME_TAG_ABOVE_HEAD_M } else { head_m };
+        if transform.translation != at_m {
+            transform.translation = at_m;
+        }
+        if let Some(mut describable) = describable {
+            describable.shape = body_shape(head_m);
+        }
+    }
+}
+
+/// Head and body as one capsule, from the hips to the crown.
+fn body_shape(head_m: Vec3) -> Shape {
+    Shape::Capsule { bottom_m: head_m - Vec3::Y * BODY_BELOW_HEAD_M, top_m: head_m, radius_m: BODY_RADIUS_M }
 }

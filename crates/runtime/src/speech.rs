@@ -13,7 +13,9 @@ use crate::audio_engine::{AudioEngine, AudioSystems};
 use crate::captions::{CaptionCommitted, CaptionSystems};
 use crate::home::{AlertSpoken, HomeSystems};
 use crate::input::{ActionRequested, Announce, InputSystems};
+use crate::live::{ChatReceived, LiveSystems};
 use crate::rig::Rig;
+use crate::scene::People;
 use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile};
 use allverse_core::input::Action;
 use allverse_core::placement::yaw_pitch_deg_from_direction;
@@ -38,6 +40,7 @@ impl Plugin for SpeechPlugin {
                     .after(InputSystems::Act)
                     .after(CaptionSystems)
                     .after(HomeSystems)
+                    .after(LiveSystems)
                     .before(AudioSystems::Render),
             );
     }
@@ -76,12 +79,14 @@ struct SpeechRequests<'w, 's> {
     actions: MessageReader<'w, 's, ActionRequested>,
     announcements: MessageReader<'w, 's, Announce>,
     home_alerts: MessageReader<'w, 's, AlertSpoken>,
+    live_chat: MessageReader<'w, 's, ChatReceived>,
 }
 
 /// Speaks the scenario's chat and alerts, captions and announcements when
 /// asked, and stops when asked.
 fn speak_timeline(
     config: Res<SessionConfig>,
+    people: Res<People>,
     user: Res<UserProfile>,
     clock: Res<SessionClock>,
     mut requests: SpeechRequests,
@@ -92,7 +97,7 @@ fn speak_timeline(
     let scenario = &config.scenario;
     let settings = &user.profile.speech;
     let t_s = clock.elapsed_s();
-    let person_position = |id: &str| scenario.people.iter().find(|p| p.id == id).map(|p| p.position_m);
+
     for alert in scenario.alerts.iter().filter(|a| clock.is_due(a.at_s)) {
         speech.say(control, t_s, SpeechKind::Alert, &alert.text, &alert.source, alert.position_m);
     }
@@ -101,8 +106,12 @@ fn speak_timeline(
     }
     if settings.read_chat {
         for message in scenario.chat.iter().filter(|m| clock.is_due(m.at_s)) {
-            let from = person_position(&message.from).unwrap_or(Vec3::ZERO);
+            let from = people.find(&message.from).map_or(Vec3::ZERO, |p| p.head_m);
             speech.say(control, t_s, SpeechKind::Chat, &message.text, &message.from, from);
+        }
+        for message in requests.live_chat.read() {
+            let person = &people.0[message.person];
+            speech.say(control, t_s, SpeechKind::Chat, &message.text, &person.id, person.head_m);
         }
     }
     for caption in requests.committed.read() {
@@ -114,8 +123,8 @@ fn speak_timeline(
             _ => speech.last_caption = Some((caption.person, caption.text.clone())),
         }
         if settings.read_captions {
-            let person = &scenario.people[caption.person];
-            speech.say(control, t_s, SpeechKind::Caption, &caption.text, &person.id, person.position_m);
+            let person = &people.0[caption.person];
+            speech.say(control, t_s, SpeechKind::Caption, &caption.text, &person.id, person.head_m);
         }
     }
     for action in requests.actions.read() {
@@ -123,8 +132,8 @@ fn speak_timeline(
             Action::StopSpeech => speech.speaker.stop_all(control),
             Action::RepeatLastCaption => {
                 if let Some((person, turn)) = speech.last_caption.clone() {
-                    let person = &scenario.people[person];
-                    speech.say(control, t_s, SpeechKind::Caption, &turn, &person.id, person.position_m);
+                    let person = &people.0[person];
+                    speech.say(control, t_s, SpeechKind::Caption, &turn, &person.id, person.head_m);
                 }
             }
             _ => {}

@@ -258,14 +258,16 @@ impl AudioControl {
 
     /// For offline rendering that must not outrun its producers (the
     /// simulator renders faster than speech is synthesized): waits until
-    /// every playing voice has `frames` frames ready or has ended. Returns
+    /// every playing voice that is not live has `frames` frames ready or has ended. Returns
     /// false if `timeout` passed first.
     pub fn wait_for_producers(&mut self, frames: usize, timeout: std::time::Duration) -> bool {
         self.collect_retired();
         let deadline = std::time::Instant::now() + timeout;
         for (_, state) in self.busy.iter().flatten() {
             loop {
-                let ended = state.ended.load(Ordering::Acquire) || state.stopped.load(Ordering::Acquire);
+                let ended = state.ended.load(Ordering::Acquire)
+                    || state.stopped.load(Ordering::Acquire)
+                    || state.live.load(Ordering::Acquire);
                 let buffered = state
                     .written_frames
                     .load(Ordering::Acquire)

@@ -66,6 +66,9 @@ pub(crate) struct StreamState {
     pub(crate) played_frames: AtomicU64,
     /// Frames the feed has put into the ring.
     pub(crate) written_frames: AtomicU64,
+    /// Samples arrive at the source's own pace (a live participant), so
+    /// offline rendering does not wait for them.
+    pub(crate) live: AtomicBool,
 }
 
 /// Where a producer (text-to-speech, a file, a network stream) writes a voice's
@@ -101,6 +104,19 @@ impl VoiceFeed {
         }
         self.state.written_frames.fetch_add(n as u64, Ordering::Release);
         n
+    }
+
+    /// Marks this voice as live: its samples come in real time from elsewhere
+    /// (a participant over the network), and silence between them is theirs,
+    /// so [`AudioControl::wait_for_producers`](super::AudioControl::wait_for_producers) does not wait for it.
+    pub fn set_live(&self) {
+        self.state.live.store(true, Ordering::Release);
+    }
+
+    /// Frames written and not yet played: how far ahead of the renderer this feed is.
+    pub fn buffered_frames(&self) -> usize {
+        let played = self.state.played_frames.load(Ordering::Acquire);
+        self.state.written_frames.load(Ordering::Acquire).saturating_sub(played) as usize
     }
 
     /// The voice was stopped (interrupted, skipped) or the engine is gone; stop producing for it.

@@ -13,7 +13,7 @@ mod messages;
 mod placement;
 mod show;
 
-pub use messages::{CaptionCommitted, CaptionSystems, CaptionsShown};
+pub use messages::{CaptionCommitted, CaptionSystems, CaptionsShown, LIVE_VOICE_RATE_HZ, VoiceHeard};
 
 use crate::input::{ActionRequested, InputSystems, requested};
 use crate::panels::TextPanel;
@@ -33,6 +33,7 @@ impl Plugin for CaptionPlugin {
     fn build(&self, app: &mut App) {
         let enabled = app.world().resource::<UserProfile>().profile.captions.enabled;
         app.add_message::<CaptionCommitted>()
+            .add_message::<VoiceHeard>()
             .insert_resource(CaptionsShown(enabled))
             .add_systems(Update, toggle_captions.in_set(InputSystems::Act));
         let Some(model) = &self.model else { return };

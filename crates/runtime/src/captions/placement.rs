@@ -3,7 +3,8 @@
 use super::show::Captioning;
 use crate::panels::{HeadLocked, LazyFollow, TextPanel};
 use crate::rig::Rig;
-use crate::session::{SessionConfig, UserProfile};
+use crate::scene::People;
+use crate::session::UserProfile;
 use allverse_core::caption::speaker_label;
 use allverse_core::caption_placement::{CaptionAnchor, caption_spot};
 use allverse_core::panel_text::PanelLine;
@@ -27,28 +28,28 @@ type Holding = (Has<LazyFollow>, Has<WorldPlaced>);
 /// marks the direction to a speaker who is out of view.
 pub(super) fn place_captions(
     mut commands: Commands,
-    config: Res<SessionConfig>,
+    people: Res<People>,
     user: Res<UserProfile>,
     rig: Res<Rig>,
     captioning: NonSend<Captioning>,
     mut panels: Query<(&mut TextPanel, &mut Transform, Holding)>,
 ) {
     let world_from_head = rig.head.compute_affine();
-    for (person, speaker) in config.scenario.people.iter().zip(&captioning.speakers) {
+    for (person, speaker) in people.0.iter().zip(&captioning.speakers) {
         let Some(entity) = speaker.panel else { continue };
         let Ok((mut panel, mut transform, (lazy, world_placed))) = panels.get_mut(entity) else { continue };
         let spot = caption_spot(
             user.profile.captions.placement,
             &world_from_head,
-            person.position_m,
+            person.head_m,
             FieldOfView::HEADSET,
         );
         let mut panel_entity = commands.entity(entity);
         match spot.anchor {
             CaptionAnchor::Speaker => {
-                let mut toward_user = rig.head.translation - person.position_m;
+                let mut toward_user = rig.head.translation - person.head_m;
                 toward_user.y = 0.0;
-                transform.translation = person.position_m
+                transform.translation = person.head_m
                     + toward_user.normalize_or_zero() * CAPTION_TOWARD_USER_M
                     - Vec3::Y * CAPTION_BELOW_EYES_M;
                 panel_entity.remove::<(HeadLocked, LazyFollow)>();

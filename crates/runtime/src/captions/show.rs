@@ -1,14 +1,16 @@
 //! Caption events onto panels: each person's recognised words and captioned sounds, shown under their name.
 
-use super::messages::{CaptionCommitted, CaptionsShown};
+use super::messages::{CaptionCommitted, CaptionsShown, LIVE_VOICE_RATE_HZ, VoiceHeard};
 use crate::panels::TextPanel;
+use crate::scene::People;
 use crate::session::{
     Pacing, PanelKind, PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile,
 };
-use allverse_captions::audio_in::SAMPLE_RATE_HZ;
+use allverse_captions::audio_in::{SAMPLE_RATE_HZ, to_16k_mono};
 use allverse_captions::speakers::{ScheduledSpeech, SpeakerCaptions};
 use allverse_captions::{CaptionEvent, Model, StreamConfig, words};
 use allverse_core::caption::{CaptionLayout, speaker_caption_lines, speaker_label};
+use allverse_pipeline::audio::resample::ToMono;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
@@ -33,9 +35,12 @@ pub(super) struct SpeakerCaption {
 /// Held as a non-send resource: whisper.cpp states are used from one thread.
 pub(super) struct Captioning {
     recognition: SpeakerCaptions,
-    /// Each person's recordings as one continuous stream.
+    /// Each scripted person's recordings as one continuous stream.
     voices: Vec<ScheduledSpeech>,
+    /// Each person's caption, in [`People`] order.
     pub(super) speakers: Vec<SpeakerCaption>,
+    /// Each live person's voice on its way to 16 kHz, until they leave; `None` for scripted people.
+    live_voices: Vec<Option<ToMono>>,
     /// Everything committed this session, as (speaker name, text) turns.
     pub(super) history: Vec<(String, String)>,
     /// The stream read this frame, reused.
@@ -70,14 +75,30 @@ impl Captioning {
             recognition,
             voices,
             speakers: ids.iter().map(|_| SpeakerCaption::default()).collect(),
+            live_voices: ids.iter().map(|_| None).collect(),
             history: Vec::new(),
             stream: Vec::new(),
         })
     }
 
     /// Hands each person's audio up to `t_s` to their recogniser; returns what came back, in order.
-    fn hear(&mut self, t_s: f32) -> Vec<(usize, Heard)> {
+    fn hear(
+        &mut self,
+        t_s: f32,
+        people: &People,
+        live: &mut MessageReader<VoiceHeard>,
+    ) -> Vec<(usize, Heard)> {
         let mut events = Vec::new();
+        self.follow(people, t_s, &mut events);
+        for heard in live.read() {
+            let Some(Some(voice)) = self.live_voices.get_mut(heard.person) else { continue };
+            self.stream.clear();
+            voice.push(&heard.samples, &mut self.stream);
+            if let Err(error) = self.recognition.hear(heard.person, &self.stream, f64::from(t_s), &mut events)
+            {
+                warn!("captions: {error}");
+            }
+        }
         for (person, voice) in self.voices.iter_mut().enumerate() {
             self.stream.clear();
             voice.read_until(t_s, &mut self.stream);
@@ -90,6 +111,25 @@ impl Captioning {
         }
         self.recognition.collect(&mut events);
         events.into_iter().map(|(person, event)| (person, Heard::Words(event))).collect()
+    }
+
+    /// Gives everyone who came since the last frame a recogniser, and commits
+    /// what people who left had said.
+    fn follow(&mut self, people: &People, t_s: f32, events: &mut Vec<(usize, CaptionEvent)>) {
+        for person in &people.0[self.speakers.len()..] {
+            if let Err(error) = self.recognition.add_speaker(&person.id) {
+                warn!("captions: {} cannot be captioned: {error}", person.name);
+            }
+            self.speakers.push(SpeakerCaption::default());
+            self.live_voices.push(to_16k_mono(LIVE_VOICE_RATE_HZ, 1).ok());
+        }
+        for (index, _) in people.0.iter().enumerate().filter(|(_, p)| !p.present) {
+            if self.live_voices[index].take().is_some()
+                && let Err(error) = self.recognition.finish_speaker(index, f64::from(t_s), events)
+            {
+                warn!("captions: {error}");
+            }
+        }
     }
 }
 
@@ -107,16 +147,18 @@ pub(super) struct CaptionOutputs<'w, 's> {
 /// and shows what comes back.
 pub(super) fn show_captions(
     config: Res<SessionConfig>,
+    people: Res<People>,
     user: Res<UserProfile>,
     clock: Res<SessionClock>,
+    mut live: MessageReader<VoiceHeard>,
     mut captioning: NonSendMut<Captioning>,
     mut out: CaptionOutputs,
 ) {
     let t_s = clock.elapsed_s();
     let captioning = &mut *captioning;
-    let mut heard = captioning.hear(t_s);
+    let mut heard = captioning.hear(t_s, &people, &mut live);
     for sound in config.scenario.sounds.iter().filter(|s| clock.is_due(s.at_s)) {
-        if let Some(person) = config.scenario.people.iter().position(|p| p.id == sound.source) {
+        if let Some(person) = people.0.iter().position(|p| p.id == sound.source) {
             heard.push((person, Heard::Sound(format!("[{}]", sound.label))));
         }
     }
@@ -124,7 +166,7 @@ pub(super) fn show_captions(
     let settings = &user.profile.captions;
     let layout = CaptionLayout { visible_lines: usize::from(settings.lines), ..default() };
     for (person_index, event) in heard {
-        let person = &config.scenario.people[person_index];
+        let person = &people.0[person_index];
         let speaker = &mut captioning.speakers[person_index];
         let (kind, text) = match event {
             Heard::Words(CaptionEvent::Partial { text, .. }) => {

@@ -122,6 +122,8 @@ pub enum PanelKind {
     Interpreter,
     /// A home alert: the banner at the top of view, or its line beside the device.
     Alert,
+    /// A live session's chat, under the room's state.
+    Chat,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -190,6 +192,21 @@ pub enum PresentedEvent {
     },
     Capture {
         name: String,
+    },
+    /// Someone arrived in or left a live session's room: `change` is `joined` or `left`.
+    Presence {
+        person: String,
+        name: String,
+        change: String,
+    },
+    /// A chat message from a live participant, as cleaned by the session.
+    Chat {
+        person: String,
+        text: String,
+    },
+    /// The live session's connection changed, in the words the user is shown.
+    RoomStatus {
+        status: String,
     },
     /// An action was carried out: from which device and input, and whether through a menu item.
     Action {

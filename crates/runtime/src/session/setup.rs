@@ -31,6 +31,8 @@ pub struct SessionSetup {
     pub speech: Option<allverse_speech::SpeechSetup>,
     /// The event's channels and interpreters, when the scenario stages one.
     pub event: Option<EventDescription>,
+    /// The live session's room to join (`allverse run --join`), if any.
+    pub join: Option<allverse_live::JoinSettings>,
 }
 
 impl SessionSetup {
@@ -61,6 +63,7 @@ impl SessionSetup {
         let event = scenario.event_file.as_deref().map(|path| load_event(path, scenario)).transpose()?;
         Ok(Self {
             event,
+            join: None,
             #[cfg(feature = "speech")]
             speech: allverse_speech::SpeechSetup::choose(&profile.speech, &mut notices),
             config,
