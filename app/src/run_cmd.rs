@@ -53,6 +53,15 @@ pub struct RunArgs {
     /// For a wss:// server: the CA file (PEM) that signed its certificate.
     #[arg(long, value_name = "PEM", requires = "join")]
     ca_file: Option<PathBuf>,
+
+    /// Send your microphone to the room (with --join). It starts muted: nothing
+    /// from it leaves the device until you open it with "Microphone on or off"
+    /// (V, the left stick left, the action menu or the voice command
+    /// "microphone"), and "Mic live" stays in view while it is open. Optionally a
+    /// GStreamer source element, e.g. `pulsesrc device=NAME`; by default the
+    /// system's default input.
+    #[arg(long, value_name = "ELEMENT", requires = "join", num_args = 0..=1, default_missing_value = "")]
+    microphone: Option<String>,
 }
 
 /// The bundled assets: `$ALLVERSE_ASSETS`, `./assets`, or the source tree's.
@@ -97,7 +106,14 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
     }
     setup.notices.extend(notices);
     if let (Some(server), Some(room), Some(name)) = (args.join, args.room, args.name) {
-        let media = allverse_live::MediaSettings { send: None, receive: true };
+        let microphone = args.microphone.map(|element| match element.trim() {
+            "" => allverse_live::Microphone::Default,
+            element => allverse_live::Microphone::Element(element.into()),
+        });
+        // Without a microphone the user's voice is the phrases they choose, spoken by the synthesizer.
+        let send =
+            Some(microphone.map_or(allverse_live::Outgoing::Voice, allverse_live::Outgoing::Microphone));
+        let media = allverse_live::MediaSettings { send, receive: true };
         setup.join = Some(crate::live_cmd::join_settings(server, args.ca_file, room, name, media));
     }
 

@@ -10,7 +10,7 @@
 use allverse_live::server::{JanusServer, OPEN_ROOM, in_private_network};
 use allverse_live::{JoinSettings, LiveEvent, LiveSession, MediaSettings, Outgoing, Pose, PresenceChange};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -63,6 +63,83 @@ fn join(server: &JanusServer, name: &str, media: MediaSettings) -> LiveSession {
     LiveSession::join(settings).unwrap()
 }
 
+/// Starts the simulator on `scenario` in the room as Lee, writing its session to `dir/session`.
+/// Bounded, so that a hung session fails the test instead of hanging it: a scenario's session
+/// time is held to the wall clock, and recognition may lag it.
+fn start_allverse(dir: &Path, server: &JanusServer, scenario: &Path, extra: &[&str]) -> Child {
+    Command::new("timeout")
+        .args(["600", env!("CARGO_BIN_EXE_allverse")])
+        .args(["run", "--backend", "headless", "--scenario", scenario.to_str().unwrap()])
+        .args(["--out", dir.join("session").to_str().unwrap(), "--join", &server.ws_url()])
+        .args(["--room", &OPEN_ROOM.to_string(), "--name", "Lee"])
+        .args(extra)
+        .env("ALLVERSE_PROFILE", dir.join("profile.toml"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The session's report, once `allverse` has ended well.
+fn report_of(output: &Output, dir: &Path, server: &JanusServer) -> serde_json::Value {
+    let printed =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "allverse failed:\n{printed}\n{}", server.log());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("session/report.json")).unwrap()).unwrap()
+}
+
+/// What another participant received from Lee (the simulated user).
+struct FromLee {
+    /// 48 kHz mono.
+    voice: Vec<f32>,
+    chat: Vec<String>,
+}
+
+/// Waits for `allverse` to end while `listener` (joined with `receive`) takes what Lee sends.
+fn hear_lee_until_the_end(allverse: Child, listener: LiveSession) -> (Output, FromLee) {
+    let session_over = &AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let hearing = scope.spawn(move || {
+            let mut lee = None;
+            let mut from_lee = FromLee { voice: Vec::new(), chat: Vec::new() };
+            while !session_over.load(Ordering::Relaxed) {
+                match listener.next_event(Duration::from_millis(200)) {
+                    Some(LiveEvent::Presence(PresenceChange::Arrived(p))) if p.display == "Lee" => {
+                        lee = Some(p.id)
+                    }
+                    Some(LiveEvent::Voice { from, samples }) if Some(from) == lee => {
+                        from_lee.voice.extend(samples)
+                    }
+                    Some(LiveEvent::Chat { from, text }) if Some(from) == lee => from_lee.chat.push(text),
+                    _ => {}
+                }
+            }
+            from_lee
+        });
+        let output = allverse.wait_with_output().unwrap();
+        session_over.store(true, Ordering::Relaxed);
+        (output, hearing.join().unwrap())
+    })
+}
+
+/// The scenario at `dir/name.toml`: the live room for `duration_s`, with `inputs` as (time, device, input).
+fn live_room_with_inputs(dir: &Path, name: &str, duration_s: f32, inputs: &[(f32, &str, &str)]) -> PathBuf {
+    let room = std::fs::read_to_string(repo_root().join("assets/scenarios/live-room.toml")).unwrap();
+    let inputs: String = inputs
+        .iter()
+        .map(|(at_s, device, input)| {
+            format!("[[inputs]]\nat_s = {at_s}\ndevice = \"{device}\"\ninput = \"{input}\"\n")
+        })
+        .collect();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, room.replace("duration_s = 45.0", &format!("duration_s = {duration_s}")) + &inputs)
+        .unwrap();
+    path
+}
+
 /// Waits until someone called `name` is in the room, as seen by `observer`.
 fn wait_for_arrival(observer: &LiveSession, name: &str, server: &JanusServer) {
     loop {
@@ -105,21 +182,8 @@ fn people_in_a_live_room_are_captioned_by_name_and_heard_from_where_they_stand()
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("session");
     // The simulator joins first, as the user would; the others come once it is in the room.
-    // Bounded, so that a hung session fails the test instead of hanging it: the scenario is
-    // 45 s of session time held to the wall clock, and recognition may lag it.
-    let allverse = Command::new("timeout")
-        .args(["600", env!("CARGO_BIN_EXE_allverse")])
-        .args(["run", "--backend", "headless", "--scenario", "assets/scenarios/live-room.toml"])
-        .args(["--out", out.to_str().unwrap(), "--join", &server.ws_url()])
-        .args(["--room", &OPEN_ROOM.to_string(), "--name", "Lee"])
-        .env("ALLVERSE_PROFILE", dir.path().join("profile.toml"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .current_dir(repo_root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let allverse =
+        start_allverse(dir.path(), &server, &repo_root().join("assets/scenarios/live-room.toml"), &[]);
     let observer = join(&server, "Observer", MediaSettings::default());
     wait_for_arrival(&observer, "Lee", &server);
 
@@ -148,12 +212,7 @@ fn people_in_a_live_room_are_captioned_by_name_and_heard_from_where_they_stand()
         session_over.store(true, Ordering::Relaxed);
         output
     });
-    let printed =
-        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "allverse failed:\n{printed}\n{}", server.log());
-
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_of(&output, dir.path(), &server);
     let timeline = report["timeline"].as_array().unwrap();
     let events_of = |kind: &'static str| timeline.iter().filter(move |e| e["event"] == kind);
     let id_of = |name: &str| {
@@ -221,4 +280,114 @@ fn people_in_a_live_room_are_captioned_by_name_and_heard_from_where_they_stand()
         ana_db > 3.0 && ben_db < -3.0,
         "Ana from the left ({ana_db:.1} dB), Ben from the right ({ben_db:.1} dB)"
     );
+}
+
+#[test]
+fn the_microphone_sends_nothing_until_the_user_opens_it_and_shows_it_while_open() {
+    if !in_private_network() {
+        return;
+    }
+    let server = JanusServer::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The microphone opened from the keyboard and muted from a gamepad.
+    let inputs = [(10.0, "keyboard", "V"), (16.0, "gamepad", "LeftStickLeft")];
+    let scenario = live_room_with_inputs(dir.path(), "microphone", 22.0, &inputs);
+    let listener = join(&server, "Observer", MediaSettings { send: None, receive: true });
+    // No microphone here: a live 440 Hz tone stands in for the device, through the same path.
+    let tone = "audiotestsrc is-live=true wave=sine freq=440 volume=0.3";
+    let allverse = start_allverse(dir.path(), &server, &scenario, &["--microphone", tone]);
+    let (output, lee) = hear_lee_until_the_end(allverse, listener);
+    let heard = lee.voice;
+    let report = report_of(&output, dir.path(), &server);
+    let timeline = report["timeline"].as_array().unwrap();
+
+    // Opened, then muted; not one audio packet made before it was opened.
+    let changes: Vec<(f64, bool, u64)> = timeline
+        .iter()
+        .filter(|e| e["event"] == "microphone")
+        .map(|e| {
+            (
+                e["t_s"].as_f64().unwrap(),
+                e["live"].as_bool().unwrap(),
+                e["audio_packets_sent"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        matches!(changes[..], [(_, true, 0), (_, false, sent)] if sent > 0),
+        "opened with nothing sent before, then muted after sending: {changes:?}"
+    );
+    // "Mic live" was in view from the opening to the muting.
+    let indicator: Vec<(&str, f64)> = timeline
+        .iter()
+        .filter(|e| e["panel"] == "microphone")
+        .map(|e| (e["event"].as_str().unwrap(), e["t_s"].as_f64().unwrap()))
+        .collect();
+    assert!(
+        timeline.iter().any(|e| e["panel"] == "microphone" && e["text"] == "Mic live: the room hears you"),
+        "the indicator says the microphone is live: {indicator:?}"
+    );
+    // Within a few of the simulator's frames (session time, not the wall clock).
+    let soon_s = 0.1;
+    assert!(
+        matches!(indicator[..], [("panel_shown", shown), ("panel_hidden", hidden)]
+            if (changes[0].0..changes[0].0 + soon_s).contains(&shown)
+                && (changes[1].0..changes[1].0 + soon_s).contains(&hidden)),
+        "shown when opened and hidden when muted: {indicator:?}, {changes:?}"
+    );
+
+    // What the room heard was the microphone: the 440 Hz tone, counted by its zero crossings.
+    let heard_s = heard.len() as f32 / allverse_live::VOICE_RATE_HZ as f32;
+    let crossings = heard.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    let frequency_hz = crossings as f32 / 2.0 / heard_s.max(1e-3);
+    eprintln!("heard {heard_s:.1} s of Lee at {frequency_hz:.0} Hz; {changes:?}");
+    assert!(
+        heard_s > 1.0 && (frequency_hz - 440.0).abs() < 20.0,
+        "heard {heard_s:.1} s at {frequency_hz:.0} Hz"
+    );
+}
+
+#[test]
+fn a_phrase_chosen_with_one_switch_is_heard_in_the_room_and_understood() {
+    if !in_private_network() {
+        return;
+    }
+    let model = allverse_captions::Model::load(&allverse_core::paths::default_caption_model().unwrap())
+        .expect("run `cargo xtask model` first");
+    let server = JanusServer::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Lee does not speak: one switch, scanning a step a second, and a phrase board of their own.
+    let phrases = ["Good morning, everyone.", "Please raise your hand if you have a question.", "Thank you."];
+    let profile =
+        format!("[input.scan]\nmode = \"one_switch\"\nstep_s = 1.0\n[speech]\nphrases = {phrases:?}\n");
+    std::fs::write(dir.path().join("profile.toml"), profile).unwrap();
+    // 6.0 opens the menu, whose first item in a live session is "Say…"; 6.5 chooses it; the
+    // page's second phrase has the highlight from 7.5 to 8.5, so 8.0 chooses it. Each press
+    // falls mid-step.
+    let inputs = [(6.0, "switch", "switch1"), (6.5, "switch", "switch1"), (8.0, "switch", "switch1")];
+    let scenario = live_room_with_inputs(dir.path(), "phrase", 20.0, &inputs);
+    let listener = join(&server, "Observer", MediaSettings { send: None, receive: true });
+    let allverse = start_allverse(dir.path(), &server, &scenario, &[]);
+    let (output, lee) = hear_lee_until_the_end(allverse, listener);
+    let report = report_of(&output, dir.path(), &server);
+
+    let said: Vec<&serde_json::Value> =
+        report["timeline"].as_array().unwrap().iter().filter(|e| e["event"] == "said").collect();
+    assert_eq!(said.len(), 1, "one phrase said: {said:?}");
+    assert_eq!((said[0]["text"].as_str(), said[0]["voiced"].as_bool()), (Some(phrases[1]), Some(true)));
+    assert_eq!(lee.chat, [phrases[1]], "the room reads it as Lee's chat");
+
+    // The other participant's own recogniser hears Lee's synthesized voice say it.
+    let mut to_16k = allverse_pipeline::audio::resample::ToMono::new(48_000, 1, 16_000, 1024).unwrap();
+    let mut heard_16k = Vec::new();
+    to_16k.push(&lee.voice, &mut heard_16k);
+    to_16k.finish(&mut heard_16k);
+    let heard = allverse_captions::transcribe_offline(&model, &heard_16k).unwrap();
+    let errors = allverse_captions::wer::align(
+        &allverse_captions::wer::normalize(phrases[1]),
+        &allverse_captions::wer::normalize(&heard),
+    )
+    .errors;
+    eprintln!("the room heard Lee say {heard:?} ({errors} words wrong)");
+    assert!(errors <= 1, "{:?} was heard as {heard:?}: {errors} words wrong", phrases[1]);
 }

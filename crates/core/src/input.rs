@@ -33,10 +33,12 @@ pub enum Action {
     StopSpeech,
     /// Says the name and distance of what the pointer points at, from where it is.
     Describe,
+    /// Opens or mutes the microphone in a live session: nothing from it leaves the device while muted.
+    ToggleMicrophone,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Select,
         Action::Back,
         Action::OpenMenu,
@@ -56,6 +58,7 @@ impl Action {
         Action::GoToSafePlace,
         Action::StopSpeech,
         Action::Describe,
+        Action::ToggleMicrophone,
     ];
 
     /// What menus and announcements call it.
@@ -80,6 +83,7 @@ impl Action {
             Action::GoToSafePlace => "Go to a safe place",
             Action::StopSpeech => "Stop speech",
             Action::Describe => "What is that?",
+            Action::ToggleMicrophone => "Microphone on or off",
         }
     }
 

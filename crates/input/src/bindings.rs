@@ -34,6 +34,7 @@ const KEYBOARD: &[(&str, Action)] = &[
     ("X", StopSpeech),
     // The "?" key; W is walking in the desktop window.
     ("Slash", Describe),
+    ("V", ToggleMicrophone),
     // The mouse counts as part of the keyboard: a click selects, the wheel scrolls.
     ("MouseLeft", Select),
     ("MouseMiddle", OpenMenu),
@@ -64,6 +65,7 @@ const GAMEPAD: &[(&str, Action)] = &[
     ("LeftStickUp", PreviousFocus),
     ("LeftStickDown", NextFocus),
     ("LeftStickRight", Describe),
+    ("LeftStickLeft", ToggleMicrophone),
     ("RightStickLeft", TurnLeft),
     ("RightStickRight", TurnRight),
     ("RightStickUp", ScrollUp),

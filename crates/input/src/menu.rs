@@ -8,6 +8,7 @@
 
 use allverse_core::input::Action;
 use allverse_core::profile::{Profile, set_key};
+use std::collections::HashMap;
 
 /// A profile setting the settings menu cycles through, with the values it offers.
 #[derive(Debug, PartialEq)]
@@ -227,7 +228,7 @@ impl SettingChoice {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MenuId {
     Actions,
     Settings,
@@ -237,6 +238,8 @@ pub enum MenuId {
     Home,
     /// The home map: each entry places one device where the user is pointing.
     HomeMap,
+    /// The phrase board in a live session: each entry is said into the room in the user's voice.
+    Say,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -244,10 +247,8 @@ pub enum MenuItem {
     Do(Action),
     Open(MenuId),
     Change(&'static SettingChoice),
-    /// The `n`th entry the runtime listed for the home page.
-    Device(usize),
-    /// The `n`th entry the runtime listed for the home map.
-    Place(usize),
+    /// The `n`th entry the runtime listed for a menu (a home device, a phrase).
+    Entry(MenuId, usize),
 }
 
 /// The action menu: frequent actions first, so scanning reaches them soonest.
@@ -255,6 +256,7 @@ const ACTION_MENU: &[Action] = &[
     Action::RepeatLastCaption,
     Action::CaptionHistory,
     Action::ToggleCaptions,
+    Action::ToggleMicrophone,
     Action::ReadFocused,
     Action::StopSpeech,
     Action::Describe,
@@ -279,6 +281,7 @@ impl MenuId {
             MenuId::Vision => "Seeing",
             MenuId::Home => "Home",
             MenuId::HomeMap => "Home map",
+            MenuId::Say => "Say",
         }
     }
 }
@@ -294,21 +297,19 @@ pub enum MenuOutcome {
     Do(Action),
     /// A setting item asked for this value; the menu stays open to change it again.
     Set { key: &'static str, value: &'static str },
-    /// The home page's `n`th entry was chosen; the menu stays open to see the device answer.
-    Device(usize),
-    /// The home map's `n`th entry was chosen; the menu stays open.
-    Place(usize),
+    /// The current menu's `n`th listed entry was chosen; the menu stays open (to hear a
+    /// device answer, or to say something else).
+    Entry(MenuId, usize),
 }
 
 /// The open menus, innermost last, each with its focused item, and the
-/// home entries the runtime lists (they change as devices come and go).
+/// entries the runtime lists (home devices come and go, phrases are edited).
 #[derive(Clone, Debug, Default)]
 pub struct Menus {
     open: Vec<(MenuId, usize)>,
-    devices: Vec<String>,
-    places: Vec<String>,
-    /// Counts changes to the home entries, so views know to redraw.
-    home_revision: u64,
+    entries: HashMap<MenuId, Vec<String>>,
+    /// Counts changes to the listed entries, so views know to redraw.
+    entries_revision: u64,
 }
 
 /// Items shown at once; scrolling turns a page.
@@ -328,16 +329,20 @@ impl Menus {
                 items.insert(2, MenuItem::Open(MenuId::Settings));
                 items.insert(3, MenuItem::Open(MenuId::Home));
                 items.insert(4, MenuItem::Open(MenuId::Vision));
+                // In a live session someone who does not speak says things often: first.
+                if !self.entries_of(MenuId::Say).is_empty() {
+                    items.insert(0, MenuItem::Open(MenuId::Say));
+                }
                 items
             }
             MenuId::Settings => SETTINGS.iter().map(MenuItem::Change).collect(),
             MenuId::Vision => VISION_SETTINGS.iter().map(MenuItem::Change).collect(),
             MenuId::Home => {
-                let mut items: Vec<_> = (0..self.devices.len()).map(MenuItem::Device).collect();
+                let mut items = self.entry_items(MenuId::Home);
                 items.push(MenuItem::Open(MenuId::HomeMap));
                 items
             }
-            MenuId::HomeMap => (0..self.places.len()).map(MenuItem::Place).collect(),
+            MenuId::HomeMap | MenuId::Say => self.entry_items(menu),
         };
         items.push(MenuItem::Do(Action::Back));
         items
@@ -352,29 +357,35 @@ impl Menus {
                 let value = choice.current(profile).map_or("custom", |i| choice.values[i].1);
                 format!("{}: {value}", choice.label)
             }
-            MenuItem::Device(n) => self.devices.get(n).cloned().unwrap_or_default(),
-            MenuItem::Place(n) => self.places.get(n).cloned().unwrap_or_default(),
+            MenuItem::Entry(menu, n) => self.entries_of(menu).get(n).cloned().unwrap_or_default(),
         }
     }
 
-    /// Lists the home page's entries (`devices`, e.g. "Kitchen light: off") and
-    /// the home map's (`places`); focus stays within the shorter lists.
-    pub fn set_home(&mut self, devices: Vec<String>, places: Vec<String>) {
-        if (&devices, &places) == (&self.devices, &self.places) {
+    /// Lists a menu's entries (for [`MenuId::Home`], e.g. "Kitchen light: off"); focus
+    /// stays within a shorter list.
+    pub fn set_entries(&mut self, menu: MenuId, labels: Vec<String>) {
+        if self.entries_of(menu) == labels.as_slice() {
             return;
         }
-        self.home_revision += 1;
-        self.devices = devices;
-        self.places = places;
+        self.entries_revision += 1;
+        self.entries.insert(menu, labels);
         for index in 0..self.open.len() {
             let (menu, focus) = self.open[index];
             self.open[index].1 = focus.min(self.items(menu).len() - 1);
         }
     }
 
-    /// Changes whenever the home entries change.
-    pub fn home_revision(&self) -> u64 {
-        self.home_revision
+    /// Changes whenever a menu's listed entries change.
+    pub fn entries_revision(&self) -> u64 {
+        self.entries_revision
+    }
+
+    fn entries_of(&self, menu: MenuId) -> &[String] {
+        self.entries.get(&menu).map_or(&[], Vec::as_slice)
+    }
+
+    fn entry_items(&self, menu: MenuId) -> Vec<MenuItem> {
+        (0..self.entries_of(menu).len()).map(|n| MenuItem::Entry(menu, n)).collect()
     }
 
     pub fn is_open(&self) -> bool {
@@ -437,8 +448,7 @@ impl Menus {
                 MenuItem::Change(choice) => {
                     MenuOutcome::Set { key: choice.key, value: choice.next_value(profile) }
                 }
-                MenuItem::Device(n) => MenuOutcome::Device(n),
-                MenuItem::Place(n) => MenuOutcome::Place(n),
+                MenuItem::Entry(menu, n) => MenuOutcome::Entry(menu, n),
                 // The navigation items act on the menu itself.
                 MenuItem::Do(
                     nav @ (Action::NextFocus | Action::PreviousFocus | Action::Back | Action::OpenMenu),
@@ -512,24 +522,54 @@ mod tests {
         let mut menus = Menus::default();
         let devices =
             vec!["Kitchen: Kitchen light — off, turn on".into(), "Hall: Hall light — on, turn off".into()];
-        menus.set_home(devices, vec!["Place Kitchen light here".into()]);
+        menus.set_entries(MenuId::Home, devices);
+        menus.set_entries(MenuId::HomeMap, vec!["Place Kitchen light here".into()]);
         menus.apply(Action::OpenMenu, &profile);
         assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::Home)), MenuOutcome::Changed);
-        assert_eq!(menus.label(MenuItem::Device(1), &profile), "Hall: Hall light — on, turn off");
-        assert_eq!(choose(&mut menus, &profile, MenuItem::Device(1)), MenuOutcome::Device(1));
+        assert_eq!(
+            menus.label(MenuItem::Entry(MenuId::Home, 1), &profile),
+            "Hall: Hall light — on, turn off"
+        );
+        assert_eq!(
+            choose(&mut menus, &profile, MenuItem::Entry(MenuId::Home, 1)),
+            MenuOutcome::Entry(MenuId::Home, 1)
+        );
         assert_eq!(menus.current(), Some((MenuId::Home, 1)), "stays open to hear the device answer");
         assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::HomeMap)), MenuOutcome::Changed);
-        assert_eq!(menus.label(MenuItem::Place(0), &profile), "Place Kitchen light here");
-        assert_eq!(choose(&mut menus, &profile, MenuItem::Place(0)), MenuOutcome::Place(0));
+        assert_eq!(menus.label(MenuItem::Entry(MenuId::HomeMap, 0), &profile), "Place Kitchen light here");
+        assert_eq!(
+            choose(&mut menus, &profile, MenuItem::Entry(MenuId::HomeMap, 0)),
+            MenuOutcome::Entry(MenuId::HomeMap, 0)
+        );
         menus.apply(Action::Back, &profile);
 
-        let revision = menus.home_revision();
-        menus.set_home(vec!["Hall: Hall light — on, turn off".into()], Vec::new());
-        assert!(menus.home_revision() > revision, "views learn that labels changed");
+        let revision = menus.entries_revision();
+        menus.set_entries(MenuId::Home, vec!["Hall: Hall light — on, turn off".into()]);
+        assert!(menus.entries_revision() > revision, "views learn that labels changed");
         let (menu, focus) = menus.current().unwrap();
         assert!(focus < menus.items(menu).len(), "focus stays on an item that exists");
-        menus.set_home(vec!["Hall: Hall light — on, turn off".into()], Vec::new());
-        assert_eq!(menus.home_revision(), revision + 1, "the same entries change nothing");
+        menus.set_entries(MenuId::Home, vec!["Hall: Hall light — on, turn off".into()]);
+        assert_eq!(menus.entries_revision(), revision + 1, "the same entries change nothing");
+    }
+
+    #[test]
+    fn the_phrase_board_comes_first_once_it_has_phrases() {
+        let profile = Profile::default();
+        let mut menus = Menus::default();
+        assert!(
+            !menus.items(MenuId::Actions).contains(&MenuItem::Open(MenuId::Say)),
+            "not outside a live session"
+        );
+        menus.set_entries(MenuId::Say, vec!["Yes.".into(), "Hello, everyone.".into()]);
+        menus.apply(Action::OpenMenu, &profile);
+        assert_eq!(choose(&mut menus, &profile, MenuItem::Open(MenuId::Say)), MenuOutcome::Changed);
+        assert_eq!(menus.current(), Some((MenuId::Say, 0)));
+        assert_eq!(menus.label(MenuItem::Entry(MenuId::Say, 1), &profile), "Hello, everyone.");
+        assert_eq!(
+            choose(&mut menus, &profile, MenuItem::Entry(MenuId::Say, 1)),
+            MenuOutcome::Entry(MenuId::Say, 1)
+        );
+        assert_eq!(menus.current(), Some((MenuId::Say, 1)), "stays open to say something else");
     }
 
     #[test]
@@ -558,13 +598,15 @@ mod tests {
         assert_eq!(menus.apply(Action::Select, &profile), MenuOutcome::Do(Action::Back));
         assert!(!menus.is_open());
         menus.apply(Action::OpenMenu, &profile);
-        let pages: Vec<usize> = (0..4)
+        let page_starts: Vec<usize> = (PAGE_ITEMS..=last).step_by(PAGE_ITEMS).collect();
+        let pages: Vec<usize> = (0..page_starts.len() + 2)
             .map(|_| {
                 menus.apply(Action::ScrollDown, &profile);
                 menus.current().unwrap().1
             })
             .collect();
-        assert_eq!(pages, [PAGE_ITEMS, 2 * PAGE_ITEMS, 0, PAGE_ITEMS], "page by page, then back to the top");
+        let expected = [&page_starts[..], &[0, PAGE_ITEMS]].concat();
+        assert_eq!(pages, expected, "page by page, then back to the top");
         menus.apply(Action::ScrollUp, &profile);
         assert_eq!(menus.current(), Some((MenuId::Actions, 0)));
     }

@@ -57,6 +57,8 @@ const PHRASES: &[(&str, Action)] = &[
     ("what is that", Describe),
     ("describe", Describe),
     ("how far", Describe),
+    // One phrase for both ways: "mute" said while muted would open the microphone.
+    ("microphone", ToggleMicrophone),
 ];
 
 /// What to say for an action, as help text shows it.

@@ -28,8 +28,8 @@
 //! * **Our own heartbeat**, because Janus lists a frozen client for a minute:
 //!   one second apart, and a participant silent for [`QUIET_AFTER`] is gone.
 //!
-//! The user's microphone is not here yet (only a recording is sent); see the
-//! README's "Live sessions" section for what exists.
+//! * **The microphone starts muted.** Its samples stop at a valve right after
+//!   the device until the user opens it, so nothing is encoded or sent.
 
 mod data;
 mod media;
@@ -41,6 +41,7 @@ pub mod server;
 mod signalling;
 
 pub use data::{DataError, DataMessage, MAX_CHAT_CHARS, MAX_DATA_BYTES, MAX_POSITION_M, Pose};
+pub use media::microphone::Microphone;
 pub use media::outbound::HEARTBEAT_EVERY;
 pub use media::voice_input::MAX_SPOKEN_S;
 pub use media::{MediaError, MediaSettings, Outgoing, VOICE_RATE_HZ};

@@ -73,19 +73,25 @@ impl RoomMedia {
 
     /// Publishes the user's outgoing audio, if there is any, and our data channel.
     pub(crate) fn publish(&mut self, connection: &mut Connection) -> Result<(), crate::signalling::Ended> {
-        let offered = Peer::publisher(self.settings.send.as_ref())
-            .and_then(|mut peer| peer.offer().map(|sdp| (peer, sdp)));
+        let offer =
+            |outgoing| Peer::publisher(outgoing).and_then(|mut peer| peer.offer().map(|sdp| (peer, sdp)));
+        let mut offered = offer(self.settings.send.as_ref());
+        if let (Err(e), Some(_)) = (&offered, &self.settings.send) {
+            // Without a voice (no microphone, say) the user can still be seen, chat and be followed.
+            self.problem(format!("your voice cannot be sent: {e}"));
+            offered = offer(None);
+        }
         match offered {
             Ok((peer, sdp)) => {
                 let transaction = connection.transaction();
                 let message = protocol::publish(&transaction, connection.session, connection.handle, &sdp);
                 let _ = self.outbound.send(Outbound::Channel(peer.data_channel()));
-                let _ = self.outbound.send(Outbound::Voice(peer.voice_input()));
+                let _ = self.outbound.send(Outbound::Sending(Some(peer.sending_parts())));
                 self.publisher = Some(peer);
                 connection.send(message)
             }
             Err(e) => {
-                self.problem(format!("your voice cannot be sent: {e}"));
+                self.problem(format!("you cannot be seen or send chat in the room: {e}"));
                 Ok(())
             }
         }
@@ -271,7 +277,7 @@ impl Drop for RoomMedia {
     fn drop(&mut self) {
         // The connection is gone: nothing can be sent until the next join publishes again.
         let _ = self.outbound.send(Outbound::Channel(None));
-        let _ = self.outbound.send(Outbound::Voice(None));
+        let _ = self.outbound.send(Outbound::Sending(None));
     }
 }
 

@@ -118,6 +118,7 @@ pub struct LiveSession {
     outbound: mpsc::Sender<Outbound>,
     stop: Arc<AtomicBool>,
     worker: Option<JoinHandle<()>>,
+    audio_packets: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Reads block at most this long, so the worker notices a stop or a due keepalive.
@@ -142,7 +143,8 @@ impl LiveSession {
         let (sender, events) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let worker_stop = stop.clone();
-        let outbound = outbound::spawn();
+        let audio_packets = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let outbound = outbound::spawn(audio_packets.clone());
         let worker_outbound = outbound.clone();
         let worker = std::thread::Builder::new()
             .name("live-signalling".into())
@@ -158,7 +160,7 @@ impl LiveSession {
                 .run()
             })
             .expect("a thread can be started");
-        Ok(Self { events, outbound, stop, worker: Some(worker) })
+        Ok(Self { events, outbound, stop, worker: Some(worker), audio_packets })
     }
 
     /// Tells the room where the user's head is (send 10–20 times a second); never waits.
@@ -178,6 +180,18 @@ impl LiveSession {
     /// While not connected, the last 32 messages wait and go out once the connection is back.
     pub fn send_chat(&self, text: &str) {
         let _ = self.outbound.send(Outbound::Message(DataMessage::Chat(text.to_string())));
+    }
+
+    /// Opens (`true`) or mutes the microphone sent with [`crate::Outgoing::Microphone`]; it starts
+    /// muted, and the choice holds across reconnections. Never waits.
+    pub fn set_microphone(&self, open: bool) {
+        let _ = self.outbound.send(Outbound::Microphone(open));
+    }
+
+    /// Audio RTP packets the user's connection has made so far, whatever it sends: none while
+    /// the microphone is muted and nothing else is spoken.
+    pub fn audio_packets_sent(&self) -> u64 {
+        self.audio_packets.load(Ordering::Relaxed)
     }
 
     /// The next event if one has arrived; never waits.

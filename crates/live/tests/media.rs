@@ -120,26 +120,48 @@ impl<'a> Listener<'a> {
     fn until(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
         while !done(self) {
             match self.session.next_event(WAIT) {
-                Some(LiveEvent::Presence(PresenceChange::Arrived(p))) => {
-                    self.names.insert(p.id, p.display);
-                }
-                Some(LiveEvent::Voice { from, samples }) => {
-                    self.heard.entry(from).or_default().extend(samples)
-                }
-                Some(LiveEvent::MediaProblem(problem)) => panic!("{problem}\n{}", self.server.log()),
-                Some(other) => self.seen.push(other),
-                None => panic!(
-                    "no {what}; present: {:?}; heard (s): {:?}; other events: {:?}\n{}",
-                    self.names,
-                    self.heard
-                        .iter()
-                        .map(|(id, s)| (id, s.len() / VOICE_RATE_HZ as usize))
-                        .collect::<Vec<_>>(),
-                    self.seen,
-                    self.server.log()
-                ),
+                Some(event) => self.take(event),
+                None => self.fail(what),
             }
         }
+    }
+
+    /// Sends `text` from `sender` until it arrives: the server relays data only to those
+    /// subscribed at that moment and keeps none.
+    fn chat_until_it_arrives(&mut self, sender: &LiveSession, text: &str) {
+        let arrived =
+            |l: &Self| l.seen.iter().any(|e| matches!(e, LiveEvent::Chat { text: t, .. } if t == text));
+        for _ in 0..600 {
+            if arrived(self) {
+                return;
+            }
+            sender.send_chat(text);
+            if let Some(event) = self.session.next_event(Duration::from_millis(100)) {
+                self.take(event);
+            }
+        }
+        self.fail(&format!("chat \"{text}\""));
+    }
+
+    fn take(&mut self, event: LiveEvent) {
+        match event {
+            LiveEvent::Presence(PresenceChange::Arrived(p)) => {
+                self.names.insert(p.id, p.display);
+            }
+            LiveEvent::Voice { from, samples } => self.heard.entry(from).or_default().extend(samples),
+            LiveEvent::MediaProblem(problem) => panic!("{problem}\n{}", self.server.log()),
+            other => self.seen.push(other),
+        }
+    }
+
+    fn fail(&self, what: &str) -> ! {
+        panic!(
+            "no {what}; present: {:?}; heard (s): {:?}; other events: {:?}\n{}",
+            self.names,
+            self.heard.iter().map(|(id, s)| (id, s.len() / VOICE_RATE_HZ as usize)).collect::<Vec<_>>(),
+            self.seen,
+            self.server.log()
+        )
     }
 
     /// What was heard from the participant called `name`.
@@ -366,4 +388,33 @@ fn a_person_who_does_not_speak_is_heard_through_the_voice_they_send() {
     listener.until("Cleo's voice", |l| l.seconds_of("Cleo") > 6.0);
     let own = listener.likeness_of("Cleo", &source);
     assert!(own > 0.8, "what Cleo sent is what was heard ({own:.2})");
+}
+
+#[test]
+fn a_muted_microphone_sends_no_audio_until_opened() {
+    if !in_private_network() {
+        return;
+    }
+    let server = JanusServer::start().unwrap();
+    let mut listener = Listener::join(&server);
+    // No microphone here: a live test tone stands in for the device, through the same path.
+    let microphone =
+        allverse_live::Microphone::Element("audiotestsrc is-live=true wave=sine volume=0.3".into());
+    let media = MediaSettings { send: Some(Outgoing::Microphone(microphone)), receive: false };
+    let speaker = join(&server, "Mia", media);
+    // Connected and talking to the room (her chat arrives), yet muted: not one packet made.
+    listener.chat_until_it_arrives(&speaker, "muted");
+    listener.chat_until_it_arrives(&speaker, "still muted");
+    assert_eq!(speaker.audio_packets_sent(), 0, "nothing leaves while muted");
+    assert_eq!(listener.seconds_of("Mia"), 0.0, "nothing heard while muted");
+
+    speaker.set_microphone(true);
+    listener.until("Mia's open microphone", |l| l.seconds_of("Mia") > 1.0);
+    assert!(speaker.audio_packets_sent() > 0);
+
+    speaker.set_microphone(false);
+    listener.chat_until_it_arrives(&speaker, "muted again");
+    let after_mute = speaker.audio_packets_sent();
+    listener.chat_until_it_arrives(&speaker, "and still muted");
+    assert_eq!(speaker.audio_packets_sent(), after_mute, "muting again stops the packets");
 }

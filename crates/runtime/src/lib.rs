@@ -39,6 +39,7 @@ pub mod home;
 pub mod input;
 pub mod interpret;
 pub mod live;
+pub mod microphone;
 pub mod notices;
 pub mod panel_layout;
 mod panel_raster;

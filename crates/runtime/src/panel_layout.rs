@@ -30,6 +30,8 @@ impl Plugin for PanelLayoutPlugin {
 
 fn rank(kind: PanelKind) -> u8 {
     match kind {
+        // Never moved: the microphone's state must stay where the user knows to look.
+        PanelKind::Indicator => 8,
         PanelKind::Menu => 7,
         PanelKind::Alert => 6,
         PanelKind::Notice => 5,

@@ -6,6 +6,9 @@ use crate::home::HomePlugin;
 use crate::input::InputPlugin;
 use crate::interpret::InterpretPlugin;
 use crate::live::LivePlugin;
+#[cfg(feature = "speech")]
+use crate::live::PhraseBoardPlugin;
+use crate::microphone::MicrophoneIndicatorPlugin;
 use crate::notices::NoticePlugin;
 use crate::panel_layout::PanelLayoutPlugin;
 use crate::panels::PanelPlugin;
@@ -46,6 +49,7 @@ impl PluginGroup for AllversePlugins {
             .add(PanelLayoutPlugin)
             .add(ScenePlugin)
             .add(NoticePlugin)
+            .add(MicrophoneIndicatorPlugin)
             .add(InputPlugin { voice_model: setup.caption_model.clone() })
             .add(ScreenReaderPlugin)
             .add(VisionPlugin)
@@ -55,7 +59,9 @@ impl PluginGroup for AllversePlugins {
             .add(HomePlugin)
             .add(LivePlugin { join: setup.join });
         #[cfg(feature = "speech")]
-        let group = group.add(SpeechPlugin { setup: setup.speech });
+        let group = group
+            .add(PhraseBoardPlugin { speech: setup.speech.clone() })
+            .add(SpeechPlugin { setup: setup.speech });
         group
     }
 }

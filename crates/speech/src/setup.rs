@@ -56,6 +56,26 @@ impl SpeechSetup {
         None
     }
 
+    /// Starts rendering `text` to 48 kHz mono samples in the profile's voice, e.g. to send as
+    /// the user's own voice; they arrive whole on the receiver. `None` where the synthesizer
+    /// can only speak aloud (the system voice).
+    pub fn render(
+        &self,
+        text: &str,
+    ) -> Option<Result<std::sync::mpsc::Receiver<Vec<f32>>, crate::SpeechError>> {
+        match self {
+            #[cfg(feature = "espeak")]
+            Self::Espeak { espeak, params } => Some(espeak.render(text, params)),
+            #[cfg(feature = "system-voice")]
+            Self::System => None,
+            #[cfg(not(any(feature = "espeak", feature = "system-voice")))]
+            _ => {
+                let _ = text;
+                None
+            }
+        }
+    }
+
     /// Opens the synthesizer; `None` if the system voice went away since it was chosen.
     pub fn synthesizer(self) -> Option<Synthesizer> {
         match self {

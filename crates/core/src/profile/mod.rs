@@ -172,11 +172,57 @@ pub struct SpeechSettings {
     pub read_chat: bool,
     /// Speak each committed caption line (for people who hear better than they read).
     pub read_captions: bool,
+    /// The phrase board: what the user can say into a live session's room in this voice,
+    /// from the menu's "Say…" page, by any one input method (augmentative and alternative
+    /// communication). At most [`MAX_PHRASES`], each at most [`MAX_PHRASE_CHARS`] characters.
+    pub phrases: Vec<String>,
 }
+
+/// The most phrases on the phrase board: more than scanning can reach in reasonable time.
+pub const MAX_PHRASES: usize = 50;
+/// The longest phrase, in characters: a few sentences.
+pub const MAX_PHRASE_CHARS: usize = 300;
 
 impl Default for SpeechSettings {
     fn default() -> Self {
-        Self { voice: "en".into(), rate_wpm: 175, pitch: 50, read_chat: true, read_captions: false }
+        let phrases = [
+            "Yes.",
+            "No.",
+            "Hello, everyone.",
+            "Thank you.",
+            "Could you say that again, please?",
+            "I have a question.",
+            "Just a moment, please.",
+            "Goodbye.",
+        ];
+        Self {
+            voice: "en".into(),
+            rate_wpm: 175,
+            pitch: 50,
+            read_chat: true,
+            read_captions: false,
+            phrases: phrases.map(String::from).to_vec(),
+        }
+    }
+}
+
+impl SpeechSettings {
+    /// The first phrase that cannot be on the board, and why.
+    fn phrase_problem(&self) -> Option<InvalidValue> {
+        let invalid =
+            |value: String, reason: String| InvalidValue { key: "speech.phrases".into(), value, reason };
+        if self.phrases.len() > MAX_PHRASES {
+            return Some(invalid(self.phrases.len().to_string(), format!("at most {MAX_PHRASES} phrases")));
+        }
+        self.phrases.iter().find_map(|phrase| {
+            let chars = phrase.chars().count();
+            if phrase.trim().is_empty() || chars > MAX_PHRASE_CHARS || phrase.chars().any(char::is_control) {
+                let shown: String = phrase.chars().take(40).filter(|c| !c.is_control()).collect();
+                let reason = format!("each phrase needs 1 to {MAX_PHRASE_CHARS} characters, on one line");
+                return Some(invalid(format!("{shown:?}"), reason));
+            }
+            None
+        })
     }
 }
 
@@ -248,6 +294,9 @@ impl Profile {
         within("captions.lines", self.captions.lines, 1..=3, "")?;
         within("speech.rate_wpm", self.speech.rate_wpm, SPEECH_RATE_WPM, " words per minute")?;
         within("speech.pitch", self.speech.pitch, SPEECH_PITCH, "")?;
+        if let Some(problem) = self.speech.phrase_problem() {
+            return Err(problem);
+        }
         let input = &self.input;
         within("input.debounce_ms", input.debounce_ms, 0..=1000, " ms")?;
         within("input.repeat_delay_ms", input.repeat_delay_ms, 100..=5000, " ms")?;
@@ -313,6 +362,17 @@ mod tests {
         let err = Profile::from_toml("[captions]\nlines = 5\n").unwrap_err();
         assert_eq!(err.to_string(), "captions.lines = 5 is not allowed: must be between 1 and 3");
         assert!(Profile::from_toml("[captions]\nplacement = \"floating\"\n").is_err());
+    }
+
+    #[test]
+    fn phrases_are_bounded_and_on_one_line_each() {
+        let profile = Profile::from_toml("[speech]\nphrases = [\"Over here!\"]\n").unwrap();
+        assert_eq!(profile.speech.phrases, ["Over here!"]);
+        let err = Profile::from_toml("[speech]\nphrases = [\"one\\u001b[2J\"]\n").unwrap_err();
+        assert!(err.to_string().starts_with("speech.phrases = \"one[2J\" is not allowed"), "{err}");
+        let many = format!("[speech]\nphrases = [{}]\n", vec!["\"Yes.\""; MAX_PHRASES + 1].join(", "));
+        assert!(Profile::from_toml(&many).unwrap_err().to_string().contains("at most 50 phrases"));
+        assert!(Profile::from_toml("[speech]\nphrases = [\"  \"]\n").is_err());
     }
 
     #[test]

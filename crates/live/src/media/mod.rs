@@ -15,6 +15,7 @@
 //! milliseconds and keeps the signalling simple.
 
 mod decode;
+pub(crate) mod microphone;
 pub(crate) mod outbound;
 mod peer;
 pub(crate) mod voice_input;
@@ -35,6 +36,9 @@ pub enum Outgoing {
     /// Samples the app hands over with [`crate::LiveSession::say`]: synthesized speech for a
     /// person who does not speak. Nothing is sent until then.
     Voice,
+    /// The user's microphone, muted when the session starts: nothing from it
+    /// leaves the device until [`crate::LiveSession::set_microphone`] opens it.
+    Microphone(microphone::Microphone),
 }
 
 /// Which media a session carries besides signalling.

@@ -1,5 +1,6 @@
 //! One WebRTC peer connection (a webrtcbin in its own pipeline) and its offer/answer exchange.
 
+use super::microphone::MUTE;
 use super::voice_input::{VOICE_SOURCE, VoiceInput};
 use super::{MediaError, Outgoing};
 use gstreamer as gst;
@@ -22,6 +23,14 @@ pub(crate) struct Peer {
     on_message: Option<MessageHandler>,
 }
 
+/// The parts of a publishing connection that the user's choices act on.
+pub(crate) struct Sending {
+    pub(crate) voice: Option<VoiceInput>,
+    /// The microphone's valve: `drop` while muted.
+    pub(crate) mute: Option<gst::Element>,
+    pub(crate) payloader: Option<gst::Element>,
+}
+
 /// A handler for text messages arriving on any of a connection's data channels.
 type MessageHandler = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -39,6 +48,7 @@ impl Peer {
         match outgoing {
             Some(Outgoing::Recording(path)) => Self::recording(path),
             Some(Outgoing::Voice) => Self::sending(VOICE_SOURCE),
+            Some(Outgoing::Microphone(microphone)) => Self::sending(&microphone.source()),
             None => Self::bare(),
         }
     }
@@ -75,7 +85,7 @@ impl Peer {
         let ssrc = random_ssrc();
         let pipeline = launch(&format!(
             "{source} ! clocksync ! audioconvert ! audioresample \
-             ! audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay pt=111 ssrc={ssrc} \
+             ! audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay name=pay pt=111 ssrc={ssrc} \
              ! {OPUS_RTP_CAPS},ssrc=(uint){ssrc} ! webrtcbin name=peer bundle-policy=max-bundle"
         ))?;
         let webrtc = pipeline.by_name("peer").ok_or_else(|| MediaError::Missing("webrtcbin".into()))?;
@@ -84,10 +94,16 @@ impl Peer {
         Ok(peer)
     }
 
-    /// Where samples handed over enter, for a connection sending [`Outgoing::Voice`].
-    pub(crate) fn voice_input(&self) -> Option<VoiceInput> {
-        let source = self.pipeline.by_name("voice")?.downcast::<gstreamer_app::AppSrc>().ok()?;
-        Some(VoiceInput::new(source))
+    /// What the outbound thread needs of a publishing connection: where handed-over
+    /// samples enter ([`Outgoing::Voice`]), the microphone's mute, and the RTP payloader
+    /// whose packets are counted.
+    pub(crate) fn sending_parts(&self) -> Sending {
+        let voice = self.pipeline.by_name("voice").and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok());
+        Sending {
+            voice: voice.map(VoiceInput::new),
+            mute: self.pipeline.by_name(MUTE),
+            payloader: self.pipeline.by_name("pay"),
+        }
     }
 
     /// A connection that receives what the server offers: each stream goes to `on_pad`,

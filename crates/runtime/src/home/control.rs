@@ -171,7 +171,8 @@ pub(super) fn list_devices(mut devices: ResMut<HomeDevices>, mut menus: ResMut<M
     }
     let places = devices.devices.iter().map(|d| format!("Place {} here", d.name)).collect();
     devices.bypass_change_detection().entries = entries;
-    menus.menus.set_home(labels, places);
+    menus.menus.set_entries(MenuId::Home, labels);
+    menus.menus.set_entries(MenuId::HomeMap, places);
 }
 
 /// What operating a device changes besides the device.

@@ -82,9 +82,8 @@ pub fn dispatch(
                 record(action, false);
                 out.settings.write(SettingRequested { key: key.into(), value: value.into() });
             }
-            MenuOutcome::Device(index) | MenuOutcome::Place(index) => {
+            MenuOutcome::Entry(menu, index) => {
                 record(action, false);
-                let (menu, _) = state.menus.current().expect("an entry was chosen in an open menu");
                 out.entries.write(EntryChosen { menu, index });
             }
         }

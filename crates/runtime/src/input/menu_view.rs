@@ -65,8 +65,8 @@ pub(super) fn show_menus(
     mut drawn: Local<(Option<(MenuId, usize)>, u64)>,
 ) {
     // Labels show setting values and device states, so a changed profile
-    // or a device's new state redraws too.
-    let current = (state.menus.current(), state.menus.home_revision());
+    // or a device's new state or the phrases redraw too.
+    let current = (state.menus.current(), state.menus.entries_revision());
     if *drawn == current && !user.is_changed() {
         return;
     }

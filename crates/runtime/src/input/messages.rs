@@ -39,7 +39,7 @@ pub struct SettingRequested {
     pub value: String,
 }
 
-/// An entry of a menu the runtime lists was chosen: a home device to operate or to place.
+/// An entry of a menu the runtime lists was chosen: a home device to operate or to place, a phrase to say.
 #[derive(Message, Clone, Debug)]
 pub struct EntryChosen {
     pub menu: allverse_input::menu::MenuId,

@@ -45,6 +45,8 @@ impl Plugin for InputPlugin {
         if listens && profile.input.voice_commands {
             match voice_commands::open(self.voice_model.as_ref()) {
                 Ok(commands) => {
+                    app.world_mut().resource_mut::<crate::microphone::MicrophoneInUse>().voice_commands =
+                        true;
                     app.insert_non_send(commands)
                         .add_systems(Update, voice_commands::hear_voice_commands.in_set(InputSystems::Read));
                 }

@@ -1,4 +1,4 @@
-//! What the live session tells the rest of the session.
+//! What the live session tells the rest of the session, and when: its messages and its system set.
 
 use bevy::prelude::*;
 
@@ -9,3 +9,7 @@ pub struct ChatReceived {
     pub person: usize,
     pub text: String,
 }
+
+/// Live-session systems: after input and before captions, speech and the audio engine use what they delivered.
+#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LiveSystems;

@@ -9,15 +9,23 @@
 //! ([`voices`]). Arrivals and departures are announced by name from where the
 //! person is; chat goes on the chat panel, which also says how the connection
 //! is ([`chat_panel`]), and is spoken when the profile reads chat. The user's
-//! head pose goes to the room 15 times a second. In the simulator the session
+//! head pose goes to the room 15 times a second. The user's microphone, when
+//! it is sent, starts muted and opens only by the user's action ([`microphone`]);
+//! someone who does not speak says phrases from the phrase board in their
+//! synthesized voice instead (`phrase_board`, with the `speech` feature). In the simulator the session
 //! clock is held to the wall clock, because the others speak in real time.
 
 mod chat_panel;
 mod messages;
+mod microphone;
+#[cfg(feature = "speech")]
+mod phrase_board;
 mod room;
 mod voices;
 
-pub use messages::ChatReceived;
+pub use messages::{ChatReceived, LiveSystems};
+#[cfg(feature = "speech")]
+pub use phrase_board::PhraseBoardPlugin;
 
 use crate::audio_engine::AudioSystems;
 use crate::captions::CaptionSystems;
@@ -31,10 +39,6 @@ pub struct LivePlugin {
     pub join: Option<JoinSettings>,
 }
 
-/// Live-session systems: after input and before captions, speech and the audio engine use what they delivered.
-#[derive(SystemSet, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LiveSystems;
-
 impl Plugin for LivePlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<ChatReceived>().configure_sets(
@@ -45,6 +49,7 @@ impl Plugin for LivePlugin {
                 .before(CaptionSystems)
                 .before(AudioSystems::Render),
         );
+        app.add_systems(Update, microphone::toggle_microphone.in_set(LiveSystems));
         let Some(join) = self.join.clone() else { return };
         let room = match room::LiveRoom::join(app, join) {
             Ok(room) => room,

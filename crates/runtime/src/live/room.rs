@@ -5,7 +5,7 @@ use crate::input::Announce;
 use crate::rig::Rig;
 use crate::scene::{People, Person};
 use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport};
-use allverse_live::{JoinSettings, LiveEvent, LiveSession, ParticipantId, Pose, PresenceChange};
+use allverse_live::{JoinSettings, LiveEvent, LiveSession, Outgoing, ParticipantId, Pose, PresenceChange};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use std::collections::{HashMap, VecDeque};
@@ -30,6 +30,8 @@ pub(crate) struct LiveRoom {
     room_half_m: Vec3,
     room_height_m: f32,
     connected: bool,
+    /// Whether the user's microphone is published to the room (muted or open).
+    pub(super) sends_microphone: bool,
     /// The state of the room as the user is told it, first on the chat panel.
     pub(super) status: String,
     /// (sender's name, text), oldest first.
@@ -47,6 +49,7 @@ impl LiveRoom {
         let room = settings.room;
         let status = format!("Room {room}: joining {}", settings.server);
         let size_m = app.world().resource::<SessionConfig>().scenario.room.size_m;
+        let sends_microphone = matches!(settings.media.send, Some(Outgoing::Microphone(_)));
         Ok(Self {
             session: LiveSession::join(settings)?,
             room,
@@ -54,12 +57,42 @@ impl LiveRoom {
             room_half_m: size_m / 2.0,
             room_height_m: size_m.y,
             connected: false,
+            sends_microphone,
             status,
             chat: VecDeque::with_capacity(CHAT_KEPT),
             chat_changed: true,
             arrived: Vec::new(),
             next_pose_s: 0.0,
         })
+    }
+
+    /// Puts a message on the chat panel under `name`.
+    fn show_chat(&mut self, name: String, text: String) {
+        if self.chat.len() == CHAT_KEPT {
+            self.chat.pop_front();
+        }
+        self.chat.push_back((name, text));
+        self.chat_changed = true;
+    }
+
+    /// Says `text` to the room as the user: `voice` (48 kHz mono) as their own voice where
+    /// given, and the text as chat, which the chat panel also shows as theirs. Never waits.
+    pub(super) fn say(&mut self, text: &str, voice: Option<Vec<f32>>) {
+        match voice {
+            Some(samples) => self.session.say(text, samples),
+            None => self.session.send_chat(text),
+        }
+        self.show_chat("You".into(), text.into());
+    }
+
+    /// Opens or mutes the microphone sent to the room; never waits.
+    pub(super) fn set_microphone(&self, open: bool) {
+        self.session.set_microphone(open);
+    }
+
+    /// Audio packets the user's connection has made so far (see [`LiveSession::audio_packets_sent`]).
+    pub(super) fn audio_packets_sent(&self) -> u64 {
+        self.session.audio_packets_sent()
     }
 
     /// A position inside the room.
@@ -169,11 +202,7 @@ pub(super) fn receive(clock: Res<SessionClock>, mut room: NonSendMut<LiveRoom>, 
                 let person = &out.people.0[index];
                 out.report
                     .record(t_s, PresentedEvent::Chat { person: person.id.clone(), text: text.clone() });
-                if room.chat.len() == CHAT_KEPT {
-                    room.chat.pop_front();
-                }
-                room.chat.push_back((person.name.clone(), text.clone()));
-                room.chat_changed = true;
+                room.show_chat(person.name.clone(), text.clone());
                 out.chat.write(ChatReceived { person: index, text });
             }
             LiveEvent::Voice { from, samples } => {

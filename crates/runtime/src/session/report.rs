@@ -124,6 +124,8 @@ pub enum PanelKind {
     Alert,
     /// A live session's chat, under the room's state.
     Chat,
+    /// A state the user must always see, e.g. that the microphone is live.
+    Indicator,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -207,6 +209,18 @@ pub enum PresentedEvent {
     /// The live session's connection changed, in the words the user is shown.
     RoomStatus {
         status: String,
+    },
+    /// The user said `text` to a live session's room from the phrase board: in their
+    /// synthesized voice where `voiced`, always as chat.
+    Said {
+        text: String,
+        voiced: bool,
+    },
+    /// The user opened (`live`) or muted their microphone in a live session's room, with
+    /// the audio RTP packets their connection had made by then: none before it first opened.
+    Microphone {
+        live: bool,
+        audio_packets_sent: u64,
     },
     /// An action was carried out: from which device and input, and whether through a menu item.
     Action {

@@ -134,16 +134,27 @@ impl Espeak {
         text: &str,
         params: &VoiceParams,
     ) -> Result<(Vec<f32>, Vec<SpeechEvent>), SpeechError> {
-        let (samples_in, samples_out) = mpsc::channel();
-        let events = self.speak(
-            text,
-            params,
-            Box::new(CollectingSink { samples: Vec::new(), done: Some(samples_in) }),
-        )?;
+        let (samples, events) = self.collect(text, params)?;
         let events: Vec<SpeechEvent> = events.iter().collect();
         let samples =
-            samples_out.recv().map_err(|_| SpeechError::Unavailable("synthesis was abandoned".into()))?;
+            samples.recv().map_err(|_| SpeechError::Unavailable("synthesis was abandoned".into()))?;
         Ok((samples, events))
+    }
+
+    /// Queues `text` for synthesis on espeak-ng's thread; its 48 kHz mono samples arrive,
+    /// whole, on the returned receiver, so the caller never waits (a frame loop polls it).
+    pub fn render(&self, text: &str, params: &VoiceParams) -> Result<mpsc::Receiver<Vec<f32>>, SpeechError> {
+        self.collect(text, params).map(|(samples, _)| samples)
+    }
+
+    fn collect(
+        &self,
+        text: &str,
+        params: &VoiceParams,
+    ) -> Result<(mpsc::Receiver<Vec<f32>>, mpsc::Receiver<SpeechEvent>), SpeechError> {
+        let (samples_in, samples_out) = mpsc::channel();
+        let sink = Box::new(CollectingSink { samples: Vec::new(), done: Some(samples_in) });
+        Ok((samples_out, self.speak(text, params, sink)?))
     }
 
     fn voice_examples(&self) -> String {
