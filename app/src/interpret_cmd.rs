@@ -9,6 +9,13 @@ use std::path::PathBuf;
 pub enum InterpretCommand {
     /// Publish your camera (or a test pattern) and microphone to an event, until Ctrl-C.
     Publish(PublishArgs),
+    /// Serve the web page from which interpreters (and anyone else) join a live session's
+    /// room from their browser, publishing camera and microphone, until Ctrl-C.
+    Serve {
+        /// Where to listen: this machine only by default; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Args)]
@@ -44,7 +51,10 @@ pub struct PublishArgs {
 }
 
 pub fn run(command: InterpretCommand) -> Result<()> {
-    let InterpretCommand::Publish(args) = command;
+    let args = match command {
+        InterpretCommand::Publish(args) => args,
+        InterpretCommand::Serve { listen } => return crate::page_server::serve(listen),
+    };
     let source = match args.camera {
         Some(device) => VideoSource::Camera(device),
         None => VideoSource::TestPattern,

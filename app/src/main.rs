@@ -6,6 +6,7 @@ mod interpret_cmd;
 mod live_cmd;
 #[cfg(feature = "espeak")]
 mod numbers;
+mod page_server;
 mod profile_cmd;
 mod run_cmd;
 #[cfg(feature = "espeak")]

@@ -65,7 +65,7 @@ pub struct RunArgs {
 }
 
 /// The bundled assets: `$ALLVERSE_ASSETS`, `./assets`, or the source tree's.
-fn assets_dir() -> PathBuf {
+pub(crate) fn assets_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ALLVERSE_ASSETS") {
         return PathBuf::from(dir);
     }

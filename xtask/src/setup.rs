@@ -46,6 +46,12 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("mosquitto", "an MQTT broker, which the home tests and simulator start to stand in for a real home"),
     ("mosquitto-clients", "mosquitto_pub and mosquitto_sub, to check a home broker by hand"),
     ("janus", "the Janus WebRTC server, which the live-session tests and `cargo xtask janus` start"),
+    ("libjs-janus-gateway", "janus.js, which the web page for joining from a browser uses"),
+    ("libjs-webrtc-adapter", "adapter.js, the browser shim janus.js needs"),
+    (
+        "chromium",
+        "a headless browser, which the tests join a live session with as a browser participant would",
+    ),
 ];
 
 /// Files the demo and tests read, committed in the repository.

@@ -193,6 +193,12 @@ impl LiveCaptions {
 
     /// Stops the worker after committing what it has heard.
     pub fn stop(mut self) -> Vec<(String, CaptionEvent)> {
+        self.stop_in_place()
+    }
+
+    /// Stops the worker after it has heard what is in the rings and committed it, waiting
+    /// for that; returns the events not yet taken. Audio written afterwards is not heard.
+    pub fn stop_in_place(&mut self) -> Vec<(String, CaptionEvent)> {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
@@ -224,40 +230,56 @@ impl Worker {
     fn run(mut self, stop: &AtomicBool) {
         yield_to_the_frame_loop();
         while !stop.load(Ordering::Relaxed) {
-            loop {
-                let change = match self.changes.try_recv() {
-                    Ok(change) => change,
-                    Err(mpsc::TryRecvError::Empty) => break,
-                    // The captions were dropped without being stopped: nobody is listening.
-                    Err(mpsc::TryRecvError::Disconnected) => return,
-                };
-                match change {
-                    SpeakerChange::Add { format, consumer } => {
-                        let speaker = format.speaker.clone();
-                        if let Err(error) = self.add(format, consumer) {
-                            eprintln!("captions: {speaker} cannot be captioned: {error}");
-                        }
-                    }
-                    SpeakerChange::Finish { speaker } => {
-                        if let Some(index) = self.speakers.iter().position(|s| s.speaker == speaker) {
-                            self.hear(index);
-                            let mut gone = self.speakers.swap_remove(index);
-                            self.finish(&mut gone);
-                        }
-                    }
-                }
+            if !self.apply_changes() {
+                // The captions were dropped without being stopped: nobody is listening.
+                return;
             }
-            let mut idle = true;
-            for index in 0..self.speakers.len() {
-                idle &= !self.hear(index);
-            }
-            if idle {
+            if !self.hear_everyone() {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
+        // Stopped: speakers added or finished just before, and audio still in the rings,
+        // are heard before everything is committed.
+        self.apply_changes();
+        self.hear_everyone();
         for mut speaker in std::mem::take(&mut self.speakers) {
             self.finish(&mut speaker);
         }
+    }
+
+    /// Adds and finishes the speakers asked for so far; false once nobody can ask any more.
+    fn apply_changes(&mut self) -> bool {
+        loop {
+            let change = match self.changes.try_recv() {
+                Ok(change) => change,
+                Err(mpsc::TryRecvError::Empty) => return true,
+                Err(mpsc::TryRecvError::Disconnected) => return false,
+            };
+            match change {
+                SpeakerChange::Add { format, consumer } => {
+                    let speaker = format.speaker.clone();
+                    if let Err(error) = self.add(format, consumer) {
+                        eprintln!("captions: {speaker} cannot be captioned: {error}");
+                    }
+                }
+                SpeakerChange::Finish { speaker } => {
+                    if let Some(index) = self.speakers.iter().position(|s| s.speaker == speaker) {
+                        self.hear(index);
+                        let mut gone = self.speakers.swap_remove(index);
+                        self.finish(&mut gone);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Recognises what every speaker has sent since the last call; false if nothing had come.
+    fn hear_everyone(&mut self) -> bool {
+        let mut heard = false;
+        for index in 0..self.speakers.len() {
+            heard |= self.hear(index);
+        }
+        heard
     }
 
     /// Recognises what speaker `index` has sent since the last call; false if nothing had come.

@@ -173,6 +173,32 @@ impl SpeakerCaptions {
     }
 
     /// Appends what the worker has recognised since the last call (nothing when stepped).
+    /// Commits what everyone still being captioned has said, at the end of a session: on a
+    /// worker, this waits until it has heard everything handed over. Stepped, events are
+    /// stamped `now_s`. Nobody is captioned afterwards.
+    pub fn finish_all(
+        &mut self,
+        now_s: f64,
+        events: &mut Vec<(usize, CaptionEvent)>,
+    ) -> Result<(), RecognitionError> {
+        match &mut self.recognition {
+            Recognition::Stepped { .. } => {
+                for index in 0..self.speakers.len() {
+                    self.finish_speaker(index, now_s, events)?;
+                }
+            }
+            Recognition::Worker { captions, inputs } => {
+                inputs.iter_mut().for_each(|input| *input = None);
+                for (speaker, event) in captions.stop_in_place() {
+                    if let Some(index) = self.speakers.iter().position(|id| *id == speaker) {
+                        events.push((index, event));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn collect(&mut self, events: &mut Vec<(usize, CaptionEvent)>) {
         let Recognition::Worker { captions, .. } = &self.recognition else { return };
         for (speaker, event) in captions.events.try_iter() {

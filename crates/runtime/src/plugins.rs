@@ -54,7 +54,7 @@ impl PluginGroup for AllversePlugins {
             .add(ScreenReaderPlugin)
             .add(VisionPlugin)
             .add(InterpretPlugin { event: setup.event })
-            .add(CaptionPlugin { model: setup.caption_model })
+            .add(CaptionPlugin { model: setup.caption_model, live_session: setup.join.is_some() })
             .add(AudioEnginePlugin { spatializer: setup.spatializer })
             .add(HomePlugin)
             .add(LivePlugin { join: setup.join });

@@ -13,8 +13,8 @@ use crate::panels::{PanelSize, TextPanel};
 use crate::plugins::AllversePlugins;
 use crate::rig::{HeadCamera, Rig, transform_from_yaw_pitch};
 use crate::session::{
-    CaptureEntry, CaptureRequested, Pacing, PanelOnScreen, SessionClock, SessionConfig, SessionReport,
-    SessionSetup, SessionSystems, UserProfile,
+    CaptureEntry, CaptureRequested, Pacing, PanelOnScreen, SessionClock, SessionConfig, SessionEnding,
+    SessionReport, SessionSetup, SessionSystems, UserProfile,
 };
 use allverse_core::placement::FieldOfView;
 use allverse_core::scenario::{Hand, ViewSettings};
@@ -146,6 +146,9 @@ impl Simulator {
             }
             self.step_to(t_s);
         }
+        // One more update at the end, for what is still on its way into the report.
+        self.app.world_mut().write_message(SessionEnding);
+        self.step_to(end_s);
         // Readbacks arrive a frame or two after the frame they capture. The
         // clock stands still meanwhile, so nothing fires a second time.
         for _ in 0..MAX_DRAIN_UPDATES {

@@ -27,6 +27,9 @@ use bevy::prelude::*;
 /// Live captions for everyone in the scenario, when there is a model.
 pub struct CaptionPlugin {
     pub model: Option<Model>,
+    /// The session joins a live room, whose people speak in real time: recognition then runs
+    /// on a worker even in the simulator, so that the frame loop keeps pace with them.
+    pub live_session: bool,
 }
 
 impl Plugin for CaptionPlugin {
@@ -41,8 +44,8 @@ impl Plugin for CaptionPlugin {
             return;
         }
         let config = app.world().resource::<SessionConfig>().clone();
-        let pacing = *app.world().resource::<Pacing>();
-        match show::Captioning::new(&config, model, pacing) {
+        let on_worker = *app.world().resource::<Pacing>() == Pacing::Realtime || self.live_session;
+        match show::Captioning::new(&config, model, on_worker) {
             Ok(captioning) => {
                 app.insert_non_send(captioning).add_systems(
                     Update,

@@ -4,7 +4,7 @@ use super::messages::{CaptionCommitted, CaptionsShown, LIVE_VOICE_RATE_HZ, Voice
 use crate::panels::TextPanel;
 use crate::scene::People;
 use crate::session::{
-    Pacing, PanelKind, PresentedEvent, SessionClock, SessionConfig, SessionReport, UserProfile,
+    PanelKind, PresentedEvent, SessionClock, SessionConfig, SessionEnding, SessionReport, UserProfile,
 };
 use allverse_captions::audio_in::{SAMPLE_RATE_HZ, to_16k_mono};
 use allverse_captions::speakers::{ScheduledSpeech, SpeakerCaptions};
@@ -48,15 +48,14 @@ pub(super) struct Captioning {
 }
 
 impl Captioning {
-    /// One recogniser per person: stepped on the session clock in the
-    /// simulator, on a worker thread in interactive sessions.
-    pub(super) fn new(config: &SessionConfig, model: &Model, pacing: Pacing) -> Result<Self, String> {
+    /// One recogniser per person: on a worker thread (`on_worker`: interactive sessions and
+    /// live rooms), or stepped on the session clock (the simulator, so runs repeat exactly).
+    pub(super) fn new(config: &SessionConfig, model: &Model, on_worker: bool) -> Result<Self, String> {
         let ids: Vec<String> = config.scenario.people.iter().map(|p| p.id.clone()).collect();
-        let recognition = match pacing {
-            Pacing::Stepped => SpeakerCaptions::stepped(model, StreamConfig::default(), &ids),
-            Pacing::Realtime => {
-                SpeakerCaptions::on_worker(model, StreamConfig::default(), &ids, std::time::Instant::now())
-            }
+        let recognition = if on_worker {
+            SpeakerCaptions::on_worker(model, StreamConfig::default(), &ids, std::time::Instant::now())
+        } else {
+            SpeakerCaptions::stepped(model, StreamConfig::default(), &ids)
         }
         .map_err(|e| e.to_string())?;
         let voices = config
@@ -81,16 +80,12 @@ impl Captioning {
         })
     }
 
-    /// Hands each person's audio up to `t_s` to their recogniser; returns what came back, in order.
-    fn hear(
-        &mut self,
-        t_s: f32,
-        people: &People,
-        live: &mut MessageReader<VoiceHeard>,
-    ) -> Vec<(usize, Heard)> {
+    /// Hands each person's audio up to `t_s` to their recogniser; returns what came back, in
+    /// order. At the session's end, everything still being recognised is committed.
+    fn hear(&mut self, t_s: f32, people: &People, input: &mut CaptionInputs) -> Vec<(usize, Heard)> {
         let mut events = Vec::new();
         self.follow(people, t_s, &mut events);
-        for heard in live.read() {
+        for heard in input.live.read() {
             let Some(Some(voice)) = self.live_voices.get_mut(heard.person) else { continue };
             self.stream.clear();
             voice.push(&heard.samples, &mut self.stream);
@@ -110,6 +105,11 @@ impl Captioning {
             }
         }
         self.recognition.collect(&mut events);
+        if input.ending.read().next().is_some()
+            && let Err(error) = self.recognition.finish_all(f64::from(t_s), &mut events)
+        {
+            warn!("captions: {error}");
+        }
         events.into_iter().map(|(person, event)| (person, Heard::Words(event))).collect()
     }
 
@@ -133,6 +133,13 @@ impl Captioning {
     }
 }
 
+/// What captions hear from besides the scenario: live people's voices, and the session's end.
+#[derive(SystemParam)]
+pub(super) struct CaptionInputs<'w, 's> {
+    live: MessageReader<'w, 's, VoiceHeard>,
+    ending: MessageReader<'w, 's, SessionEnding>,
+}
+
 /// Where caption changes go: the panels, the report, and the speech that reads them.
 #[derive(SystemParam)]
 pub(super) struct CaptionOutputs<'w, 's> {
@@ -150,13 +157,13 @@ pub(super) fn show_captions(
     people: Res<People>,
     user: Res<UserProfile>,
     clock: Res<SessionClock>,
-    mut live: MessageReader<VoiceHeard>,
+    mut input: CaptionInputs,
     mut captioning: NonSendMut<Captioning>,
     mut out: CaptionOutputs,
 ) {
     let t_s = clock.elapsed_s();
     let captioning = &mut *captioning;
-    let mut heard = captioning.hear(t_s, &people, &mut live);
+    let mut heard = captioning.hear(t_s, &people, &mut input);
     for sound in config.scenario.sounds.iter().filter(|s| clock.is_due(s.at_s)) {
         if let Some(person) = people.0.iter().position(|p| p.id == sound.source) {
             heard.push((person, Heard::Sound(format!("[{}]", sound.label))));

@@ -19,7 +19,7 @@ pub use report::{
     TimelineEntry, XrReport, XrStateEntry,
 };
 pub use setup::SessionSetup;
-pub use timeline::CaptureRequested;
+pub use timeline::{CaptureRequested, SessionEnding};
 
 use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;
@@ -71,6 +71,7 @@ impl Plugin for SessionPlugin {
             .insert_resource(self.profile.clone())
             .insert_resource(self.pacing)
             .add_message::<CaptureRequested>()
+            .add_message::<SessionEnding>()
             .add_systems(Update, timeline::run_timeline.in_set(SessionSystems))
             .add_systems(First, clock::advance_realtime_clock.run_if(realtime));
     }

@@ -11,6 +11,11 @@ pub struct CaptureRequested {
     pub name: String,
 }
 
+/// The session's last update: the simulator sends it once its scenario has played, so that
+/// features finish what is still on its way (captions being recognised) into the report.
+#[derive(Message, Clone, Copy, Debug)]
+pub struct SessionEnding;
+
 /// Records what the scenario makes happen in this step and asks for its captures.
 pub(super) fn run_timeline(
     config: Res<SessionConfig>,
