@@ -9,6 +9,7 @@ mod captions;
 mod home;
 mod input;
 mod interpret;
+mod live;
 mod measurement;
 mod panel;
 mod process;
@@ -54,6 +55,11 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "interpret",
         about: "interpreter video over SRT on loopback: latency, frame rate, handover, CPU",
         run: interpret::run,
+    },
+    Benchmark {
+        name: "live",
+        about: "live sessions through a real Janus in a private network: late joiners, mouth to ear",
+        run: live::run,
     },
     Benchmark { name: "panel", about: "caption text to panel image (pipeline)", run: panel::run },
     Benchmark {

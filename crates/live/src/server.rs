@@ -151,19 +151,16 @@ pub const PRIVATE_NETWORK_INTERFACE: &str = "av0";
 /// Set in the environment of a process running inside the private network.
 const IN_PRIVATE_NETWORK: &str = "ALLVERSE_IN_PRIVATE_NETWORK";
 
-/// Runs the calling test again, alone, inside a private network namespace
-/// where WebRTC works on loopback addresses only; nothing outside can reach it.
-///
-/// Returns `true` inside that namespace (the caller goes on with the test)
-/// and `false` outside it, after the re-run passed; a failed re-run panics
-/// with its output. Without root, a user namespace gives the rights to set
-/// the network up.
-pub fn in_private_network() -> bool {
-    if std::env::var_os(IN_PRIVATE_NETWORK).is_some() {
-        return true;
-    }
-    let test = std::thread::current().name().unwrap_or_default().to_string();
-    let exe = std::env::current_exe().expect("the test binary's path");
+/// Whether this process runs inside the private network [`private_network`] makes.
+pub fn in_private_network_process() -> bool {
+    std::env::var_os(IN_PRIVATE_NETWORK).is_some()
+}
+
+/// A command that runs `program` with `args` inside a new private network namespace, where
+/// WebRTC works on loopback addresses only and nothing outside can reach it: `lo` up and a
+/// veth pair whose [`PRIVATE_NETWORK_INTERFACE`] holds 127.0.0.2. Without root, a user
+/// namespace gives the rights to set the network up.
+pub fn private_network(program: &std::path::Path, args: &[&str]) -> Command {
     let setup = format!(
         "set -e; ip link set lo up; ip link add {i} type veth peer name av1; \
          ip addr add 127.0.0.2/32 dev {i}; ip link set {i} up; ip link set av1 up; exec \"$0\" \"$@\"",
@@ -175,11 +172,23 @@ pub fn in_private_network() -> bool {
     if unsafe { libc::geteuid() } != 0 {
         command.arg("--map-root-user");
     }
-    let output = command
-        .args(["--", "sh", "-c", &setup])
-        .arg(&exe)
-        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
-        .env(IN_PRIVATE_NETWORK, "1")
+    command.args(["--", "sh", "-c", &setup]).arg(program).args(args).env(IN_PRIVATE_NETWORK, "1");
+    command
+}
+
+/// Runs the calling test again, alone, inside a private network namespace (see
+/// [`private_network`]).
+///
+/// Returns `true` inside that namespace (the caller goes on with the test)
+/// and `false` outside it, after the re-run passed; a failed re-run panics
+/// with its output.
+pub fn in_private_network() -> bool {
+    if in_private_network_process() {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or_default().to_string();
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let output = private_network(&exe, &[test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .output()
         .expect("unshare (util-linux) runs");
     let printed =

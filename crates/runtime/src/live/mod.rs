@@ -26,6 +26,7 @@ mod voices;
 pub use messages::{ChatReceived, LiveSystems};
 #[cfg(feature = "speech")]
 pub use phrase_board::PhraseBoardPlugin;
+pub use voices::JITTER_BUFFER_S;
 
 use crate::audio_engine::AudioSystems;
 use crate::captions::CaptionSystems;

@@ -2,16 +2,17 @@
 
 use super::room::LiveRoom;
 use crate::audio_engine::AudioEngine;
-use crate::captions::VoiceHeard;
+use crate::captions::{LIVE_VOICE_RATE_HZ, VoiceHeard};
 use crate::scene::People;
 use allverse_pipeline::audio::{AudioControl, Bus, Placement, VoiceFeed};
 use bevy::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
-/// Frames held before a voice starts (or restarts after running dry): 100 ms
-/// at 48 kHz, several of WebRTC's 20 ms packets and frame-loop periods, so
-/// packets that arrive unevenly still play as an unbroken voice.
-const JITTER_BUFFER_FRAMES: usize = 4_800;
+/// What is held before a live voice starts (or restarts after running dry), in seconds:
+/// several of WebRTC's 20 ms packets and frame-loop periods, so packets that arrive
+/// unevenly still play as an unbroken voice.
+pub const JITTER_BUFFER_S: f64 = 0.1;
+const JITTER_BUFFER_FRAMES: usize = (JITTER_BUFFER_S * LIVE_VOICE_RATE_HZ as f64) as usize;
 /// At most this much waits behind the engine's ring (2 s); the oldest is dropped first.
 const MAX_WAITING_FRAMES: usize = 96_000;
 
