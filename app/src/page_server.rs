@@ -1,8 +1,10 @@
 //! `allverse interpret serve`: serves the web page that interpreters and other browser participants join an event from.
 //!
 //! The page (`assets/web/`) uses Debian's `janus.js` and `adapter.js`, served
-//! beside it. Only those four files are served, read-only, whatever the path
-//! asked for; anything else is "not found". It listens only where the
+//! beside it. Only those four files are served (the page also as
+//! `/join.html`), read-only; anything else is "not found". It is meant for
+//! the organiser's own machine: tiny_http bounds neither connections nor
+//! header sizes, so the README sends network use to the event's HTTPS site. It listens only where the
 //! organiser says, on this machine by default. Browsers allow the camera and
 //! microphone only on `localhost` or over HTTPS, so to invite interpreters
 //! over a network, put these files on the event's HTTPS site instead (they are
@@ -29,8 +31,12 @@ pub fn serve(listen: SocketAddr) -> Result<()> {
     // Read once: a missing file is an error now, not a broken page later.
     let mut served = Vec::new();
     for (path, file, content_type) in files {
-        let body = std::fs::read(&file).with_context(|| {
-            format!("the page needs {} (`cargo xtask setup` installs libjs-janus-gateway and libjs-webrtc-adapter)", file.display())
+        let body = std::fs::read(&file).with_context(|| match path {
+            "/janus.js" | "/adapter.js" => format!(
+                "the page needs {} (`cargo xtask setup` installs libjs-janus-gateway and libjs-webrtc-adapter)",
+                file.display()
+            ),
+            _ => format!("the page needs {}, from Allverse's assets (set ALLVERSE_ASSETS)", file.display()),
         })?;
         served.push((path, body, content_type));
     }
@@ -56,5 +62,6 @@ pub fn serve(listen: SocketAddr) -> Result<()> {
         // A browser that went away mid-answer loses only its own answer.
         let _ = request.respond(response);
     }
-    Ok(())
+    // tiny_http ends its requests for good when accepting fails (out of file descriptors).
+    anyhow::bail!("the page server stopped taking connections (too many open at once?); start it again")
 }

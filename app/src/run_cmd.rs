@@ -114,7 +114,10 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         let send =
             Some(microphone.map_or(allverse_live::Outgoing::Voice, allverse_live::Outgoing::Microphone));
         let media = allverse_live::MediaSettings { send, receive: true };
-        setup.join = Some(crate::live_cmd::join_settings(server, args.ca_file, room, name, media));
+        let join = crate::live_cmd::join_settings(server, args.ca_file, room, name, media);
+        // An address or CA file that can never work is the user's to fix now, not a notice later.
+        join.check().map_err(|e| anyhow::anyhow!("cannot join the live session: {e}"))?;
+        setup.join = Some(join);
     }
 
     match choice.backend {

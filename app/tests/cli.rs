@@ -675,3 +675,15 @@ fn live_join_refused_by_the_room_says_why_and_never_shows_the_pin() {
     assert!(said.contains("the room did not accept this PIN"), "{said}");
     assert!(!said.contains("97531") && !said.contains(GUARDED_TOKENS[0]), "no secret is shown: {said}");
 }
+
+#[test]
+fn a_join_address_that_can_never_work_is_refused_without_showing_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.toml");
+    let args = ["run", "--backend", "headless", "--join", "ws://admin:secret123@127.0.0.1:9", "--room", "1"];
+    let output = allverse(&profile, &[&args[..], &["--name", "Lee"]].concat());
+    let printed = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(!output.status.success(), "{printed}");
+    assert!(printed.contains("cannot join the live session"), "{printed}");
+    assert!(!printed.contains("secret123"), "the password is never shown: {printed}");
+}

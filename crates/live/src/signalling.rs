@@ -61,6 +61,25 @@ pub struct JoinSettings {
     pub media: MediaSettings,
 }
 
+impl JoinSettings {
+    /// Checks what can be checked before connecting: the server's address and, for `wss://`,
+    /// the CA file. [`LiveSession::join`] checks the same.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        self.connection().map(drop)
+    }
+
+    /// The server's `host:port`, and the TLS client for a `wss://` server.
+    fn connection(&self) -> Result<(String, Option<Arc<rustls::ClientConfig>>), SettingsError> {
+        let (secure, address) = server_address(&self.server)?;
+        let tls = match (secure, &self.ca_file) {
+            (false, _) => None,
+            (true, None) => return Err(SettingsError::NoCaFile),
+            (true, Some(ca_file)) => Some(Arc::new(allverse_tls::client_config(ca_file)?)),
+        };
+        Ok((address, tls))
+    }
+}
+
 /// A setting that makes joining impossible, said before any connection is tried.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SettingsError {
@@ -134,12 +153,7 @@ const LAST_RETRY_S: f32 = 10.0;
 impl LiveSession {
     /// Starts joining in the background; events arrive through [`LiveSession::next_event`].
     pub fn join(settings: JoinSettings) -> Result<Self, SettingsError> {
-        let (secure, address) = server_address(&settings.server)?;
-        let tls = match (secure, &settings.ca_file) {
-            (false, _) => None,
-            (true, None) => return Err(SettingsError::NoCaFile),
-            (true, Some(ca_file)) => Some(Arc::new(allverse_tls::client_config(ca_file)?)),
-        };
+        let (address, tls) = settings.connection()?;
         let (sender, events) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let worker_stop = stop.clone();
@@ -219,17 +233,37 @@ fn server_address(server: &str) -> Result<(bool, String), SettingsError> {
     let (secure, rest) = match (server.strip_prefix("wss://"), server.strip_prefix("ws://")) {
         (Some(rest), _) => (true, rest),
         (None, Some(rest)) => (false, rest),
-        _ => return Err(SettingsError::Server(server.into())),
+        _ => return Err(SettingsError::Server(shown_address(server))),
     };
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.is_empty() || authority.contains('@') {
-        return Err(SettingsError::Server(server.into()));
+        return Err(SettingsError::Server(shown_address(server)));
     }
     let default_port = if secure { 443 } else { 80 };
     Ok((
         secure,
         if authority.contains(':') { authority.to_string() } else { format!("{authority}:{default_port}") },
     ))
+}
+
+/// The longest address shown in a message, in characters.
+const MAX_SHOWN_ADDRESS_CHARS: usize = 120;
+
+/// An address as a message may show it: a user name or password in it (before an `@`)
+/// is left out, and a long one is cut.
+fn shown_address(server: &str) -> String {
+    let shown = match server.rsplit_once('@') {
+        Some((before, after)) => {
+            let scheme = before.split_once("://").map_or(String::new(), |(scheme, _)| format!("{scheme}://"));
+            format!("{scheme}…@{after}")
+        }
+        None => server.to_string(),
+    };
+    let mut cut: String = shown.chars().filter(|c| !c.is_control()).take(MAX_SHOWN_ADDRESS_CHARS).collect();
+    if shown.chars().count() > MAX_SHOWN_ADDRESS_CHARS {
+        cut.push('…');
+    }
+    cut
 }
 
 /// The connection under the WebSocket: plain TCP, or TLS over it.
@@ -630,6 +664,18 @@ mod tests {
         for bad in ["http://a:1", "ws://", "wss://user:pw@a:1", "a:1"] {
             assert!(server_address(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_password_in_the_address_is_never_shown() {
+        for address in
+            ["ws://admin:secret123@127.0.0.1:9", "admin:secret123@host", "wss://a:secret123@b@c:1/x"]
+        {
+            let error = server_address(address).unwrap_err().to_string();
+            assert!(!error.contains("secret123") && !error.contains("admin"), "{error}");
+        }
+        let long = format!("ws://{}", "x".repeat(10_000));
+        assert!(server_address(&format!("{long}@h")).unwrap_err().to_string().len() < 300);
     }
 
     #[test]
