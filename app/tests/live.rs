@@ -8,7 +8,7 @@
 //! audio.
 
 use allverse_live::server::{JanusServer, OPEN_ROOM, in_private_network};
-use allverse_live::{JoinSettings, LiveEvent, LiveSession, MediaSettings, Outgoing, Pose, PresenceChange};
+use allverse_live::{LiveEvent, LiveSession, MediaSettings, Outgoing, Pose, PresenceChange};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,16 +52,7 @@ fn padded(clip: &str, silence_s: f32, after_s: f32, out: &Path) -> f32 {
 }
 
 fn join(server: &JanusServer, name: &str, media: MediaSettings) -> LiveSession {
-    let settings = JoinSettings {
-        server: server.ws_url(),
-        ca_file: None,
-        room: OPEN_ROOM,
-        display_name: name.into(),
-        pin: None,
-        token: None,
-        media,
-    };
-    LiveSession::join(settings).unwrap()
+    LiveSession::join(server.open_room(name, media)).unwrap()
 }
 
 /// Starts the simulator on `scenario` in the room as Lee, writing its session to `dir/session`.

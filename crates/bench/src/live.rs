@@ -17,10 +17,8 @@
 //! Word end → caption and CPU with 20 participants are not measured yet.
 
 use crate::measurement::{Goal, Measurement, percentile};
-use allverse_live::server::{JanusServer, OPEN_ROOM, in_private_network_process, private_network};
-use allverse_live::{
-    JoinSettings, LiveEvent, LiveSession, MediaSettings, Outgoing, PresenceChange, VOICE_RATE_HZ,
-};
+use allverse_live::server::{JanusServer, in_private_network_process, private_network};
+use allverse_live::{LiveEvent, LiveSession, MediaSettings, Outgoing, PresenceChange, VOICE_RATE_HZ};
 use allverse_pipeline::audio::{BLOCK_FRAMES, SAMPLE_RATE_HZ};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -110,15 +108,7 @@ fn run_in_private_network() -> Result<Vec<Measurement>> {
 }
 
 fn join(server: &JanusServer, name: &str, media: MediaSettings) -> Result<LiveSession> {
-    Ok(LiveSession::join(JoinSettings {
-        server: server.ws_url(),
-        ca_file: None,
-        room: OPEN_ROOM,
-        display_name: name.into(),
-        pin: None,
-        token: None,
-        media,
-    })?)
+    Ok(LiveSession::join(server.open_room(name, media))?)
 }
 
 fn wait_for(session: &LiveSession, done: impl Fn(&LiveEvent) -> bool) -> Result<LiveEvent> {

@@ -92,6 +92,11 @@ impl JanusServer {
         format!("ws://127.0.0.1:{}", self.port)
     }
 
+    /// Settings that join its open room over `ws://` as `name`, sending and receiving per `media`.
+    pub fn open_room(&self, name: &str, media: crate::MediaSettings) -> crate::JoinSettings {
+        open_room_at(self.ws_url(), name, media)
+    }
+
     /// `wss://localhost:PORT`: the same rooms over TLS; trust [`JanusServer::ca_file`] to join.
     pub fn wss_url(&self) -> String {
         format!("wss://localhost:{}", self.secure_port)
@@ -141,6 +146,19 @@ impl JanusServer {
 impl Drop for JanusServer {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Settings that join [`OPEN_ROOM`] on the server at `server` as `name`, sending and receiving per `media`.
+pub fn open_room_at(server: String, name: &str, media: crate::MediaSettings) -> crate::JoinSettings {
+    crate::JoinSettings {
+        server,
+        ca_file: None,
+        room: OPEN_ROOM,
+        display_name: name.into(),
+        pin: None,
+        token: None,
+        media,
     }
 }
 

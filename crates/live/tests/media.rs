@@ -4,10 +4,9 @@
 //! each test re-runs itself inside a private network namespace with a veth
 //! interface on 127.0.0.2 (see `allverse_live::server::in_private_network`).
 
-use allverse_live::server::{JanusServer, OPEN_ROOM, in_private_network};
+use allverse_live::server::{JanusServer, in_private_network, open_room_at};
 use allverse_live::{
-    JoinSettings, LiveEvent, LiveSession, MediaSettings, Outgoing, ParticipantId, Pose, PresenceChange,
-    VOICE_RATE_HZ,
+    LiveEvent, LiveSession, MediaSettings, Outgoing, ParticipantId, Pose, PresenceChange, VOICE_RATE_HZ,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,16 +24,7 @@ fn recording(name: &str) -> PathBuf {
 }
 
 fn join(server: &JanusServer, name: &str, media: MediaSettings) -> LiveSession {
-    LiveSession::join(JoinSettings {
-        server: server.ws_url(),
-        ca_file: None,
-        room: OPEN_ROOM,
-        display_name: name.into(),
-        pin: None,
-        token: None,
-        media,
-    })
-    .unwrap()
+    LiveSession::join(server.open_room(name, media)).unwrap()
 }
 
 fn speaking(path: PathBuf) -> MediaSettings {
@@ -248,16 +238,7 @@ const PARTICIPANT_ENV: &str = "ALLVERSE_TEST_PARTICIPANT";
 fn participant_process() {
     let Ok(setting) = std::env::var(PARTICIPANT_ENV) else { return };
     let (server, name) = setting.split_once(' ').expect("an address and a name");
-    let session = LiveSession::join(JoinSettings {
-        server: server.into(),
-        ca_file: None,
-        room: OPEN_ROOM,
-        display_name: name.into(),
-        pin: None,
-        token: None,
-        media: MediaSettings::default(),
-    })
-    .unwrap();
+    let session = LiveSession::join(open_room_at(server.into(), name, MediaSettings::default())).unwrap();
     // Until killed: the heartbeat goes out on its own thread.
     loop {
         let _ = session.next_event(WAIT);
