@@ -133,6 +133,12 @@ pub fn run(command: LiveCommand, store: &allverse_core::profile::ProfileStore) -
             }
             LiveEvent::Pose { .. } => {}
             LiveEvent::MediaUp { from: Some(_) } => {}
+            LiveEvent::Video { from, .. } => {
+                println!(
+                    "{}'s interpreter video is arriving.",
+                    names.get(&from).map_or("someone", String::as_str)
+                )
+            }
             LiveEvent::Voice { from, samples } => {
                 let total = heard.entry(from).or_default();
                 let name = names.get(&from).map_or("someone", String::as_str);

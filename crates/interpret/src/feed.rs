@@ -11,10 +11,10 @@
 //! A file that cannot be played (missing, not a media file, no video
 //! stream) is a [`Problem::Lasting`] that names the cause.
 
-use crate::frame::{FrameSlot, FrameTiming, VideoFrame, pack_rows};
 use crate::gst::{self as media, BusProblem, MediaError, quoted};
 use allverse_core::stream_address::{Direction, Endpoint, Protocol, StreamAddress};
 use allverse_pipeline::audio::zero_non_finite;
+use allverse_pipeline::panel::{FrameSlot, FrameTiming, VideoFrame, pack_rows};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
@@ -210,9 +210,10 @@ impl ArrivalTimes {
     }
 }
 
-/// A running receive pipeline.
+/// A running receive pipeline, or video and voice decoded elsewhere and relayed here.
 pub struct Feed {
-    pipeline: gst::Pipeline,
+    /// `None` for a relayed feed: whoever decodes it keeps its connection alive.
+    pipeline: Option<gst::Pipeline>,
     frames: Arc<FrameSlot>,
     /// Behind a mutex only so that a feed can be shared (`Sync`); it is read through `&mut self`.
     voice: Option<Mutex<rtrb::Consumer<f32>>>,
@@ -279,7 +280,28 @@ impl Feed {
                 );
                 Mutex::new(consumer)
             });
-        Ok(Self { pipeline, frames, voice, arrivals, recording, encrypted: address.passphrase.is_some() })
+        Ok(Self {
+            pipeline: Some(pipeline),
+            frames,
+            voice,
+            arrivals,
+            recording,
+            encrypted: address.passphrase.is_some(),
+        })
+    }
+
+    /// A feed whose video is decoded elsewhere into `frames` (an interpreter in a
+    /// live room, say) and whose voice (48 kHz mono) arrives through `voice`.
+    /// It never reports a problem of its own: a stall is noticed by its supervisor.
+    pub fn relayed(frames: Arc<FrameSlot>, voice: rtrb::Consumer<f32>) -> Self {
+        Self {
+            pipeline: None,
+            frames,
+            voice: Some(Mutex::new(voice)),
+            arrivals: Arc::default(),
+            recording: None,
+            encrypted: false,
+        }
     }
 
     /// Moves the interpreter's voice received so far (48 kHz mono) into `out`.
@@ -307,7 +329,7 @@ impl Feed {
     /// Why the video stopped, if it did since the last call. A recording
     /// that ended is started again from its beginning instead.
     pub fn problem(&self) -> Option<Problem> {
-        let problem = media::bus_problem(&self.pipeline)?;
+        let problem = media::bus_problem(self.pipeline.as_ref()?)?;
         let Some(recording) = &self.recording else {
             return Some(Problem::Passing(crate::gst::explain_srt(problem.to_string(), self.encrypted)));
         };
@@ -316,6 +338,7 @@ impl Feed {
         if matches!(problem, BusProblem::Ended) && has_video {
             let again = self
                 .pipeline
+                .as_ref()?
                 .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, gst::ClockTime::ZERO);
             // A file that cannot seek is opened again instead.
             return again.is_err().then(|| Problem::Passing("the recording ended".into()));
@@ -326,7 +349,9 @@ impl Feed {
 
 impl Drop for Feed {
     fn drop(&mut self) {
-        media::stop(&self.pipeline);
+        if let Some(pipeline) = &self.pipeline {
+            media::stop(pipeline);
+        }
     }
 }
 

@@ -17,14 +17,13 @@
 //!   GStreamer 1.22 is the floor, so no newer API is used.
 //! * **Latest frame wins.** Sign language needs fluent motion more than
 //!   every frame: decoded frames go to a one-frame mailbox
-//!   ([`frame::FrameSlot`]), never a queue, so a slow reader shows fresh
+//!   (`allverse_pipeline::panel::FrameSlot`), never a queue, so a slow reader shows fresh
 //!   video and latency cannot build up.
 //! * **Nothing here blocks the caller.** Opening a feed starts a pipeline
 //!   and returns; supervision is a poll. A dead connection therefore never
 //!   stalls the app: the panel says "reconnecting" and everything else goes on.
 
 pub mod feed;
-pub mod frame;
 mod gst;
 pub mod publish;
 pub mod stamp;

@@ -6,7 +6,7 @@
 //! large survive H.264 at any sensible bit rate, unlike metadata, which
 //! MPEG-TS and SRT do not carry end to end.
 
-use crate::frame::VideoFrame;
+use allverse_pipeline::panel::VideoFrame;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::time::{SystemTime, UNIX_EPOCH};

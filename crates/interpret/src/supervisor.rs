@@ -8,8 +8,9 @@
 //! file, or without video) is not tried again: its state says why, in
 //! words for the panel and the report.
 
+use crate::MediaError;
 use crate::feed::{Feed, FeedAddress, Problem};
-use crate::frame::VideoFrame;
+use allverse_pipeline::panel::VideoFrame;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,8 +39,16 @@ pub enum FeedState {
     },
 }
 
+/// Where a supervised feed comes from.
+enum Origin {
+    /// An address this crate opens a pipeline for, and opens again after a failure.
+    Stream(FeedAddress),
+    /// A relayed feed, parked here between a stall and the next look at it.
+    Relayed(Option<Feed>),
+}
+
 pub struct SupervisedFeed {
-    address: FeedAddress,
+    origin: Origin,
     feed: Option<Feed>,
     state: FeedState,
     opened_at: Instant,
@@ -54,8 +63,19 @@ pub struct SupervisedFeed {
 
 impl SupervisedFeed {
     pub fn open(address: FeedAddress, now: Instant) -> Self {
+        Self::start(Origin::Stream(address), now)
+    }
+
+    /// Supervises a feed decoded elsewhere ([`Feed::relayed`]): a stall is noticed
+    /// and shown the same way, but only its source can reconnect it, so the same
+    /// feed is watched again at once rather than reopened.
+    pub fn relayed(feed: Feed, now: Instant) -> Self {
+        Self::start(Origin::Relayed(Some(feed)), now)
+    }
+
+    fn start(origin: Origin, now: Instant) -> Self {
         let mut feed = Self {
-            address,
+            origin,
             feed: None,
             state: FeedState::Connecting,
             opened_at: now,
@@ -68,10 +88,6 @@ impl SupervisedFeed {
         };
         feed.attempt(now);
         feed
-    }
-
-    pub fn address(&self) -> &FeedAddress {
-        &self.address
     }
 
     pub fn state(&self) -> &FeedState {
@@ -101,7 +117,13 @@ impl SupervisedFeed {
     fn attempt(&mut self, now: Instant) {
         self.attempts += 1;
         self.opened_at = now;
-        match Feed::open(&self.address) {
+        let opened = match &mut self.origin {
+            Origin::Stream(address) => Feed::open(address),
+            Origin::Relayed(parked) => {
+                parked.take().ok_or_else(|| MediaError::File("the interpreter's video is gone".into()))
+            }
+        };
+        match opened {
             // The state stays "reconnecting" until video is back.
             Ok(feed) => {
                 self.seen = feed.frames().delivered();
@@ -113,10 +135,15 @@ impl SupervisedFeed {
     }
 
     fn fail(&mut self, reason: String, now: Instant) {
-        self.feed = None;
+        let feed = self.feed.take();
         self.state = FeedState::Reconnecting { reason, attempt: self.attempts, retrying: true };
-        self.next_attempt = now + self.backoff;
-        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        if let Origin::Relayed(parked) = &mut self.origin {
+            *parked = feed;
+            self.next_attempt = now;
+        } else {
+            self.next_attempt = now + self.backoff;
+            self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        }
     }
 
     fn give_up(&mut self, reason: String) {
@@ -155,7 +182,7 @@ impl SupervisedFeed {
             self.fail(format!("no video for {} ms", STALL_AFTER.as_millis()), now);
         } else if self.state != FeedState::Live && now - self.opened_at > CONNECT_TIMEOUT {
             let mut reason = format!("no video within {} s of connecting", CONNECT_TIMEOUT.as_secs());
-            if self.address.passphrase.is_some() {
+            if matches!(&self.origin, Origin::Stream(address) if address.passphrase.is_some()) {
                 reason += "; if the interpreter is sending, check that both ends use the same passphrase";
             }
             self.fail(reason, now);

@@ -4,10 +4,10 @@
 //! switch; the panel goes on showing the outgoing interpreter until the
 //! incoming one's first frame is there, so it never shows black or freezes.
 
-use crate::feed::FeedAddress;
-use crate::frame::VideoFrame;
+use crate::feed::{Feed, FeedAddress};
 use crate::supervisor::{FeedState, SupervisedFeed};
 use allverse_core::event::{ChannelDescription, Interpreter};
+use allverse_pipeline::panel::VideoFrame;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,6 +33,12 @@ impl Team {
         let first = channel.first_active().clone();
         let feed = SupervisedFeed::open(address(&first), now);
         Self { channel, active: (first, feed), incoming: None }
+    }
+
+    /// A team in a live room: its interpreters' video and voice are decoded by the
+    /// room's session and relayed ([`Feed::relayed`]); `first` is on the panel.
+    pub fn relayed(channel: ChannelDescription, first: Interpreter, feed: Feed, now: Instant) -> Self {
+        Self { channel, active: (first, SupervisedFeed::relayed(feed, now)), incoming: None }
     }
 
     pub fn channel(&self) -> &ChannelDescription {
@@ -88,6 +94,11 @@ impl Team {
         let feed = SupervisedFeed::open(address(&interpreter), now);
         self.incoming = Some((interpreter, feed));
         Ok(())
+    }
+
+    /// Starts bringing in `interpreter` from the live room, as [`Team::hand_over`] does.
+    pub fn hand_over_relayed(&mut self, interpreter: Interpreter, feed: Feed, now: Instant) {
+        self.incoming = Some((interpreter, SupervisedFeed::relayed(feed, now)));
     }
 
     pub fn poll(&mut self, now: Instant) -> Option<TeamEvent> {

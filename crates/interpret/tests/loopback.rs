@@ -2,10 +2,10 @@
 
 use allverse_core::event::{ChannelDescription, ChannelKind, Interpreter};
 use allverse_interpret::feed::FeedAddress;
-use allverse_interpret::frame::VideoFrame;
 use allverse_interpret::publish::{PublishOptions, Publisher, VideoSource};
 use allverse_interpret::supervisor::{FeedState, SupervisedFeed};
 use allverse_interpret::team::{Team, TeamEvent};
+use allverse_pipeline::panel::VideoFrame;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,8 @@
 //! This crate is the engine-free half of joining other people: the
 //! signalling that gets the user into a room and keeps track of who else
 //! is there, by name, as they join and leave; each participant's voice,
-//! decoded; and the poses, chat and heartbeats everyone sends on data
-//! channels.
+//! decoded; interpreters' video, decoded for their panel; and the poses,
+//! chat and heartbeats everyone sends on data channels.
 //!
 //! # Design choices
 //!
@@ -28,6 +28,10 @@
 //! * **Our own heartbeat**, because Janus lists a frozen client for a minute:
 //!   one second apart, and a participant silent for [`QUIET_AFTER`] is gone.
 //!
+//! * **Video only from interpreters.** A participant whose name carries a
+//!   channel ("Alex (BSL)", as the interpreters' page names them) has their
+//!   video decoded, bounded in size, into a one-frame slot; everyone else's
+//!   video is dropped undecoded, so twenty cameras cost nothing to decode.
 //! * **The microphone starts muted.** Its samples stop at a valve right after
 //!   the device until the user opens it, so nothing is encoded or sent.
 
@@ -44,7 +48,9 @@ pub use data::{DataError, DataMessage, MAX_CHAT_CHARS, MAX_DATA_BYTES, MAX_POSIT
 pub use media::microphone::Microphone;
 pub use media::outbound::HEARTBEAT_EVERY;
 pub use media::voice_input::MAX_SPOKEN_S;
-pub use media::{MediaError, MediaSettings, Outgoing, VOICE_RATE_HZ};
+pub use media::{
+    MAX_VIDEO_HEIGHT_PX, MAX_VIDEO_WIDTH_PX, MediaError, MediaSettings, Outgoing, VOICE_RATE_HZ,
+};
 pub use presence::{Participant, ParticipantId, PresenceChange, Roster};
 pub use protocol::{MAX_MESSAGE_BYTES, ProtocolError};
 pub use room_media::QUIET_AFTER;

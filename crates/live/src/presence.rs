@@ -15,6 +15,21 @@ pub struct Participant {
     pub display: String,
     /// Whether the server says they publish (voice, data or both).
     pub publishing: bool,
+    /// The language channel they interpret into, when their name carries one
+    /// in brackets at its end, as the interpreters' page writes it: "Alex (BSL)" is `BSL`.
+    pub channel: Option<String>,
+}
+
+/// Longest channel code taken from a name: language tags (BCP 47) and sign language codes are shorter.
+const MAX_CHANNEL_CHARS: usize = 16;
+
+/// The channel code at the end of a display name: "Name (CODE)", where the code is letters,
+/// digits and hyphens, as in `BSL`, `fr` or `en-GB`.
+fn channel_of(display: &str) -> Option<String> {
+    let inside = display.strip_suffix(')')?.rsplit_once(" (")?.1;
+    let valid = (1..=MAX_CHANNEL_CHARS).contains(&inside.chars().count())
+        && inside.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    valid.then(|| inside.to_string())
 }
 
 impl Participant {
@@ -22,7 +37,8 @@ impl Participant {
     pub fn new(id: ParticipantId, raw_display: &str) -> Self {
         let display = clean(raw_display, MAX_NAME_CHARS);
         let display = if display.is_empty() { "a participant".to_string() } else { display };
-        Self { id, display, publishing: false }
+        let channel = channel_of(&display);
+        Self { id, display, publishing: false, channel }
     }
 }
 
@@ -101,5 +117,16 @@ mod tests {
         assert_eq!(person(1, &long).display.chars().count(), MAX_NAME_CHARS);
         assert_eq!(person(1, "Ana\u{202E}txt.exe\n").display, "Anatxt.exe");
         assert_eq!(person(1, "\u{200B}").display, "a participant");
+    }
+
+    #[test]
+    fn an_interpreters_name_carries_their_channel() {
+        assert_eq!(person(1, "Alex (BSL)").channel.as_deref(), Some("BSL"));
+        assert_eq!(person(1, "Léa Martin (fr-CA)").channel.as_deref(), Some("fr-CA"));
+        for plain in
+            ["Ana", "Ana (she/her)", "(BSL)", "Ana ()", "Ana (BSL) here", "Ana (a very long code here)"]
+        {
+            assert_eq!(person(1, plain).channel, None, "{plain}");
+        }
     }
 }

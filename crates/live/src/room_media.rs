@@ -8,10 +8,11 @@
 
 use crate::data::DataMessage;
 use crate::media::outbound::Outbound;
-use crate::media::{MediaSettings, Peer, decode_voice};
+use crate::media::{Decoders, MediaSettings, Peer, decode};
 use crate::presence::{Participant, ParticipantId};
 use crate::protocol::{self, Jsep, RoomEvent};
 use crate::signalling::{Connection, LiveEvent, Secret};
+use allverse_pipeline::panel::FrameSlot;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +30,8 @@ type Events = mpsc::Sender<LiveEvent>;
 struct Subscription {
     feed: ParticipantId,
     display: String,
+    /// Whether their video is decoded: they interpret into a channel.
+    interpreter: bool,
     /// Set once the server's offer is answered.
     peer: Option<Peer>,
     /// When their last data-channel message came, in milliseconds after [`RoomMedia::epoch`]; 0 before the first.
@@ -46,8 +49,11 @@ pub(crate) struct RoomMedia {
     epoch: Instant,
     publisher: Option<Peer>,
     /// Subscriber handles being attached, by the attach request's transaction.
-    attaching: HashMap<String, (ParticipantId, String)>,
+    attaching: HashMap<String, Participant>,
     subscriptions: HashMap<u64, Subscription>,
+    /// Each interpreter's video, kept across their subscriptions so that whoever shows it
+    /// sees it resume in the same place after the subscription is taken again.
+    video: HashMap<ParticipantId, Arc<FrameSlot>>,
 }
 
 impl RoomMedia {
@@ -68,6 +74,7 @@ impl RoomMedia {
             publisher: None,
             attaching: HashMap::new(),
             subscriptions: HashMap::new(),
+            video: HashMap::new(),
         }
     }
 
@@ -107,12 +114,12 @@ impl RoomMedia {
             return Ok(());
         }
         for person in people.iter().filter(|p| p.publishing) {
-            let known = self.attaching.values().any(|(feed, _)| *feed == person.id)
+            let known = self.attaching.values().any(|p| p.id == person.id)
                 || self.subscriptions.values().any(|s| s.feed == person.id);
             if !known {
                 let transaction = connection.transaction();
                 connection.send(protocol::attach(&transaction, connection.session))?;
-                self.attaching.insert(transaction, (person.id, person.display.clone()));
+                self.attaching.insert(transaction, person.clone());
             }
         }
         Ok(())
@@ -125,12 +132,25 @@ impl RoomMedia {
         transaction: &str,
         handle: u64,
     ) -> Result<(), crate::signalling::Ended> {
-        let Some((feed, display)) = self.attaching.remove(transaction) else { return Ok(()) };
+        let Some(person) = self.attaching.remove(transaction) else { return Ok(()) };
         let next = connection.transaction();
         let pin = self.pin.as_ref().map(Secret::expose);
-        connection.send(protocol::subscribe(&next, connection.session, handle, self.room, feed.0, pin))?;
-        let last_heard_ms = Arc::new(AtomicU64::new(0));
-        self.subscriptions.insert(handle, Subscription { feed, display, peer: None, last_heard_ms });
+        connection.send(protocol::subscribe(
+            &next,
+            connection.session,
+            handle,
+            self.room,
+            person.id.0,
+            pin,
+        ))?;
+        let subscription = Subscription {
+            feed: person.id,
+            display: person.display,
+            interpreter: person.channel.is_some(),
+            peer: None,
+            last_heard_ms: Arc::new(AtomicU64::new(0)),
+        };
+        self.subscriptions.insert(handle, subscription);
         Ok(())
     }
 
@@ -199,16 +219,26 @@ impl RoomMedia {
     ) -> Result<(), crate::signalling::Ended> {
         let Some(subscription) = self.subscriptions.get_mut(&handle) else { return Ok(()) };
         let (feed, events) = (subscription.feed, self.events.clone());
-        let deliver = Arc::new(move |samples: Vec<f32>| {
-            let _ = events.send(LiveEvent::Voice { from: feed, samples });
+        let video = subscription.interpreter.then(|| {
+            let slot = self.video.entry(feed).or_insert_with(|| {
+                let slot = Arc::new(FrameSlot::default());
+                let _ = self.events.send(LiveEvent::Video { from: feed, frames: slot.clone() });
+                slot
+            });
+            slot.clone()
+        });
+        let decoders = Arc::new(Decoders {
+            voice: Box::new(move |samples| {
+                let _ = events.send(LiveEvent::Voice { from: feed, samples });
+            }),
+            video,
         });
         let problems = self.events.clone();
         let display = subscription.display.clone();
         let on_pad = move |pipeline: &gstreamer::Pipeline, pad: &gstreamer::Pad| {
-            let deliver = deliver.clone();
-            if let Err(e) = decode_voice(pipeline, pad, move |samples| deliver(samples)) {
+            if let Err(e) = decode(pipeline, pad, &decoders) {
                 let _ = problems
-                    .send(LiveEvent::MediaProblem(format!("{display}'s voice cannot be played: {e}")));
+                    .send(LiveEvent::MediaProblem(format!("{display}'s media cannot be played: {e}")));
             }
         };
         let on_message = data_receiver(subscription, self.events.clone(), self.epoch);
@@ -263,7 +293,7 @@ impl RoomMedia {
             let transaction = connection.transaction();
             connection.send(protocol::detach(&transaction, connection.session, handle))?;
         }
-        self.attaching.retain(|_, (attaching, _)| *attaching != feed);
+        self.attaching.retain(|_, attaching| attaching.id != feed);
         Ok(())
     }
 

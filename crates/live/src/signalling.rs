@@ -92,7 +92,7 @@ pub enum SettingsError {
 }
 
 /// What happened in the session, in order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum LiveEvent {
     /// We are in the room with this id; who else is there follows as presence changes.
     Joined {
@@ -122,6 +122,14 @@ pub enum LiveEvent {
     Voice {
         from: ParticipantId,
         samples: Vec<f32>,
+    },
+    /// An interpreter's video (a participant whose name carries a channel) starts
+    /// arriving: decoded frames, RGBA, at most [`crate::MAX_VIDEO_WIDTH_PX`] ×
+    /// [`crate::MAX_VIDEO_HEIGHT_PX`], newest only. Sent once per participant; the
+    /// same slot goes on receiving when their subscription is taken again.
+    Video {
+        from: ParticipantId,
+        frames: std::sync::Arc<allverse_pipeline::panel::FrameSlot>,
     },
     /// Media flows: ours to the server (`from` is `None`), or a participant's to us.
     MediaUp {

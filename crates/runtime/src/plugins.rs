@@ -53,7 +53,7 @@ impl PluginGroup for AllversePlugins {
             .add(InputPlugin { voice_model: setup.caption_model.clone() })
             .add(ScreenReaderPlugin)
             .add(VisionPlugin)
-            .add(InterpretPlugin { event: setup.event })
+            .add(InterpretPlugin { event: setup.event, live_room: setup.join.is_some() })
             .add(CaptionPlugin { model: setup.caption_model, live_session: setup.join.is_some() })
             .add(AudioEnginePlugin { spatializer: setup.spatializer })
             .add(HomePlugin)

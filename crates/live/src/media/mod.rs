@@ -1,4 +1,4 @@
-//! Media in a live session: the user's voice sent into the room, and each participant's voice decoded.
+//! Media in a live session: the user's voice sent into the room, each participant's voice decoded, and interpreters' video.
 //!
 //! GStreamer's webrtcbin does the WebRTC: ICE, DTLS-SRTP, RTP, jitter
 //! buffering. Each peer connection here is one webrtcbin in its own
@@ -20,7 +20,8 @@ pub(crate) mod outbound;
 mod peer;
 pub(crate) mod voice_input;
 
-pub(crate) use decode::decode_voice;
+pub(crate) use decode::{Decoders, decode};
+pub use decode::{MAX_VIDEO_HEIGHT_PX, MAX_VIDEO_WIDTH_PX};
 pub(crate) use peer::Peer;
 use std::path::PathBuf;
 

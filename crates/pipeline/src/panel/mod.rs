@@ -3,8 +3,10 @@
 mod fonts;
 mod mipmap;
 mod text;
+mod video;
 
 pub use mipmap::mip_chain;
+pub use video::{FrameSlot, FrameTiming, VideoFrame, pack_rows};
 
 pub use allverse_core::panel_text::{LineWeight, PanelLine};
 pub use text::{

@@ -1,5 +1,6 @@
 //! The interpreter panel: the followed channel's interpreter, live, beside the stage, labelled, and kept clear of other panels.
 
+use super::room::RoomInterpreters;
 use super::staged::StagedEvent;
 use crate::audio_engine::AudioEngine;
 use crate::panels::{FacesUser, HeadLocked, LazyFollow, PanelSize, QuadAssets, TextPanel};
@@ -10,11 +11,11 @@ use allverse_core::interpreting::{
     AngularBox, PanelPlacement, beside_stage, panel_height_deg, panel_size_m, pitch_to_clear,
 };
 use allverse_core::placement::{FieldOfView, head_relative};
-use allverse_interpret::frame::VideoFrame;
 use allverse_interpret::supervisor::FeedState;
 use allverse_interpret::team::{Team, TeamEvent};
 use allverse_pipeline::audio::{AudioControl, Bus, Placement, VoiceFeed};
 use allverse_pipeline::panel::PanelLine;
+use allverse_pipeline::panel::VideoFrame;
 use bevy::asset::RenderAssetUsages;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -36,6 +37,8 @@ const LABEL_GAP_M: f32 = 0.16;
 #[derive(Resource)]
 pub(super) struct Interpreting {
     team: Team,
+    /// Whether the team is the live room's interpreters rather than the event's feeds.
+    from_room: bool,
     video: Entity,
     label: Entity,
     texture: Handle<Image>,
@@ -72,6 +75,8 @@ pub(super) struct InterpretingContext<'w> {
     user: Res<'w, UserProfile>,
     clock: Res<'w, SessionClock>,
     rig: Res<'w, Rig>,
+    /// The live room's interpreters, when a room is joined.
+    room: Option<NonSendMut<'w, RoomInterpreters>>,
 }
 
 /// The entities the interpreter is shown with: the video and label, and the arrow toward them.
@@ -98,14 +103,19 @@ pub(super) fn show_interpreter(
     entities: InterpreterEntities,
     sound: InterpreterSound,
 ) {
-    let InterpretingContext { event, config, user, clock, rig } = context;
+    let InterpretingContext { event, config, user, clock, rig, mut room } = context;
     let InterpreterEntities { mut panels, arrow } = entities;
     let InterpreterSound { engine: mut audio, mut voice } = sound;
     let QuadAssets { images, meshes, materials } = &mut assets;
     let now = Instant::now();
-    let wanted = event.0.as_ref().and_then(|e| e.channel(&user.profile.interpreting.channel));
+    let followed = &user.profile.interpreting.channel;
+    // The event's own feeds serve a channel first; the room's interpreters serve the others.
+    let wanted = match event.0.as_ref().and_then(|e| e.channel(followed)) {
+        Some(channel) => Some((channel.clone(), false)),
+        None => room.as_ref().and_then(|r| r.team(followed)).map(|channel| (channel, true)),
+    };
     let current = interpreting.as_ref().map(|i| i.team.channel().id.clone());
-    if wanted.map(|c| &c.id) != current.as_ref() {
+    if wanted.as_ref().map(|(c, _)| &c.id) != current.as_ref() {
         if let Some(old) = interpreting.take() {
             for entity in [old.video, old.label] {
                 commands.entity(entity).despawn();
@@ -113,8 +123,17 @@ pub(super) fn show_interpreter(
             commands.remove_resource::<Interpreting>();
         }
         arrow.iter().for_each(|(entity, _)| commands.entity(entity).despawn());
-        if let Some(channel) = wanted {
-            let opened = open(&mut commands, channel.clone(), now, images, meshes, materials);
+        let from_room = wanted.as_ref().is_some_and(|&(_, from_room)| from_room);
+        let team = match (wanted, room.as_mut()) {
+            (Some((channel, true)), Some(room)) => {
+                let first = channel.first_active().clone();
+                room.feed(&first).map(|feed| Team::relayed(channel, first, feed, now))
+            }
+            (Some((channel, _)), _) => Some(Team::open(channel, now)),
+            (None, _) => None,
+        };
+        if let Some(team) = team {
+            let opened = open(&mut commands, team, from_room, images, meshes, materials);
             commands.insert_resource(opened);
         }
         return;
@@ -128,6 +147,11 @@ pub(super) fn show_interpreter(
         if let Err(error) = interpreting.team.hand_over(&handover.to, now) {
             warn!("handover: {error}");
         }
+    }
+    if interpreting.from_room
+        && let Some(room) = room.as_mut()
+    {
+        take_over_from_who_left(&mut interpreting.team, room, now);
     }
     if let Some(TeamEvent::HandedOver { to }) = interpreting.team.poll(now) {
         report.record(t_s, PresentedEvent::Handover { channel: channel_id.clone(), to });
@@ -208,10 +232,21 @@ pub(super) fn show_interpreter(
     point_to_panel(&mut commands, &rig, video_at, &channel_name, arrow);
 }
 
+/// When the interpreter on the panel has left the room, the next one present for the channel takes over.
+fn take_over_from_who_left(team: &mut Team, room: &mut RoomInterpreters, now: Instant) {
+    if room.is_present(team.active()) || team.incoming().is_some_and(|i| room.is_present(i)) {
+        return;
+    }
+    let Some(next) = room.team(&team.channel().id).map(|c| c.first_active().clone()) else { return };
+    if let Some(feed) = room.feed(&next) {
+        team.hand_over_relayed(next, feed, now);
+    }
+}
+
 fn open(
     commands: &mut Commands,
-    channel: allverse_core::event::ChannelDescription,
-    now: Instant,
+    team: Team,
+    from_room: bool,
     images: &mut Assets<Image>,
     meshes: &mut Assets<Mesh>,
     materials: &mut Assets<StandardMaterial>,
@@ -233,6 +268,7 @@ fn open(
             Transform::default(),
         ))
         .id();
+    let channel = team.channel();
     let label = commands
         .spawn((
             TextPanel::single(
@@ -245,7 +281,8 @@ fn open(
         ))
         .id();
     Interpreting {
-        team: Team::open(channel, now),
+        team,
+        from_room,
         video,
         label,
         texture,
@@ -264,7 +301,11 @@ fn play_voice(team: &mut Team, voice: &mut InterpreterVoice, control: &mut Audio
     team.take_voice(&mut voice.received);
     if !voice.received.is_empty() && voice.feed.as_ref().is_none_or(|f| f.is_stopped()) {
         match control.play(Bus::Speech, Placement::World(stage), 1.0) {
-            Ok(feed) => voice.feed = Some(feed),
+            Ok(feed) => {
+                // Their voice arrives at the pace they speak: the simulator must not wait for it.
+                feed.set_live();
+                voice.feed = Some(feed);
+            }
             Err(error) => warn!("the interpreter's voice cannot be played: {error}"),
         }
     }
@@ -395,6 +436,7 @@ mod tests {
         let label = app.world_mut().spawn_empty().id();
         app.insert_resource(Interpreting {
             team: Team::open(channel, Instant::now()),
+            from_room: false,
             video,
             label,
             texture: Handle::default(),

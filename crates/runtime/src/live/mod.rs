@@ -8,7 +8,9 @@
 //! their name, and their voice through the HRTF engine from where they stand
 //! ([`voices`]). Arrivals and departures are announced by name from where the
 //! person is; chat goes on the chat panel, which also says how the connection
-//! is ([`chat_panel`]), and is spoken when the profile reads chat. The user's
+//! is ([`chat_panel`]), and is spoken when the profile reads chat. An interpreter
+//! (a name that carries a channel, "Alex (BSL)") is handed to the interpreter
+//! panel instead of being heard in the room. The user's
 //! head pose goes to the room 15 times a second. The user's microphone, when
 //! it is sent, starts muted and opens only by the user's action ([`microphone`]);
 //! someone who does not speak says phrases from the phrase board in their

@@ -2,6 +2,7 @@
 
 use super::messages::ChatReceived;
 use crate::input::Announce;
+use crate::interpret::RoomInterpreters;
 use crate::rig::Rig;
 use crate::scene::{People, Person};
 use crate::session::{PresentedEvent, SessionClock, SessionConfig, SessionReport};
@@ -136,6 +137,8 @@ pub(super) struct RoomOutputs<'w> {
     report: ResMut<'w, SessionReport>,
     announce: MessageWriter<'w, Announce>,
     chat: MessageWriter<'w, ChatReceived>,
+    /// Where interpreters' video and voice go (absent when interpreter video is off).
+    interpreters: Option<NonSendMut<'w, RoomInterpreters>>,
 }
 
 /// Takes everything the session delivered since the last frame, without waiting.
@@ -161,6 +164,9 @@ pub(super) fn receive(clock: Res<SessionClock>, mut room: NonSendMut<LiveRoom>, 
                     present: true,
                 };
                 room.people.insert(participant.id, index);
+                if let (Some(channel), Some(interpreters)) = (&participant.channel, &mut out.interpreters) {
+                    interpreters.arrived(participant.id.0, &person.name, channel);
+                }
                 presence(&person, "joined", t_s, &mut out);
                 out.people.0.push(person);
                 let status = room.presence_status(&out.people);
@@ -172,6 +178,9 @@ pub(super) fn receive(clock: Res<SessionClock>, mut room: NonSendMut<LiveRoom>, 
                     continue;
                 }
                 out.people.0[index].present = false;
+                if let Some(interpreters) = &mut out.interpreters {
+                    interpreters.left(participant.id.0);
+                }
                 let person = out.people.0[index].clone();
                 presence(&person, "left", t_s, &mut out);
                 let status = room.presence_status(&out.people);
@@ -206,8 +215,17 @@ pub(super) fn receive(clock: Res<SessionClock>, mut room: NonSendMut<LiveRoom>, 
                 out.chat.write(ChatReceived { person: index, text });
             }
             LiveEvent::Voice { from, samples } => {
+                // An interpreter's voice is their channel's, not a voice in the room.
+                if out.interpreters.as_mut().is_some_and(|i| i.voice(from.0, &samples)) {
+                    continue;
+                }
                 if let Some(&index) = room.people.get(&from) {
                     room.arrived.push((index, samples));
+                }
+            }
+            LiveEvent::Video { from, frames } => {
+                if let Some(interpreters) = &mut out.interpreters {
+                    interpreters.video(from.0, frames);
                 }
             }
             LiveEvent::MediaUp { .. } => {}

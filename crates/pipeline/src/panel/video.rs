@@ -1,4 +1,7 @@
-//! Decoded video frames, and the one-frame mailbox that hands them to the panel.
+//! Decoded video frames for panels, and the one-frame mailbox that hands them over.
+//!
+//! Whatever decodes video (an interpreter's SRT feed, a participant's WebRTC
+//! stream) puts frames here; the panel that shows them takes the newest.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,6 +55,12 @@ pub fn pack_rows(data: &[u8], stride: usize, width: u32, height: u32) -> Vec<u8>
 pub struct FrameSlot {
     latest: Mutex<Option<Arc<VideoFrame>>>,
     delivered: AtomicU64,
+}
+
+impl std::fmt::Debug for FrameSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameSlot").field("delivered", &self.delivered()).finish_non_exhaustive()
+    }
 }
 
 impl FrameSlot {
