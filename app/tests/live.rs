@@ -389,8 +389,22 @@ fn a_phrase_chosen_with_one_switch_is_heard_in_the_room_and_understood() {
     assert!(errors <= 1, "{:?} was heard as {heard:?}: {errors} words wrong", phrases[1]);
 }
 
+/// A helper process, killed with its process group when the test lets go of it, passed or
+/// failed: one left behind would hold the test's output open and hang the run that waits for
+/// it, and Chromium's renderers outlive their browser process unless their group is killed.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Serves the join page with `allverse interpret serve` on a free port; returns it and its address.
-fn serve_the_page() -> (Child, String) {
+fn serve_the_page() -> (Running, String) {
     use std::io::BufRead;
     let mut server = Command::new(env!("CARGO_BIN_EXE_allverse"))
         .args(["interpret", "serve", "--listen", "127.0.0.1:0"])
@@ -404,13 +418,15 @@ fn serve_the_page() -> (Child, String) {
     let address = first.split_whitespace().last().expect("the page's address").to_owned();
     // The rest of what it prints is read, so that it never writes into a closed pipe.
     std::thread::spawn(move || printed.lines().for_each(drop));
-    (server, address)
+    (Running(server), address)
 }
 
 /// Headless Debian Chromium at `url`, its fake microphone playing `speech` (looped) and its
 /// fake camera Chromium's moving test pattern, with its profile in `data_dir`.
-fn open_in_browser(url: &str, speech: &Path, data_dir: &Path) -> Child {
-    Command::new("chromium")
+fn open_in_browser(url: &str, speech: &Path, data_dir: &Path) -> Running {
+    use std::os::unix::process::CommandExt;
+    let browser = Command::new("chromium")
+        .process_group(0)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
         .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
         .args(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
@@ -421,7 +437,8 @@ fn open_in_browser(url: &str, speech: &Path, data_dir: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("chromium runs (`cargo xtask setup` installs it)")
+        .expect("chromium runs (`cargo xtask setup` installs it)");
+    Running(browser)
 }
 
 /// Waits until `observer` has decoded video from the interpreter called `name`.
@@ -460,7 +477,7 @@ fn interpreters_from_the_page_appear_on_the_interpreter_panel_and_hand_over_when
     // The user follows British Sign Language; the event names no feeds for it, so the room's
     // interpreters serve it.
     std::fs::write(dir.path().join("profile.toml"), "[interpreting]\nchannel = \"bsl\"\n").unwrap();
-    let (mut page, address) = serve_the_page();
+    let (page, address) = serve_the_page();
     let allverse = start_allverse(
         dir.path(),
         &server,
@@ -476,18 +493,14 @@ fn interpreters_from_the_page_appear_on_the_interpreter_panel_and_hand_over_when
             format!("{address}?server={}&room={OPEN_ROOM}&name={name}&channel=BSL&join=1", server.ws_url());
         open_in_browser(&url, &voice, &dir.path().join(name))
     };
-    let mut alex = interpreter("Alex");
+    let alex = interpreter("Alex");
     wait_for_video(&observer, "Alex (BSL)", &server);
-    let mut sam = interpreter("Sam");
+    let sam = interpreter("Sam");
     wait_for_video(&observer, "Sam (BSL)", &server);
     // Alex's browser dies; their heartbeat stops, so Allverse sees them gone and Sam takes over.
-    let _ = alex.kill();
-    let _ = alex.wait();
+    drop(alex);
     let output = allverse.wait_with_output().unwrap();
-    for child in [&mut sam, &mut page] {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    drop((sam, page));
     let report = report_of(&output, dir.path(), &server);
     let timeline = report["timeline"].as_array().unwrap();
     let shown: Vec<(String, String)> = timeline
@@ -526,7 +539,7 @@ fn a_browser_participant_joining_from_the_page_is_heard_and_captioned_by_name() 
     }
     let server = JanusServer::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (mut page, address) = serve_the_page();
+    let (page, address) = serve_the_page();
     let allverse =
         start_allverse(dir.path(), &server, &live_room_with_inputs(dir.path(), "browser", 40.0, &[]), &[]);
     let observer = join(&server, "Observer", MediaSettings::default());
@@ -537,12 +550,9 @@ fn a_browser_participant_joining_from_the_page_is_heard_and_captioned_by_name() 
     let speech = dir.path().join("bea.wav");
     padded("0870", 1.0, 60.0, &speech);
     let url = format!("{address}?server={}&room={OPEN_ROOM}&name=Bea&video=0&join=1", server.ws_url());
-    let mut browser = open_in_browser(&url, &speech, &dir.path().join("chromium"));
+    let browser = open_in_browser(&url, &speech, &dir.path().join("chromium"));
     let output = allverse.wait_with_output().unwrap();
-    let _ = browser.kill();
-    let _ = browser.wait();
-    let _ = page.kill();
-    let _ = page.wait();
+    drop((browser, page));
     let report = report_of(&output, dir.path(), &server);
     let timeline = report["timeline"].as_array().unwrap();
     let bea = timeline
