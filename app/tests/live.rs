@@ -475,13 +475,14 @@ fn interpreters_from_the_page_appear_on_the_interpreter_panel_and_hand_over_when
     let server = JanusServer::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     // The user follows British Sign Language; the event names no feeds for it, so the room's
-    // interpreters serve it.
+    // interpreters serve it. The session is long enough for both interpreters to start their
+    // browsers and for Alex's silence to be noticed on a loaded machine; it ends on its own.
     std::fs::write(dir.path().join("profile.toml"), "[interpreting]\nchannel = \"bsl\"\n").unwrap();
     let (page, address) = serve_the_page();
     let allverse = start_allverse(
         dir.path(),
         &server,
-        &live_room_with_inputs(dir.path(), "interpreters", 40.0, &[]),
+        &live_room_with_inputs(dir.path(), "interpreters", 75.0, &[]),
         &[],
     );
     let observer = join(&server, "Observer", MediaSettings { send: None, receive: true });
