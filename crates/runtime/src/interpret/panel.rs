@@ -159,7 +159,8 @@ pub(super) fn show_interpreter(
     update_texture(&mut interpreting, images, meshes, materials);
     let stage = event.0.as_ref().map_or(Vec3::ZERO, |e| e.floor.stage_position_m);
     if let (Some(audio), Some(voice)) = (audio.as_mut(), voice.as_mut()) {
-        play_voice(&mut interpreting.team, voice, &mut audio.control, stage);
+        let from_room = interpreting.from_room;
+        play_voice(&mut interpreting.team, voice, &mut audio.control, stage, from_room);
     }
     let settings = &user.profile.interpreting;
     let stage_distance_m = rig.head.translation.distance(stage);
@@ -296,14 +297,23 @@ fn open(
 }
 
 /// Passes the interpreter's voice received since the last frame to the audio engine.
-fn play_voice(team: &mut Team, voice: &mut InterpreterVoice, control: &mut AudioControl, stage: Vec3) {
+/// `live`: the voice comes from a live room, at the pace the interpreter speaks; the simulator's
+/// scripted feeds are waited for instead, so that its recording has no gaps.
+fn play_voice(
+    team: &mut Team,
+    voice: &mut InterpreterVoice,
+    control: &mut AudioControl,
+    stage: Vec3,
+    live: bool,
+) {
     voice.received.clear();
     team.take_voice(&mut voice.received);
     if !voice.received.is_empty() && voice.feed.as_ref().is_none_or(|f| f.is_stopped()) {
         match control.play(Bus::Speech, Placement::World(stage), 1.0) {
             Ok(feed) => {
-                // Their voice arrives at the pace they speak: the simulator must not wait for it.
-                feed.set_live();
+                if live {
+                    feed.set_live();
+                }
                 voice.feed = Some(feed);
             }
             Err(error) => warn!("the interpreter's voice cannot be played: {error}"),
