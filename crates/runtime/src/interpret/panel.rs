@@ -110,12 +110,12 @@ pub(super) fn show_interpreter(
     let now = Instant::now();
     let followed = &user.profile.interpreting.channel;
     // The event's own feeds serve a channel first; the room's interpreters serve the others.
-    let wanted = match event.0.as_ref().and_then(|e| e.channel(followed)) {
-        Some(channel) => Some((channel.clone(), false)),
-        None => room.as_ref().and_then(|r| r.team(followed)).map(|channel| (channel, true)),
-    };
-    let current = interpreting.as_ref().map(|i| i.team.channel().id.clone());
-    if wanted.as_ref().map(|(c, _)| &c.id) != current.as_ref() {
+    let from_event = event.0.as_ref().and_then(|e| e.channel(followed));
+    let from_room = from_event.is_none() && room.as_ref().is_some_and(|r| r.serves(followed));
+    let wanted = from_event.map(|c| c.id.as_str()).or(from_room.then_some(followed.as_str()));
+    let current = interpreting.as_ref().map(|i| i.team.channel().id.as_str());
+    // Compared by id only, so that nothing is built in a frame where the channel stays.
+    if wanted != current {
         if let Some(old) = interpreting.take() {
             for entity in [old.video, old.label] {
                 commands.entity(entity).despawn();
@@ -123,14 +123,13 @@ pub(super) fn show_interpreter(
             commands.remove_resource::<Interpreting>();
         }
         arrow.iter().for_each(|(entity, _)| commands.entity(entity).despawn());
-        let from_room = wanted.as_ref().is_some_and(|&(_, from_room)| from_room);
-        let team = match (wanted, room.as_mut()) {
-            (Some((channel, true)), Some(room)) => {
+        let team = match (from_event, room.as_mut()) {
+            (Some(channel), _) => Some(Team::open(channel.clone(), now)),
+            (None, Some(room)) if from_room => room.team(followed).and_then(|channel| {
                 let first = channel.first_active().clone();
                 room.feed(&first).map(|feed| Team::relayed(channel, first, feed, now))
-            }
-            (Some((channel, _)), _) => Some(Team::open(channel, now)),
-            (None, _) => None,
+            }),
+            _ => None,
         };
         if let Some(team) = team {
             let opened = open(&mut commands, team, from_room, images, meshes, materials);

@@ -102,6 +102,11 @@ impl RoomInterpreters {
         })
     }
 
+    /// Whether anyone in the room interprets into channel `id` with their video started; allocates nothing.
+    pub(super) fn serves(&self, id: &str) -> bool {
+        self.members(id).next().is_some()
+    }
+
     /// Whether `interpreter` (an id from [`Self::team`]) is still in the room.
     pub(super) fn is_present(&self, interpreter: &Interpreter) -> bool {
         self.present.iter().any(|i| interpreter_id(i.participant) == interpreter.id)
