@@ -441,6 +441,98 @@ fn open_in_browser(url: &str, speech: &Path, data_dir: &Path) -> Running {
     Running(browser)
 }
 
+/// Waits until `observer` has decoded video from the interpreter called `name`.
+fn wait_for_video(observer: &LiveSession, name: &str, server: &JanusServer) {
+    let mut theirs = None;
+    let mut frames: Option<std::sync::Arc<allverse_pipeline::panel::FrameSlot>> = None;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Some(slot) = &frames
+            && slot.delivered() > 0
+        {
+            return;
+        }
+        match observer.next_event(Duration::from_millis(200)) {
+            Some(LiveEvent::Presence(PresenceChange::Arrived(p))) if p.display == name => theirs = Some(p.id),
+            Some(LiveEvent::Video { from, frames: slot }) if Some(from) == theirs => frames = Some(slot),
+            _ => {}
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name}'s video never arrived (arrived: {}, video: {})\n{}",
+            theirs.is_some(),
+            frames.is_some(),
+            server.log()
+        );
+    }
+}
+
+#[test]
+fn interpreters_from_the_page_appear_on_the_interpreter_panel_and_hand_over_when_one_leaves() {
+    if !in_private_network() {
+        return;
+    }
+    let server = JanusServer::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The user follows British Sign Language; the event names no feeds for it, so the room's
+    // interpreters serve it. The session is long enough for both interpreters to start their
+    // browsers and for Alex's silence to be noticed on a loaded machine; it ends on its own.
+    std::fs::write(dir.path().join("profile.toml"), "[interpreting]\nchannel = \"bsl\"\n").unwrap();
+    let (page, address) = serve_the_page();
+    let allverse = start_allverse(
+        dir.path(),
+        &server,
+        &live_room_with_inputs(dir.path(), "interpreters", 75.0, &[]),
+        &[],
+    );
+    let observer = join(&server, "Observer", MediaSettings { send: None, receive: true });
+    wait_for_arrival(&observer, "Lee", &server);
+    let voice = dir.path().join("voice.wav");
+    padded("0870", 1.0, 60.0, &voice);
+    let interpreter = |name: &str| {
+        let url =
+            format!("{address}?server={}&room={OPEN_ROOM}&name={name}&channel=BSL&join=1", server.ws_url());
+        open_in_browser(&url, &voice, &dir.path().join(name))
+    };
+    let alex = interpreter("Alex");
+    wait_for_video(&observer, "Alex (BSL)", &server);
+    let sam = interpreter("Sam");
+    wait_for_video(&observer, "Sam (BSL)", &server);
+    // Alex's browser dies; their heartbeat stops, so Allverse sees them gone and Sam takes over.
+    drop(alex);
+    let output = allverse.wait_with_output().unwrap();
+    drop((sam, page));
+    let report = report_of(&output, dir.path(), &server);
+    let timeline = report["timeline"].as_array().unwrap();
+    let shown: Vec<(String, String)> = timeline
+        .iter()
+        .filter(|e| e["event"] == "interpreter_panel" && e["channel"] == "bsl")
+        .map(|e| (e["interpreter"].as_str().unwrap().to_owned(), e["state"].as_str().unwrap().to_owned()))
+        .collect();
+    eprintln!("the interpreter panel: {shown:?}");
+    let live_at = |name: &str| shown.iter().position(|s| *s == (name.to_owned(), "live".to_owned()));
+    let alex_live = live_at("Alex").unwrap_or_else(|| panic!("Alex was live on the panel: {shown:?}"));
+    let sam_live = live_at("Sam").unwrap_or_else(|| panic!("Sam took over on the panel: {shown:?}"));
+    assert!(alex_live < sam_live, "Alex first, then Sam: {shown:?}");
+    assert!(
+        timeline.iter().any(|e| e["event"] == "handover" && e["channel"] == "bsl"),
+        "the change is a handover: {timeline:#?}"
+    );
+    // An interpreter's voice is their channel's, not a voice in the room: never captioned as a participant.
+    let interpreters: Vec<&str> = timeline
+        .iter()
+        .filter(|e| e["event"] == "presence" && e["name"].as_str().is_some_and(|n| n.ends_with("(BSL)")))
+        .map(|e| e["person"].as_str().unwrap())
+        .collect();
+    assert_eq!(interpreters.len(), 3, "two joined and one left: {interpreters:?}");
+    assert!(
+        !timeline
+            .iter()
+            .any(|e| e["event"] == "caption" && interpreters.contains(&e["person"].as_str().unwrap_or(""))),
+        "no room captions from an interpreter's voice"
+    );
+}
+
 #[test]
 fn a_browser_participant_joining_from_the_page_is_heard_and_captioned_by_name() {
     if !in_private_network() {

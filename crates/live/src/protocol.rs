@@ -260,6 +260,19 @@ pub fn start(transaction: &str, session: u64, handle: u64, answer_sdp: &str) -> 
     with_jsep(message(transaction, session, handle, json!({ "request": "start" })), "answer", answer_sdp)
 }
 
+/// A subscriber `configure` that asks the publisher for a keyframe for this subscription.
+///
+/// Janus 1.1 answers a subscriber's `configure` that sends it video by asking the
+/// publisher for a keyframe (a PLI: "Restoring video for subscriber" in
+/// `janus_videoroom.c`). A keyframe request in our own RTCP is not enough: Janus 1.1.2
+/// looks for the stream an RTCP packet from a receive-only peer is about in its
+/// first receiver report block or transport feedback, never in the PLI itself, so a
+/// PLI from webrtcbin, which bundles audio and video, reached the sender only when the
+/// video's report block happened to come first.
+pub fn ask_for_keyframe(transaction: &str, session: u64, handle: u64) -> Value {
+    message(transaction, session, handle, json!({ "request": "configure", "video": true }))
+}
+
 /// `detach`: gives up a handle (a subscription no longer wanted).
 pub fn detach(transaction: &str, session: u64, handle: u64) -> Value {
     json!({ "janus": "detach", "session_id": session, "handle_id": handle, "transaction": transaction })

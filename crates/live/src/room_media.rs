@@ -34,8 +34,28 @@ struct Subscription {
     interpreter: bool,
     /// Set once the server's offer is answered.
     peer: Option<Peer>,
+    /// An interpreter's video until its first frame is decoded on this subscription.
+    awaited_video: Option<AwaitedVideo>,
     /// When their last data-channel message came, in milliseconds after [`RoomMedia::epoch`]; 0 before the first.
     last_heard_ms: Arc<AtomicU64>,
+}
+
+/// How often, and how many times, a subscription with no decoded video yet asks for a keyframe.
+const KEYFRAME_ASK_EVERY: Duration = Duration::from_secs(1);
+const KEYFRAME_ASKS: u32 = 30;
+
+/// An interpreter's video that has not shown on a subscription yet.
+///
+/// A subscription can start between keyframes (the one the server asks for when it
+/// starts can arrive before our side of DTLS is ready), and a browser sends the next
+/// only when asked: until a frame is decoded, the subscription asks every
+/// [`KEYFRAME_ASK_EVERY`], at most [`KEYFRAME_ASKS`] times.
+struct AwaitedVideo {
+    frames: Arc<FrameSlot>,
+    /// What `frames` had delivered when this subscription began (it is kept across subscriptions).
+    delivered_before: u64,
+    asked: u32,
+    last_asked: Instant,
 }
 
 /// Publishing and subscriptions for one connection to the room.
@@ -148,6 +168,7 @@ impl RoomMedia {
             display: person.display,
             interpreter: person.channel.is_some(),
             peer: None,
+            awaited_video: None,
             last_heard_ms: Arc::new(AtomicU64::new(0)),
         };
         self.subscriptions.insert(handle, subscription);
@@ -227,6 +248,7 @@ impl RoomMedia {
             });
             slot.clone()
         });
+        let video_frames = video.clone();
         let decoders = Arc::new(Decoders {
             voice: Box::new(move |samples| {
                 let _ = events.send(LiveEvent::Voice { from: feed, samples });
@@ -247,6 +269,12 @@ impl RoomMedia {
         match answered {
             Ok((peer, sdp)) => {
                 subscription.peer = Some(peer);
+                subscription.awaited_video = video_frames.map(|frames| AwaitedVideo {
+                    delivered_before: frames.delivered(),
+                    frames,
+                    asked: 0,
+                    last_asked: Instant::now(),
+                });
                 let transaction = connection.transaction();
                 connection.send(protocol::start(&transaction, connection.session, handle, &sdp))
             }
@@ -257,6 +285,25 @@ impl RoomMedia {
                 Ok(())
             }
         }
+    }
+
+    /// Asks for a keyframe on each subscription whose interpreter's video has not shown yet (see [`AwaitedVideo`]).
+    pub(crate) fn ask_for_keyframes(
+        &mut self,
+        connection: &mut Connection,
+    ) -> Result<(), crate::signalling::Ended> {
+        for (&handle, subscription) in &mut self.subscriptions {
+            let Some(awaited) = &mut subscription.awaited_video else { continue };
+            if awaited.frames.delivered() > awaited.delivered_before || awaited.asked >= KEYFRAME_ASKS {
+                subscription.awaited_video = None;
+            } else if awaited.last_asked.elapsed() >= KEYFRAME_ASK_EVERY {
+                awaited.asked += 1;
+                awaited.last_asked = Instant::now();
+                let transaction = connection.transaction();
+                connection.send(protocol::ask_for_keyframe(&transaction, connection.session, handle))?;
+            }
+        }
+        Ok(())
     }
 
     /// Participants whose heartbeat stopped: their subscriptions are given up, and they are returned as gone.

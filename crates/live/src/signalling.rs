@@ -398,6 +398,9 @@ impl Worker {
                 }
                 last_sent = Instant::now();
             }
+            if let Err(ended) = media.ask_for_keyframes(&mut connection) {
+                return ended;
+            }
             match media.gone_quiet(&mut connection) {
                 Ok(gone) => {
                     for change in gone.into_iter().filter_map(|id| roster.leave(id)) {

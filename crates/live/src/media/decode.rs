@@ -6,7 +6,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The largest video frame handed on, in pixels: more than an interpreter panel
 /// shows, and a bound on what a sender can make us allocate.
@@ -39,13 +39,11 @@ pub(crate) fn decode(pipeline: &gst::Pipeline, pad: &gst::Pad, to: &Arc<Decoders
                 "H264" => ("rtph264depay", "avdec_h264"),
                 other => return Err(MediaError::Missing(format!("a decoder for {other} video"))),
             };
-            // A subscription that starts between keyframes (the one the server asked for on
-            // our behalf can arrive before our side of DTLS is ready) or loses a packet would
-            // show nothing until the sender's next keyframe, which a browser sends only when
-            // asked: the depayloader drops what cannot be decoded and asks (a PLI through webrtcbin).
+            // Until a keyframe comes, the depayloader drops what cannot be decoded (the
+            // subscription asks the server for one: `RoomMedia::ask_for_keyframes`).
             // The newest frame only: a slow reader sees fresh video, never a queue of old video.
             format!(
-                "{depay} wait-for-keyframe=true request-keyframe=true ! {decoder} name=decoder ! videoconvert ! videoscale \
+                "{depay} wait-for-keyframe=true ! {decoder} ! videoconvert ! videoscale \
                  ! video/x-raw,format=RGBA,width=[2,{MAX_VIDEO_WIDTH_PX}],height=[2,{MAX_VIDEO_HEIGHT_PX}] \
                  ! appsink name=video sync=false max-buffers=1 drop=true"
             )
@@ -85,38 +83,10 @@ pub(crate) fn decode(pipeline: &gst::Pipeline, pad: &gst::Pad, to: &Arc<Decoders
                 .build(),
         );
     }
-    if let (Some(decoder), Some(slot)) = (branch.by_name("decoder"), to.video.clone()) {
-        ask_for_a_keyframe_until_shown(&decoder, slot);
-    }
     pipeline.add(&branch).map_err(|e| MediaError::Negotiation(e.to_string()))?;
     branch.sync_state_with_parent().map_err(|e| MediaError::Negotiation(e.to_string()))?;
     let sink_pad = branch.static_pad("sink").ok_or_else(|| MediaError::Missing("a sink pad".into()))?;
     pad.link(&sink_pad).map(|_| ()).map_err(|e| MediaError::Negotiation(format!("{e:?}")))
-}
-
-/// How often, and how many times, a subscription with no decoded video yet asks for a keyframe.
-const KEYFRAME_ASK_EVERY: Duration = Duration::from_secs(1);
-const KEYFRAME_ASKS: u32 = 30;
-
-/// Asks the sender for a keyframe every [`KEYFRAME_ASK_EVERY`] until a frame is decoded.
-/// The depayloader asks too when it drops a frame, but a request lost under load (or
-/// rate-limited by the server) would otherwise leave the panel waiting for a keyframe
-/// the browser never sends unasked. Ends with the branch, or after [`KEYFRAME_ASKS`].
-fn ask_for_a_keyframe_until_shown(decoder: &gst::Element, slot: Arc<FrameSlot>) {
-    let Some(pad) = decoder.static_pad("sink") else { return };
-    let (pad, shown_before) = (pad.downgrade(), slot.delivered());
-    std::thread::spawn(move || {
-        for _ in 0..KEYFRAME_ASKS {
-            std::thread::sleep(KEYFRAME_ASK_EVERY);
-            let Some(pad) = pad.upgrade() else { return };
-            if slot.delivered() > shown_before {
-                return;
-            }
-            // The event webrtcbin's RTP session turns into a PLI (GstForceKeyUnit, upstream).
-            let ask = gst::Structure::builder("GstForceKeyUnit").field("all-headers", true).build();
-            pad.push_event(gst::event::CustomUpstream::new(ask));
-        }
-    });
 }
 
 fn appsink(branch: &gst::Bin, name: &str) -> Option<gst_app::AppSink> {
