@@ -46,12 +46,13 @@ pub struct RunArgs {
     #[arg(long, requires = "join")]
     room: Option<u64>,
 
-    /// The name the others in the room see (with --join).
-    #[arg(long, requires = "join")]
+    /// The name the others in the room see: with --join, or to join the room the
+    /// scenario's event takes place in (its `[room]`).
+    #[arg(long)]
     name: Option<String>,
 
     /// For a wss:// server: the CA file (PEM) that signed its certificate.
-    #[arg(long, value_name = "PEM", requires = "join")]
+    #[arg(long, value_name = "PEM", requires = "name")]
     ca_file: Option<PathBuf>,
 
     /// Send your microphone to the room (with --join). It starts muted: nothing
@@ -60,8 +61,38 @@ pub struct RunArgs {
     /// "microphone"), and "Mic live" stays in view while it is open. Optionally a
     /// GStreamer source element, e.g. `pulsesrc device=NAME`; by default the
     /// system's default input.
-    #[arg(long, value_name = "ELEMENT", requires = "join", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "ELEMENT", requires = "name", num_args = 0..=1, default_missing_value = "")]
     microphone: Option<String>,
+}
+
+/// The live session to join, if any: the one on the command line, else the event's room
+/// (server, room, the user's name, CA file). The user's name is needed for either.
+fn room_to_join(
+    args: &RunArgs,
+    event: Option<&allverse_core::event::EventDescription>,
+) -> Result<Option<(String, u64, String, Option<PathBuf>)>> {
+    let given = args.join.clone().zip(args.room);
+    let from_event = event.and_then(|event| event.room.as_ref());
+    match (given, from_event, &args.name) {
+        (Some((server, room)), _, Some(name)) => Ok(Some((server, room, name.clone(), args.ca_file.clone()))),
+        (None, Some(room), Some(name)) => Ok(Some((
+            room.server.clone(),
+            room.id,
+            name.clone(),
+            args.ca_file.clone().or_else(|| room.ca_file.clone()),
+        ))),
+        (None, Some(room), None) => anyhow::bail!(
+            "the event takes place in room {} at {}: give the name the others see with --name",
+            room.id,
+            allverse_live::shown_address(&room.server)
+        ),
+        (None, None, Some(_)) => {
+            anyhow::bail!(
+                "--name is for joining a live session: add --join and --room, or use an event with a [room]"
+            )
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The bundled assets: `$ALLVERSE_ASSETS`, `./assets`, or the source tree's.
@@ -91,7 +122,7 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
             Profile::default()
         }
     };
-    let scenario_path = args.scenario.unwrap_or_else(|| assets_dir().join("scenarios/default.toml"));
+    let scenario_path = args.scenario.clone().unwrap_or_else(|| assets_dir().join("scenarios/default.toml"));
     let scenario = Scenario::load(&scenario_path)?;
 
     let choice = choose_backend(args.backend, xr::probe_openxr, display_available());
@@ -105,7 +136,7 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         eprintln!("allverse: {notice}");
     }
     setup.notices.extend(notices);
-    if let (Some(server), Some(room), Some(name)) = (args.join, args.room, args.name) {
+    if let Some((server, room, name, ca_file)) = room_to_join(&args, setup.event.as_ref())? {
         let microphone = args.microphone.map(|element| match element.trim() {
             "" => allverse_live::Microphone::Default,
             element => allverse_live::Microphone::Element(element.into()),
@@ -114,7 +145,7 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         let send =
             Some(microphone.map_or(allverse_live::Outgoing::Voice, allverse_live::Outgoing::Microphone));
         let media = allverse_live::MediaSettings { send, receive: true };
-        let join = crate::live_cmd::join_settings(server, args.ca_file, room, name, media);
+        let join = crate::live_cmd::join_settings(server, ca_file, room, name, media);
         // An address or CA file that can never work is the user's to fix now, not a notice later.
         join.check().map_err(|e| anyhow::anyhow!("cannot join the live session: {e}"))?;
         setup.join = Some(join);

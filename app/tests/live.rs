@@ -56,15 +56,20 @@ fn join(server: &JanusServer, name: &str, media: MediaSettings) -> LiveSession {
 }
 
 /// Starts the simulator on `scenario` in the room as Lee, writing its session to `dir/session`.
+fn start_allverse(dir: &Path, server: &JanusServer, scenario: &Path, extra: &[&str]) -> Child {
+    let room = OPEN_ROOM.to_string();
+    start_allverse_as_lee(dir, scenario, &[&["--join", &server.ws_url(), "--room", &room], extra].concat())
+}
+
+/// Starts the simulator on `scenario` as Lee with `args`, writing its session to `dir/session`.
 /// Bounded, so that a hung session fails the test instead of hanging it: a scenario's session
 /// time is held to the wall clock, and recognition may lag it.
-fn start_allverse(dir: &Path, server: &JanusServer, scenario: &Path, extra: &[&str]) -> Child {
+fn start_allverse_as_lee(dir: &Path, scenario: &Path, args: &[&str]) -> Child {
     Command::new("timeout")
         .args(["600", env!("CARGO_BIN_EXE_allverse")])
         .args(["run", "--backend", "headless", "--scenario", scenario.to_str().unwrap()])
-        .args(["--out", dir.join("session").to_str().unwrap(), "--join", &server.ws_url()])
-        .args(["--room", &OPEN_ROOM.to_string(), "--name", "Lee"])
-        .args(extra)
+        .args(["--out", dir.join("session").to_str().unwrap(), "--name", "Lee"])
+        .args(args)
         .env("ALLVERSE_PROFILE", dir.join("profile.toml"))
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
@@ -478,13 +483,18 @@ fn interpreters_from_the_page_appear_on_the_interpreter_panel_and_hand_over_when
     // interpreters serve it. The session is long enough for both interpreters to start their
     // browsers and for Alex's silence to be noticed on a loaded machine; it ends on its own.
     std::fs::write(dir.path().join("profile.toml"), "[interpreting]\nchannel = \"bsl\"\n").unwrap();
-    let (page, address) = serve_the_page();
-    let allverse = start_allverse(
-        dir.path(),
-        &server,
-        &live_room_with_inputs(dir.path(), "interpreters", 75.0, &[]),
-        &[],
+    // Lee joins the room the event takes place in, named in the event description.
+    let event = format!(
+        "name = \"Keynote\"\n[floor]\nlanguage = \"en\"\nstage_position_m = [0.0, 1.6, -4.0]\n\
+         [room]\nserver = \"{}\"\nid = {OPEN_ROOM}\n",
+        server.ws_url()
     );
+    std::fs::write(dir.path().join("event.toml"), event).unwrap();
+    let scenario = live_room_with_inputs(dir.path(), "interpreters", 75.0, &[]);
+    let in_the_event = format!("event = \"event.toml\"\n{}", std::fs::read_to_string(&scenario).unwrap());
+    std::fs::write(&scenario, in_the_event).unwrap();
+    let (page, address) = serve_the_page();
+    let allverse = start_allverse_as_lee(dir.path(), &scenario, &[]);
     let observer = join(&server, "Observer", MediaSettings { send: None, receive: true });
     wait_for_arrival(&observer, "Lee", &server);
     let voice = dir.path().join("voice.wav");

@@ -73,6 +73,26 @@ pub struct EventDescription {
     pub floor: Floor,
     #[serde(default)]
     pub channels: Vec<ChannelDescription>,
+    /// The live session's room where the event's people meet, joined at the start.
+    #[serde(default)]
+    pub room: Option<RoomDescription>,
+}
+
+/// The live session room an event takes place in, on a Janus VideoRoom server.
+///
+/// Its PIN and invitation token are never part of the file, which is shared with
+/// everyone invited: each person gives theirs in `ALLVERSE_ROOM_PIN` and `ALLVERSE_ROOM_TOKEN`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomDescription {
+    /// The session server: `wss://host:port`, or `ws://host:port` on a trusted network.
+    pub server: String,
+    /// The VideoRoom room number.
+    pub id: u64,
+    /// For `wss://`: the CA certificate (PEM) that signed the server's, when it is
+    /// not one the system trusts; relative to the event file.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,7 +160,11 @@ impl EventDescription {
         let text = crate::source::read_text_file(path)
             .map_err(|e| EventError { file: file.clone(), message: format!("cannot read it: {e}") })?;
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        Self::parse(&text, &file, json)
+        let mut event = Self::parse(&text, &file, json)?;
+        if let Some(ca_file) = event.room.as_mut().and_then(|room| room.ca_file.as_mut()) {
+            *ca_file = path.parent().unwrap_or(std::path::Path::new("")).join(&*ca_file);
+        }
+        Ok(event)
     }
 
     pub fn parse(text: &str, file: &str, json: bool) -> Result<Self, EventError> {
@@ -169,6 +193,11 @@ impl EventDescription {
             ))
         };
         place("floor.stage_position_m".into(), self.floor.stage_position_m)?;
+        if let Some(room) = &self.room
+            && !(room.server.starts_with("wss://") || room.server.starts_with("ws://"))
+        {
+            return Err(format!("room.server = `{}` must start with wss:// (or ws://)", room.server));
+        }
         for (i, speaker) in self.floor.speakers.iter().enumerate() {
             place(format!("floor.speakers[{i}] (`{}`): position_m", speaker.id), speaker.position_m)?;
         }
@@ -294,6 +323,24 @@ interpreters = [{ id = "kim", name = "Kim", feed = "rtp://127.0.0.1:5004" }]
         assert_eq!(event.channel("is").unwrap().relay_from, "bsl");
         let json = serde_json::to_string(&event).unwrap();
         assert_eq!(EventDescription::parse(&json, "keynote.json", true).unwrap(), event, "JSON works too");
+    }
+
+    #[test]
+    fn the_room_of_a_live_session_is_read_with_its_ca_file_beside_the_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keynote.toml");
+        let room = "\n[room]\nserver = \"wss://events.example.org:8989\"\nid = 1234\nca_file = \"ca.pem\"\n";
+        std::fs::write(&path, format!("{GOOD}{room}")).unwrap();
+        let room = EventDescription::load(&path).unwrap().room.unwrap();
+        assert_eq!((room.server.as_str(), room.id), ("wss://events.example.org:8989", 1234));
+        assert_eq!(room.ca_file.unwrap(), dir.path().join("ca.pem"));
+        let in_the_file =
+            |room: &str| EventDescription::parse(&format!("{GOOD}\n[room]\n{room}"), "e.toml", false);
+        let error = in_the_file("server = \"https://example.org\"\nid = 1").unwrap_err().message;
+        assert!(error.contains("room.server = `https://example.org` must start with wss://"), "{error}");
+        let error =
+            in_the_file("server = \"wss://example.org:8989\"\nid = 1\npin = \"1234\"").unwrap_err().message;
+        assert!(error.contains("unknown field `pin`"), "a PIN is never kept in the shared file: {error}");
     }
 
     #[test]

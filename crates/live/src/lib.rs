@@ -54,4 +54,4 @@ pub use media::{
 pub use presence::{Participant, ParticipantId, PresenceChange, Roster};
 pub use protocol::{MAX_MESSAGE_BYTES, ProtocolError};
 pub use room_media::QUIET_AFTER;
-pub use signalling::{JoinSettings, LiveEvent, LiveSession, Secret, SettingsError};
+pub use signalling::{JoinSettings, LiveEvent, LiveSession, Secret, SettingsError, shown_address};

@@ -259,7 +259,7 @@ const MAX_SHOWN_ADDRESS_CHARS: usize = 120;
 
 /// An address as a message may show it: a user name or password in it (before an `@`)
 /// is left out, and a long one is cut.
-fn shown_address(server: &str) -> String {
+pub fn shown_address(server: &str) -> String {
     let shown = match server.rsplit_once('@') {
         Some((before, after)) => {
             let scheme = before.split_once("://").map_or(String::new(), |(scheme, _)| format!("{scheme}://"));
