@@ -285,6 +285,56 @@ fn people_in_a_live_room_are_captioned_by_name_and_heard_from_where_they_stand()
 }
 
 #[test]
+fn a_participant_on_a_cascaded_second_server_is_heard_and_captioned_by_name() {
+    if !in_private_network() {
+        return;
+    }
+    // Lee is on the first server; Ana joins the second, which carries her to the first.
+    let (server, second) = (JanusServer::start().unwrap(), JanusServer::start().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let allverse =
+        start_allverse(dir.path(), &server, &repo_root().join("assets/scenarios/live-room.toml"), &[]);
+    let observer = join(&server, "Observer", MediaSettings::default());
+    wait_for_arrival(&observer, "Lee", &server);
+    // Her speech starts after the cascade and the subscriptions to her are set up.
+    let ana_wav = dir.path().join("ana.wav");
+    padded("0870", 12.0, 0.0, &ana_wav);
+    let ana =
+        join(&second, "Ana", MediaSettings { send: Some(Outgoing::Recording(ana_wav)), receive: false });
+    second.carry_publisher("Ana", &server).unwrap_or_else(|e| panic!("{e}\n{}", second.log()));
+    let session_over = AtomicBool::new(false);
+    let output = std::thread::scope(|scope| {
+        let session_over = &session_over;
+        scope.spawn(move || {
+            while !session_over.load(Ordering::Relaxed) {
+                ana.send_pose(Pose { position_m: [-2.0, 1.6, -1.0], orientation: [0.0, 0.0, 0.0, 1.0] });
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let output = allverse.wait_with_output().unwrap();
+        session_over.store(true, Ordering::Relaxed);
+        output
+    });
+    let report = report_of(&output, dir.path(), &server);
+    let timeline = report["timeline"].as_array().unwrap();
+    let ana_id = timeline
+        .iter()
+        .find(|e| e["event"] == "presence" && e["name"] == "Ana" && e["change"] == "joined")
+        .unwrap_or_else(|| panic!("Ana was announced as joined: {timeline:#?}"))["person"]
+        .as_str()
+        .unwrap();
+    let words: Vec<String> = timeline
+        .iter()
+        .filter(|e| e["event"] == "caption" && e["person"] == ana_id && e["kind"] == "commit")
+        .flat_map(|e| e["text"].as_str().unwrap().split_whitespace().map(normalise).collect::<Vec<_>>())
+        .collect();
+    let own = reference_words("0870");
+    let in_own = words.iter().filter(|w| own.contains(w)).count();
+    eprintln!("Ana through the cascade: {in_own} of {} reference words captioned", own.len());
+    assert!(in_own * 2 >= own.len(), "Ana's words were captioned under her name: {words:?}");
+}
+
+#[test]
 fn the_microphone_sends_nothing_until_the_user_opens_it_and_shows_it_while_open() {
     if !in_private_network() {
         return;

@@ -289,37 +289,124 @@ fn write_config(dir: &Path, port: u16, secure_port: u16) -> std::io::Result<()> 
 /// Creates the guarded room through the VideoRoom API: invitation tokens
 /// (`allowed`) can only be given to a room created that way.
 fn create_guarded_room(port: u16) -> Result<(), String> {
-    use crate::protocol::{attach, create};
-    use tungstenite::client::IntoClientRequest;
-    let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
-    let mut request = format!("ws://127.0.0.1:{port}").into_client_request().map_err(|e| e.to_string())?;
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "janus-protocol".parse().expect("a valid header"));
-    let (mut socket, _) = tungstenite::client(request, stream).map_err(|e| e.to_string())?;
-    let mut ask = |message: serde_json::Value, answer: &str| -> Result<serde_json::Value, String> {
-        socket.send(tungstenite::Message::text(message.to_string())).map_err(|e| e.to_string())?;
-        loop {
-            let text = socket.read().map_err(|e| e.to_string())?.into_text().map_err(|e| e.to_string())?;
-            let reply: serde_json::Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
-            match reply["janus"].as_str() {
-                Some("ack") => continue,
-                Some(kind) if kind == answer => return Ok(reply),
-                _ => return Err(format!("unexpected answer: {reply}")),
-            }
-        }
-    };
-    let session = ask(create("room-1"), "success")?["data"]["id"].as_u64().ok_or("no session id")?;
-    let handle = ask(attach("room-2", session), "success")?["data"]["id"].as_u64().ok_or("no handle id")?;
     let body = serde_json::json!({
         "request": "create", "admin_key": ADMIN_KEY, "room": GUARDED_ROOM, "description": "Guarded room",
         "pin": GUARDED_PIN, "allowed": GUARDED_TOKENS, "publishers": 50, "notify_joining": true, "audiocodec": "opus",
     });
-    let message = serde_json::json!({
-        "janus": "message", "session_id": session, "handle_id": handle, "transaction": "room-3", "body": body,
-    });
-    let created = ask(message, "success")?;
-    match created.pointer("/plugindata/data/videoroom").and_then(|v| v.as_str()) {
+    let created = Admin::connect(port)?.videoroom(body)?;
+    match created["videoroom"].as_str() {
         Some("created") => Ok(()),
         _ => Err(format!("not created: {created}")),
+    }
+}
+
+/// A VideoRoom handle of its own on a server, for what only its operator does:
+/// creating rooms and carrying publishers between servers.
+struct Admin {
+    socket: tungstenite::WebSocket<TcpStream>,
+    session: u64,
+    handle: u64,
+    sent: u32,
+}
+
+impl Admin {
+    fn connect(port: u16) -> Result<Self, String> {
+        use crate::protocol::{attach, create};
+        use tungstenite::client::IntoClientRequest;
+        let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+        stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        let mut request =
+            format!("ws://127.0.0.1:{port}").into_client_request().map_err(|e| e.to_string())?;
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "janus-protocol".parse().expect("a valid header"));
+        let (socket, _) = tungstenite::client(request, stream).map_err(|e| e.to_string())?;
+        let mut admin = Self { socket, session: 0, handle: 0, sent: 0 };
+        admin.session =
+            admin.ask(create("admin-1"), "admin-1")?["data"]["id"].as_u64().ok_or("no session id")?;
+        admin.handle = admin.ask(attach("admin-2", admin.session), "admin-2")?["data"]["id"]
+            .as_u64()
+            .ok_or("no handle id")?;
+        Ok(admin)
+    }
+
+    /// Sends a VideoRoom request and returns the plugin's answer (`plugindata.data`), or its error.
+    fn videoroom(&mut self, body: serde_json::Value) -> Result<serde_json::Value, String> {
+        self.sent += 1;
+        let transaction = format!("admin-request-{}", self.sent);
+        let message = serde_json::json!({
+            "janus": "message", "session_id": self.session, "handle_id": self.handle,
+            "transaction": transaction, "body": body,
+        });
+        let reply = self.ask(message, &transaction)?;
+        let data = reply.pointer("/plugindata/data").cloned().unwrap_or_default();
+        match data["error"].as_str() {
+            Some(error) => Err(error.to_owned()),
+            None => Ok(data),
+        }
+    }
+
+    /// Sends `message` and returns the server's answer to it (not its `ack`).
+    fn ask(&mut self, message: serde_json::Value, transaction: &str) -> Result<serde_json::Value, String> {
+        self.socket.send(tungstenite::Message::text(message.to_string())).map_err(|e| e.to_string())?;
+        loop {
+            let text =
+                self.socket.read().map_err(|e| e.to_string())?.into_text().map_err(|e| e.to_string())?;
+            let reply: serde_json::Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
+            match (reply["janus"].as_str(), reply["transaction"].as_str()) {
+                (Some("error"), Some(t)) if t == transaction => return Err(format!("refused: {reply}")),
+                (Some("ack"), _) => continue,
+                (_, Some(t)) if t == transaction => return Ok(reply),
+                _ => continue,
+            }
+        }
+    }
+}
+
+impl JanusServer {
+    /// Carries the publisher called `display` in this server's open room into the open room
+    /// of `to`, as the second server of a cascade does: `add_remote_publisher` on `to`
+    /// makes a remote publisher there, and `publish_remotely` here sends it their streams,
+    /// data channel included, as plain RTP on loopback. Waits up to 30 s for `display` to publish here.
+    pub fn carry_publisher(&self, display: &str, to: &JanusServer) -> Result<(), String> {
+        let mut here = Admin::connect(self.port)?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let publisher = loop {
+            let listed =
+                here.videoroom(serde_json::json!({ "request": "listparticipants", "room": OPEN_ROOM }))?;
+            let found = listed["participants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["display"] == display && p["publisher"] == true);
+            if let Some(id) = found.and_then(|p| p["id"].as_u64()) {
+                break id;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{display} did not publish within 30 s"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        // Their streams as the room lists them to a newcomer (the ids and order to send them in).
+        let joined = here.videoroom(serde_json::json!({
+            "request": "join", "ptype": "publisher", "room": OPEN_ROOM, "display": "cascade",
+        }))?;
+        let streams = joined["publishers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["id"].as_u64() == Some(publisher))
+            .map(|p| p["streams"].clone())
+            .ok_or_else(|| format!("{display}'s streams were not listed: {joined}"))?;
+        let remote = Admin::connect(to.port)?.videoroom(serde_json::json!({
+            "request": "add_remote_publisher", "admin_key": ADMIN_KEY, "room": OPEN_ROOM,
+            "display": display, "iface": "127.0.0.1", "streams": streams,
+        }))?;
+        here.videoroom(serde_json::json!({
+            "request": "publish_remotely", "admin_key": ADMIN_KEY, "room": OPEN_ROOM,
+            "publisher_id": publisher, "remote_id": format!("cascade-{publisher}"), "host": "127.0.0.1",
+            "port": remote["port"], "rtcp_port": remote["rtcp_port"],
+        }))?;
+        Ok(())
     }
 }
