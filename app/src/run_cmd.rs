@@ -65,22 +65,32 @@ pub struct RunArgs {
     microphone: Option<String>,
 }
 
-/// The live session to join, if any: the one on the command line, else the event's room
-/// (server, room, the user's name, CA file). The user's name is needed for either.
+/// A live session room to join, as the user named it or their event does.
+struct RoomToJoin {
+    server: String,
+    room: u64,
+    name: String,
+    ca_file: Option<PathBuf>,
+}
+
+/// The live session to join, if any: the one on the command line, else the event's room.
+/// The user's name is needed for either.
 fn room_to_join(
     args: &RunArgs,
     event: Option<&allverse_core::event::EventDescription>,
-) -> Result<Option<(String, u64, String, Option<PathBuf>)>> {
+) -> Result<Option<RoomToJoin>> {
     let given = args.join.clone().zip(args.room);
     let from_event = event.and_then(|event| event.room.as_ref());
     match (given, from_event, &args.name) {
-        (Some((server, room)), _, Some(name)) => Ok(Some((server, room, name.clone(), args.ca_file.clone()))),
-        (None, Some(room), Some(name)) => Ok(Some((
-            room.server.clone(),
-            room.id,
-            name.clone(),
-            args.ca_file.clone().or_else(|| room.ca_file.clone()),
-        ))),
+        (Some((server, room)), _, Some(name)) => {
+            Ok(Some(RoomToJoin { server, room, name: name.clone(), ca_file: args.ca_file.clone() }))
+        }
+        (None, Some(room), Some(name)) => Ok(Some(RoomToJoin {
+            server: room.server.clone(),
+            room: room.id,
+            name: name.clone(),
+            ca_file: args.ca_file.clone().or_else(|| room.ca_file.clone()),
+        })),
         (None, Some(room), None) => anyhow::bail!(
             "the event takes place in room {} at {}: give the name the others see with --name",
             room.id,
@@ -136,7 +146,7 @@ pub fn run(args: RunArgs, store: &ProfileStore) -> Result<()> {
         eprintln!("allverse: {notice}");
     }
     setup.notices.extend(notices);
-    if let Some((server, room, name, ca_file)) = room_to_join(&args, setup.event.as_ref())? {
+    if let Some(RoomToJoin { server, room, name, ca_file }) = room_to_join(&args, setup.event.as_ref())? {
         let microphone = args.microphone.map(|element| match element.trim() {
             "" => allverse_live::Microphone::Default,
             element => allverse_live::Microphone::Element(element.into()),

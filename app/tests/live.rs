@@ -122,6 +122,41 @@ fn hear_lee_until_the_end(allverse: Child, listener: LiveSession) -> (Output, Fr
     })
 }
 
+/// Waits for `allverse` to end while each of `people` keeps sending the position they stand at (10 Hz).
+fn standing_until_allverse_ends(allverse: Child, people: Vec<(LiveSession, [f32; 3])>) -> Output {
+    let session_over = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for (session, position_m) in people {
+            let session_over = &session_over;
+            scope.spawn(move || {
+                while !session_over.load(Ordering::Relaxed) {
+                    session.send_pose(Pose { position_m, orientation: [0.0, 0.0, 0.0, 1.0] });
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+        let output = allverse.wait_with_output().unwrap();
+        session_over.store(true, Ordering::Relaxed);
+        output
+    })
+}
+
+/// The words committed as captions of the person announced as joined under `name`, normalised.
+fn committed_words_of(timeline: &[serde_json::Value], name: &str) -> Vec<String> {
+    let id = timeline
+        .iter()
+        .find(|e| e["event"] == "presence" && e["name"] == name && e["change"] == "joined")
+        .unwrap_or_else(|| panic!("{name} was announced as joined: {timeline:#?}"))["person"]
+        .as_str()
+        .unwrap();
+    timeline
+        .iter()
+        .filter(|e| e["event"] == "caption" && e["person"] == id && e["kind"] == "commit")
+        .flat_map(|e| e["text"].as_str().unwrap().split_whitespace().map(normalise).collect::<Vec<_>>())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// The scenario at `dir/name.toml`: the live room for `duration_s`, with `inputs` as (time, device, input).
 fn live_room_with_inputs(dir: &Path, name: &str, duration_s: f32, inputs: &[(f32, &str, &str)]) -> PathBuf {
     let room = std::fs::read_to_string(repo_root().join("assets/scenarios/live-room.toml")).unwrap();
@@ -206,21 +241,7 @@ fn people_in_a_live_room_are_captioned_by_name_and_heard_from_where_they_stand()
         (join(&server, "Ana", speaking(&ana_wav)), [-2.5f32, 1.6, -0.5]),
         (join(&server, "Ben", speaking(&ben_wav)), [2.5f32, 1.6, -0.5]),
     ];
-    let session_over = AtomicBool::new(false);
-    let output = std::thread::scope(|scope| {
-        for (session, position_m) in people {
-            let session_over = &session_over;
-            scope.spawn(move || {
-                while !session_over.load(Ordering::Relaxed) {
-                    session.send_pose(Pose { position_m, orientation: [0.0, 0.0, 0.0, 1.0] });
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            });
-        }
-        let output = allverse.wait_with_output().unwrap();
-        session_over.store(true, Ordering::Relaxed);
-        output
-    });
+    let output = standing_until_allverse_ends(allverse, people.into());
     let report = report_of(&output, dir.path(), &server);
     let timeline = report["timeline"].as_array().unwrap();
     let events_of = |kind: &'static str| timeline.iter().filter(move |e| e["event"] == kind);
@@ -302,32 +323,10 @@ fn a_participant_on_a_cascaded_second_server_is_heard_and_captioned_by_name() {
     let ana =
         join(&second, "Ana", MediaSettings { send: Some(Outgoing::Recording(ana_wav)), receive: false });
     second.carry_publisher("Ana", &server).unwrap_or_else(|e| panic!("{e}\n{}", second.log()));
-    let session_over = AtomicBool::new(false);
-    let output = std::thread::scope(|scope| {
-        let session_over = &session_over;
-        scope.spawn(move || {
-            while !session_over.load(Ordering::Relaxed) {
-                ana.send_pose(Pose { position_m: [-2.0, 1.6, -1.0], orientation: [0.0, 0.0, 0.0, 1.0] });
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        });
-        let output = allverse.wait_with_output().unwrap();
-        session_over.store(true, Ordering::Relaxed);
-        output
-    });
+    let output = standing_until_allverse_ends(allverse, vec![(ana, [-2.0, 1.6, -1.0])]);
     let report = report_of(&output, dir.path(), &server);
     let timeline = report["timeline"].as_array().unwrap();
-    let ana_id = timeline
-        .iter()
-        .find(|e| e["event"] == "presence" && e["name"] == "Ana" && e["change"] == "joined")
-        .unwrap_or_else(|| panic!("Ana was announced as joined: {timeline:#?}"))["person"]
-        .as_str()
-        .unwrap();
-    let words: Vec<String> = timeline
-        .iter()
-        .filter(|e| e["event"] == "caption" && e["person"] == ana_id && e["kind"] == "commit")
-        .flat_map(|e| e["text"].as_str().unwrap().split_whitespace().map(normalise).collect::<Vec<_>>())
-        .collect();
+    let words = committed_words_of(timeline, "Ana");
     let own = reference_words("0870");
     let in_own = words.iter().filter(|w| own.contains(w)).count();
     eprintln!("Ana through the cascade: {in_own} of {} reference words captioned", own.len());
@@ -616,17 +615,7 @@ fn a_browser_participant_joining_from_the_page_is_heard_and_captioned_by_name() 
     drop((browser, page));
     let report = report_of(&output, dir.path(), &server);
     let timeline = report["timeline"].as_array().unwrap();
-    let bea = timeline
-        .iter()
-        .find(|e| e["event"] == "presence" && e["name"] == "Bea" && e["change"] == "joined")
-        .unwrap_or_else(|| panic!("Bea was announced as joined: {timeline:#?}"))["person"]
-        .as_str()
-        .unwrap();
-    let words: Vec<String> = timeline
-        .iter()
-        .filter(|e| e["event"] == "caption" && e["person"] == bea && e["kind"] == "commit")
-        .flat_map(|e| e["text"].as_str().unwrap().split_whitespace().map(normalise).collect::<Vec<_>>())
-        .collect();
+    let words = committed_words_of(timeline, "Bea");
     let reference = reference_words("0870");
     let captioned = reference.iter().filter(|w| words.contains(w)).count();
     eprintln!("Bea: {captioned} of {} reference words captioned: {words:?}", reference.len());

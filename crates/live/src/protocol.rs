@@ -292,6 +292,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_keyframe_is_asked_for_with_a_subscriber_configure_that_sends_video() {
+        let message = ask_for_keyframe("t9", 3, 4);
+        assert_eq!((message["session_id"].as_u64(), message["handle_id"].as_u64()), (Some(3), Some(4)));
+        assert_eq!(message["body"], json!({ "request": "configure", "video": true }));
+    }
+
+    #[test]
     fn a_join_answer_lists_publishers_and_attendees() {
         let text = r#"{"janus":"event","sender":7,"transaction":"t3","plugindata":{"plugin":"janus.plugin.videoroom",
             "data":{"videoroom":"joined","room":1,"id":42,"publishers":[{"id":5,"display":"Ana"}],
