@@ -62,11 +62,13 @@ impl JanusServer {
             .map_err(|e| ServerError::Start(e.to_string()))?;
         let mut command = Command::new(JANUS);
         // Janus ends with the process that started it, however that one ends
-        // (a test killed, `cargo xtask janus` stopped by its pid).
-        // SAFETY: prctl in the child between fork and exec touches no memory of ours.
+        // (a test killed, `cargo xtask janus` stopped by its pid). If it crashes it
+        // leaves no core file: that would land, 100 MB of it, in the caller's folder.
+        // SAFETY: prctl and setrlimit in the child between fork and exec touch no memory of ours.
         unsafe {
             command.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                libc::setrlimit(libc::RLIMIT_CORE, &libc::rlimit { rlim_cur: 0, rlim_max: 0 });
                 Ok(())
             });
         }
